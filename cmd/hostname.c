@@ -1,0 +1,211 @@
+/*
+ * sockcat hostname: this machine's name, its canonical name, or its
+ * addresses.
+ */
+#include <sys/socket.h>
+#include <net/if.h>
+
+#include <err.h>
+#include <ifaddrs.h>
+#include <limits.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "cmd.h"
+#include "opts.h"
+
+struct hostname_opts {
+	struct common_opts	co;
+	int			fqdn;
+	int			shortname;
+	int			addresses;
+	char			mode_by[16];
+};
+
+static const char usage[] =
+"usage: sockcat hostname [-f | -s | -a] [options]\n"
+"\n"
+"Print this machine's host name, from gethostname(3).\n"
+"\n"
+"  -f, --fqdn             the canonical name, when the name resolves\n"
+"  -s, --short            the name up to its first dot\n"
+"  -a, --addresses        the host's addresses, one a line\n"
+"  -4, --ipv4             with -a, IPv4 addresses only\n"
+"  -6, --ipv6             with -a, IPv6 addresses only\n"
+"  -v, --verbose          more diagnostics on stderr\n"
+"  -h, --help             show this help\n";
+
+static const struct option longopts[] = {
+	{ "fqdn",	no_argument,	NULL, 'f' },
+	{ "short",	no_argument,	NULL, 's' },
+	{ "addresses",	no_argument,	NULL, 'a' },
+	{ "ipv4",	no_argument,	NULL, '4' },
+	{ "ipv6",	no_argument,	NULL, '6' },
+	OPTL_BASE,
+	OPTL_END
+};
+
+static int
+hostname_option(void *self, int c, const char *arg)
+{
+	struct hostname_opts *o = self;
+	int *mode;
+
+	(void)arg;
+	switch (c) {
+	case 'f':
+		mode = &o->fqdn;
+		break;
+	case 's':
+		mode = &o->shortname;
+		break;
+	case 'a':
+		mode = &o->addresses;
+		break;
+	default:
+		return -1;
+	}
+	if (o->mode_by[0] != '\0' && o->mode_by[1] != c)
+		return usage_error("hostname", "-%c conflicts with %s", c,
+		    o->mode_by);
+	snprintf(o->mode_by, sizeof(o->mode_by), "-%c", c);
+	*mode = 1;
+	return 0;
+}
+
+static const struct opts_spec spec = {
+	"hostname", usage, "fsa46vh", longopts, hostname_option
+};
+
+/* Print each address of res once, in getaddrinfo's order. */
+static int
+print_resolved(const struct addrinfo *res)
+{
+	const struct addrinfo *ai, *prev;
+	char host[NI_MAXHOST];
+	int port, n = 0;
+
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		for (prev = res; prev != ai; prev = prev->ai_next)
+			if (prev->ai_addrlen == ai->ai_addrlen &&
+			    memcmp(prev->ai_addr, ai->ai_addr,
+			    ai->ai_addrlen) == 0)
+				break;
+		if (prev != ai)
+			continue;
+		if (addr_format(ai->ai_addr, ai->ai_addrlen, host,
+		    sizeof(host), &port) == 0) {
+			puts(host);
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * The interfaces' addresses: those of interfaces that are up, loopback
+ * last and only when nothing else is there.
+ */
+static int
+print_interfaces(int family)
+{
+	struct ifaddrs *ifa, *i;
+	char host[NI_MAXHOST];
+	int port, n = 0, pass;
+	socklen_t len;
+
+	if (getifaddrs(&ifa) == -1) {
+		warn("hostname: getifaddrs");
+		return -1;
+	}
+	for (pass = 0; pass < 2 && n == 0; pass++) {
+		for (i = ifa; i != NULL; i = i->ifa_next) {
+			if (i->ifa_addr == NULL || !(i->ifa_flags & IFF_UP) ||
+			    ((i->ifa_flags & IFF_LOOPBACK) != 0) != pass)
+				continue;
+			if (i->ifa_addr->sa_family == AF_INET)
+				len = sizeof(struct sockaddr_in);
+			else if (i->ifa_addr->sa_family == AF_INET6)
+				len = sizeof(struct sockaddr_in6);
+			else
+				continue;
+			if (family != AF_UNSPEC &&
+			    i->ifa_addr->sa_family != family)
+				continue;
+			if (addr_format(i->ifa_addr, len, host, sizeof(host),
+			    &port) == 0) {
+				puts(host);
+				n++;
+			}
+		}
+	}
+	freeifaddrs(ifa);
+	return n;
+}
+
+int
+cmd_hostname(int argc, char **argv)
+{
+	struct hostname_opts o;
+	struct addrinfo hints, *res;
+	char name[HOST_NAME_MAX + 1], *dot;
+	int first, r;
+
+	memset(&o, 0, sizeof(o));
+	if ((r = opts_parse(&spec, &o.co, &o, argc, argv, &first)) != 0)
+		return r == OPTS_HELP ? 0 : r;
+	if (first < argc)
+		return usage_error("hostname", "extra operand '%.64s'",
+		    argv[first]);
+	if (o.co.family != AF_UNSPEC && !o.addresses)
+		return usage_error("hostname", "%s goes only with -a",
+		    o.co.family_by);
+	if (gethostname(name, sizeof(name)) == -1) {
+		warn("hostname: gethostname");
+		return EXIT_FAILURE;
+	}
+	name[sizeof(name) - 1] = '\0';
+	if (o.shortname) {
+		if ((dot = strchr(name, '.')) != NULL)
+			*dot = '\0';
+		puts(name);
+		return 0;
+	}
+	if (!o.fqdn && !o.addresses) {
+		puts(name);
+		return 0;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = o.co.family;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = o.fqdn ? AI_CANONNAME : 0;
+	r = getaddrinfo(name, NULL, &hints, &res);
+	if (o.fqdn) {
+		if (r != 0 && o.co.verbose)
+			warnx("hostname: resolve '%s': %s; printing it as it "
+			    "is", name, gai_strerror(r));
+		puts(r == 0 && res->ai_canonname != NULL ?
+		    res->ai_canonname : name);
+		if (r == 0)
+			freeaddrinfo(res);
+		return 0;
+	}
+	if (r == 0) {
+		r = print_resolved(res);
+		freeaddrinfo(res);
+		if (r > 0)
+			return 0;
+	} else if (o.co.verbose)
+		warnx("hostname: resolve '%s': %s; listing the interfaces",
+		    name, gai_strerror(r));
+	if ((r = print_interfaces(o.co.family)) > 0)
+		return 0;
+	if (r == 0)
+		warnx("hostname: no %saddress found", o.co.family == AF_INET ?
+		    "IPv4 " : o.co.family == AF_INET6 ? "IPv6 " : "");
+	return EXIT_FAILURE;
+}

@@ -1,0 +1,203 @@
+/*
+ * sockcat: the command table, dispatch, help, --version and the hint for
+ * a mistyped command.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "opts.h"
+
+#ifndef SOCKCAT_VERSION
+#define SOCKCAT_VERSION	"0.0.0"
+#endif
+
+struct command {
+	const char	*name;
+	int		(*fn)(int, char **);
+	const char	*summary;
+};
+
+/* The one table: dispatch, help and the hint all read it. */
+static const struct command commands[] = {
+	{ "serve",	cmd_serve,	"listen; relay one client (or many, -k) "
+					"<-> stdin/stdout" },
+	{ "connect",	cmd_connect,	"connect; relay the connection <-> "
+					"stdin/stdout" },
+	{ "udp-send",	cmd_udp_send,	"send stdin as datagrams" },
+	{ "udp-listen",	cmd_udp_listen,	"receive datagrams, payloads to stdout" },
+	{ "resolve",	cmd_resolve,	"show what getaddrinfo(3) returns" },
+	{ "hostname",	cmd_hostname,	"print this machine's host name" },
+	{ "help",	cmd_help,	"show the commands, or one command's "
+					"options" },
+	{ NULL,		NULL,		NULL }
+};
+
+static const struct command *
+find(const char *name)
+{
+	const struct command *c;
+
+	for (c = commands; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* Levenshtein distance, for the nearest-command hint. */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, diag, up, best;
+	size_t row[64];
+
+	if (lb >= sizeof(row) / sizeof(row[0]) || la >= 64)
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			up = row[j];
+			best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+static int
+unknown_command(const char *name)
+{
+	const struct command *c, *near = NULL;
+	size_t d, bestd = (size_t)-1;
+
+	for (c = commands; c->name != NULL; c++) {
+		if ((d = distance(name, c->name)) < bestd) {
+			bestd = d;
+			near = c;
+		}
+	}
+	/* A hint only when it is plausibly a typo of that command. */
+	if (near != NULL && bestd <= 1 + strlen(near->name) / 3)
+		return usage_error(NULL, "'%.64s' is not a sockcat command; "
+		    "did you mean '%s'?", name, near->name);
+	return usage_error(NULL, "'%.64s' is not a sockcat command", name);
+}
+
+static void
+list_commands(FILE *fp)
+{
+	const struct command *c;
+
+	fputs("usage: sockcat COMMAND [options] [operands]\n"
+	    "       sockcat help [COMMAND] | --help | --version\n\n"
+	    "commands:\n", fp);
+	for (c = commands; c->name != NULL; c++)
+		fprintf(fp, "  %-12s%s\n", c->name, c->summary);
+	fputs("\nRun 'sockcat COMMAND --help' for a command's options; "
+	    "the manual is sockcat(1).\n", fp);
+}
+
+int
+cmd_help(int argc, char **argv)
+{
+	static char help_flag[] = "--help";
+	const struct command *c;
+	char *av[3];
+
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0))
+		argc = 1;
+	if (argc == 1) {
+		list_commands(stdout);
+		return 0;
+	}
+	if (argc > 2)
+		return usage_error("help", "extra operand '%.64s'", argv[2]);
+	if ((c = find(argv[1])) == NULL)
+		return unknown_command(argv[1]);
+	av[0] = argv[1];
+	av[1] = help_flag;
+	av[2] = NULL;
+	return c->fn(2, av);
+}
+
+/*
+ * Keep descriptors 0-2 taken, so that no socket lands on them and is
+ * mistaken for stdin or stdout.  A closed one gets /dev/null opened the
+ * "wrong" way round, so that using it fails with EBADF just as the
+ * closed descriptor would have.
+ */
+static void
+hold_std_fds(void)
+{
+	int fd, nfd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		nfd = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+		if (nfd != -1 && nfd != fd) {
+			dup2(nfd, fd);
+			close(nfd);
+		}
+	}
+}
+
+/*
+ * Flush stdout and report a write error the command could not see (a
+ * full disk, a closed descriptor); a reader that went away is no error.
+ */
+static int
+close_stdout(int status)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return status;
+	if (errno == EPIPE)
+		return status;
+	warn("write to stdout");
+	return status == 0 ? EXIT_FAILURE : status;
+}
+
+int
+main(int argc, char **argv)
+{
+	static char progname[] = "sockcat";
+	const struct command *c;
+
+	/* err(3) and warn(3) say "sockcat: " whatever argv[0] is. */
+	program_invocation_short_name = progname;
+	hold_std_fds();
+	/* A reader that goes away is EPIPE, handled where it is written. */
+	signal(SIGPIPE, SIG_IGN);
+
+	if (argc < 2) {
+		list_commands(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("sockcat %s\n", SOCKCAT_VERSION);
+		return close_stdout(0);
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return close_stdout(cmd_help(1, argv + 1));
+	if (argv[1][0] == '-')
+		return usage_error(NULL, "unknown option '%.64s' before the "
+		    "command", argv[1]);
+	if ((c = find(argv[1])) == NULL)
+		return unknown_command(argv[1]);
+	return close_stdout(c->fn(argc - 1, argv + 1));
+}

@@ -1,0 +1,402 @@
+/*
+ * opts: shared options, operands and usage errors (see opts.h).
+ */
+#include <sys/socket.h>
+
+#include <ctype.h>
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "opts.h"
+
+int
+usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("sockcat: ", stderr);
+	if (cmd != NULL)
+		fprintf(stderr, "%s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (try 'sockcat %s%s--help')\n",
+	    cmd != NULL ? cmd : "", cmd != NULL ? " " : "");
+	return EXIT_USAGE;
+}
+
+/* How option c was spelled on the command line, for messages. */
+static void
+spelling(const struct option *lo, int c, char *buf, size_t len)
+{
+	if (lo != NULL)
+		snprintf(buf, len, "--%s", lo->name);
+	else
+		snprintf(buf, len, "-%c", c);
+}
+
+/*
+ * Set a family or type field once; a second, different value is a
+ * conflict named by both spellings.
+ */
+static int
+set_once(const char *cmd, int *field, char *by, size_t bylen, int value,
+    const char *spelled)
+{
+	if (by[0] != '\0' && *field != value)
+		return usage_error(cmd, "%s conflicts with %s", spelled, by);
+	*field = value;
+	strlcpy(by, spelled, bylen);
+	return 0;
+}
+
+static int
+bad_seconds(const char *cmd, const char *opt, const char *arg)
+{
+	return usage_error(cmd, "%s '%s': %s", opt, arg, errno == ERANGE ?
+	    "too large (at most 1000000 seconds)" :
+	    "not a number of seconds (like 5 or 0.25)");
+}
+
+/* The shared options; returns 0, EXIT_USAGE, or -1 when c is unknown. */
+static int
+common_option(struct common_opts *co, int c, const char *arg,
+    const char *spelled)
+{
+	const char *cmd = co->cmd;
+	char by[64];
+	long long *ms;
+	int v;
+
+	strlcpy(by, spelled, sizeof(by));
+	switch (c) {
+	case '4':
+		return set_once(cmd, &co->family, co->family_by,
+		    sizeof(co->family_by), AF_INET, by);
+	case '6':
+		return set_once(cmd, &co->family, co->family_by,
+		    sizeof(co->family_by), AF_INET6, by);
+	case 'U':
+		return set_once(cmd, &co->family, co->family_by,
+		    sizeof(co->family_by), AF_UNIX, by);
+	case OPT_FAMILY:
+		if (addr_family_parse(arg, &v) == -1)
+			return usage_error(cmd, "--family '%s': unknown family "
+			    "(inet, inet6, unix or any)", arg);
+		if (v == AF_UNSPEC && co->family_by[0] == '\0')
+			return 0;
+		snprintf(by, sizeof(by), "--family=%s", arg);
+		return set_once(cmd, &co->family, co->family_by,
+		    sizeof(co->family_by), v, by);
+	case 't':
+		if (addr_type_parse(arg, &v) == -1)
+			return usage_error(cmd, "--type '%s': unknown socket "
+			    "type (stream, dgram, seqpacket or raw)", arg);
+		snprintf(by, sizeof(by), "--type=%s", arg);
+		return set_once(cmd, &co->type, co->type_by,
+		    sizeof(co->type_by), v, by);
+	case 'u':
+		return set_once(cmd, &co->type, co->type_by,
+		    sizeof(co->type_by), SOCK_DGRAM, by);
+	case OPT_PROTOCOL:
+		if (addr_protocol_parse(arg, &co->protocol) == -1)
+			return usage_error(cmd, "--protocol '%s': %s", arg,
+			    errno == ERANGE ? "out of range 0-255" :
+			    "no such protocol in protocols(5)");
+		return 0;
+	case 'p':
+		co->port = arg;
+		return 0;
+	case 'n':
+		co->numeric = 1;
+		return 0;
+	case 'v':
+		co->verbose++;
+		return 0;
+	case 's':
+		if (addr_host_check(arg) == -1)
+			return usage_error(cmd, "--source '%.300s': bad address",
+			    arg);
+		co->source = arg;
+		return 0;
+	case OPT_SOURCE_PORT:
+		co->source_port = arg;
+		return 0;
+	case 'd':
+		co->no_stdin = 1;
+		return 0;
+	case OPT_SEND_ONLY:
+		co->send_only = 1;
+		return 0;
+	case OPT_RECV_ONLY:
+		co->recv_only = 1;
+		return 0;
+	case 'w':
+		ms = &co->connect_ms;
+		break;
+	case 'i':
+		ms = &co->idle_ms;
+		break;
+	case 'q':
+		ms = &co->quit_ms;
+		break;
+	default:
+		return -1;
+	}
+	if (parse_seconds(arg, ms) == -1)
+		return bad_seconds(cmd, by, arg);
+	return 0;
+}
+
+int
+opts_parse(const struct opts_spec *spec, struct common_opts *co, void *self,
+    int argc, char **argv, int *first)
+{
+	char shortopts[128], by[64];
+	const struct option *lo;
+	const char *culprit;
+	int c, r, longindex;
+
+	memset(co, 0, sizeof(*co));
+	co->cmd = spec->cmd;
+	co->connect_ms = co->idle_ms = co->quit_ms = OPTS_NO_TIME;
+	/* ':' first: report a missing argument as ':' rather than '?'. */
+	snprintf(shortopts, sizeof(shortopts), ":%s", spec->shortopts);
+	opterr = 0;
+	optind = 0;	/* GNU: a full reset, so parsing can run again */
+	for (;;) {
+		longindex = -1;
+		c = getopt_long(argc, argv, shortopts, spec->longopts,
+		    &longindex);
+		if (c == -1)
+			break;
+		culprit = argv[optind - 1];
+		lo = longindex >= 0 ? &spec->longopts[longindex] : NULL;
+		switch (c) {
+		case 'h':
+			fputs(spec->usage, stdout);
+			return OPTS_HELP;
+		case '?':
+			if (isdigit(optopt))
+				return usage_error(spec->cmd, "unknown option "
+				    "'-%c': no negative number is a valid "
+				    "operand", optopt);
+			if (optopt != 0)
+				return usage_error(spec->cmd,
+				    "unknown option '-%c'", optopt);
+			return usage_error(spec->cmd, "unknown option '%s'",
+			    culprit);
+		case ':':
+			if (culprit[0] == '-' && culprit[1] == '-')
+				return usage_error(spec->cmd,
+				    "option '%s' needs a value", culprit);
+			return usage_error(spec->cmd,
+			    "option '-%c' needs a value", optopt);
+		}
+		spelling(lo, c, by, sizeof(by));
+		if ((r = spec->option(self, c, optarg)) == -1)
+			r = common_option(co, c, optarg, by);
+		if (r == -1)
+			return usage_error(spec->cmd, "unknown option '%s'",
+			    culprit);
+		if (r != 0)
+			return r;
+	}
+	*first = optind;
+	return 0;
+}
+
+static int
+check_port(struct common_opts *co, const char *what, const char *port,
+    int port_list)
+{
+	char item[64];
+	const char *p, *comma;
+	size_t n;
+	int lo, hi;
+
+	for (p = port;; p = comma + 1) {
+		comma = port_list ? strchr(p, ',') : NULL;
+		n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		if (n >= sizeof(item))
+			n = sizeof(item) - 1;
+		memcpy(item, p, n);
+		item[n] = '\0';
+		if ((port_list ? addr_port_range(item, co->numeric, &lo, &hi) :
+		    addr_port_parse(item, co->numeric, &lo)) == -1) {
+			if (item[0] == '\0')
+				return usage_error(co->cmd, "empty port in '%.64s'",
+				    port);
+			switch (errno) {
+			case ERANGE:
+				return usage_error(co->cmd, "%s '%s' out of "
+				    "range 0-65535", what, item);
+			case EDOM:
+				return usage_error(co->cmd, "port range '%s' "
+				    "runs backwards", item);
+			case EINVAL:
+				return usage_error(co->cmd, "%s '%s' is not a "
+				    "number (-n looks up no service names)",
+				    what, item);
+			default:
+				return usage_error(co->cmd, "%s '%s': no such "
+				    "service in services(5)", what, item);
+			}
+		}
+		if (comma == NULL)
+			return 0;
+	}
+}
+
+static int
+check_host(const char *cmd, const char *host)
+{
+	if (addr_host_check(host) == 0)
+		return 0;
+	switch (errno) {
+	case ENAMETOOLONG:
+		return usage_error(cmd, "host '%.40s...' too long "
+		    "(%zu characters, at most %d)", host, strlen(host),
+		    ADDR_HOST_MAX);
+	case ERANGE:
+		return usage_error(cmd, "host '%s': integer address above "
+		    "0xffffffff", host);
+	default:
+		return usage_error(cmd, "bad host '%s'", host);
+	}
+}
+
+int
+opts_endpoint(struct common_opts *co, enum operands shape, int port_list,
+    int argc, char **argv, struct endpoint *ep)
+{
+	char *host, *port;
+	int r;
+
+	memset(ep, 0, sizeof(*ep));
+	if (co->source_port != NULL &&
+	    (r = check_port(co, "--source-port", co->source_port, 0)) != 0)
+		return r;
+	if (co->family == AF_UNIX) {
+		if (co->port != NULL)
+			return usage_error(co->cmd, "--port does not go with "
+			    "--unix");
+		if (argc < 1)
+			return usage_error(co->cmd, "missing PATH");
+		if (argc > 1)
+			return usage_error(co->cmd, "extra operand '%s'",
+			    argv[1]);
+		if (argv[0][0] == '\0')
+			return usage_error(co->cmd, "empty PATH");
+		ep->path = argv[0];
+		return 0;
+	}
+	if (argc > 2)
+		return usage_error(co->cmd, "extra operand '%s'", argv[2]);
+	if (argc == 2 && co->port != NULL)
+		return usage_error(co->cmd, "extra operand '%s' (the port is "
+		    "given by --port)", argv[1]);
+	if (argc == 2) {
+		ep->host = argv[0];
+		ep->port = argv[1];
+	} else if (argc == 1 && co->port != NULL) {
+		ep->host = argv[0];
+		ep->port = co->port;
+	} else if (argc == 1 && addr_split(argv[0], &host, &port) == 0) {
+		ep->alloc = host;
+		ep->host = host;
+		ep->port = port;
+	} else if (argc == 1) {
+		switch (shape) {
+		case OPERANDS_HOST_PORT:
+			return usage_error(co->cmd, "missing PORT after '%s'",
+			    argv[0]);
+		case OPERANDS_OPT_HOST:
+			ep->port = argv[0];
+			break;
+		case OPERANDS_OPT_PORT:
+			ep->host = argv[0];
+			break;
+		}
+	} else if (shape == OPERANDS_OPT_HOST && co->port != NULL) {
+		ep->port = co->port;
+	} else {
+		return usage_error(co->cmd, "missing %s",
+		    shape == OPERANDS_OPT_HOST ? "PORT" : "HOST");
+	}
+	if ((ep->host != NULL && (r = check_host(co->cmd, ep->host)) != 0) ||
+	    (ep->port != NULL && (r = check_port(co, "port", ep->port, port_list)) != 0)) {
+		free(ep->alloc);
+		ep->alloc = NULL;
+		return r;
+	}
+	return 0;
+}
+
+int
+opts_check_relay(const struct common_opts *co)
+{
+	if (co->send_only && co->recv_only)
+		return usage_error(co->cmd, "--send-only conflicts with "
+		    "--recv-only");
+	if (co->no_stdin && co->send_only)
+		return usage_error(co->cmd, "--no-stdin conflicts with "
+		    "--send-only");
+	if (co->quit_ms != OPTS_NO_TIME && (co->no_stdin || co->recv_only))
+		return usage_error(co->cmd, "--quit-after-eof conflicts with "
+		    "%s: stdin is not read", co->no_stdin ? "--no-stdin" :
+		    "--recv-only");
+	return 0;
+}
+
+int
+parse_seconds(const char *s, long long *ms)
+{
+	long long whole = 0, frac = 0, scale = 100;
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p) &&
+	    !(*p == '.' && isdigit((unsigned char)p[1]))) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (; isdigit((unsigned char)*p); p++) {
+		whole = whole * 10 + (*p - '0');
+		if (whole > 1000000) {
+			errno = ERANGE;
+			return -1;
+		}
+	}
+	if (*p == '.') {
+		for (p++; isdigit((unsigned char)*p); p++) {
+			frac += (*p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (*p != '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	*ms = whole * 1000 + frac;
+	return 0;
+}
+
+int
+parse_count(const char *cmd, const char *name, const char *s,
+    long long min, long long max, long long *out)
+{
+	const char *errstr;
+
+	*out = strtonum(s, min, max, &errstr);
+	if (errstr != NULL)
+		return usage_error(cmd, "%s '%.64s': %s (%lld-%lld)", name, s,
+		    errno == EINVAL ? "not a number" : errstr, min, max);
+	return 0;
+}

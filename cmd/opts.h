@@ -1,0 +1,163 @@
+/*
+ * opts: the options every command shares, the getopt_long loop, the
+ * operand shapes (HOST PORT, [HOST] PORT, HOST [PORT], PATH) and the one
+ * usage-error helper.  Nothing here exits: a usage error is printed and
+ * EXIT_USAGE returned, for the command to return in turn.
+ */
+#ifndef SOCKCAT_OPTS_H
+#define SOCKCAT_OPTS_H
+
+#include <getopt.h>
+#include <stdint.h>
+
+#define EXIT_USAGE	2
+
+/* opts_parse() returns this after printing --help: exit 0. */
+#define OPTS_HELP	(-1)
+
+/* Long-only options shared by commands; commands number theirs from
+ * OPT_COMMAND on. */
+enum {
+	OPT_FAMILY = 256,
+	OPT_PROTOCOL,
+	OPT_SOURCE_PORT,
+	OPT_SEND_ONLY,
+	OPT_RECV_ONLY,
+	OPT_COMMAND = 300
+};
+
+/* A time option not given. */
+#define OPTS_NO_TIME	(-1LL)
+
+/* The options every command may share; which ones a command takes is
+ * what its option table lists. */
+struct common_opts {
+	const char	*cmd;		/* command name, for messages */
+	int		 family;	/* AF_UNSPEC, AF_INET, AF_INET6, AF_UNIX */
+	int		 type;		/* 0: the command's default */
+	int		 protocol;
+	const char	*port;		/* -p, or NULL */
+	int		 numeric;	/* -n */
+	int		 verbose;	/* -v, counted */
+	const char	*source;	/* -s */
+	const char	*source_port;
+	long long	 connect_ms;	/* -w, or OPTS_NO_TIME */
+	long long	 idle_ms;	/* -i */
+	long long	 quit_ms;	/* -q */
+	/* The relay's directions (connect, serve). */
+	int		 no_stdin;	/* -d */
+	int		 send_only;
+	int		 recv_only;
+	/* For conflict messages: the spelling that set family and type. */
+	char		 family_by[64];
+	char		 type_by[64];
+};
+
+/* Option-table rows for the shared options; a command lists those it
+ * takes, and their short letters in its short-option string. */
+#define OPTL_FAMILY \
+	{ "ipv4",	no_argument,		NULL, '4' }, \
+	{ "ipv6",	no_argument,		NULL, '6' }, \
+	{ "family",	required_argument,	NULL, OPT_FAMILY }
+#define OPTL_UNIX \
+	{ "unix",	no_argument,		NULL, 'U' }
+#define OPTL_TYPE \
+	{ "type",	required_argument,	NULL, 't' }, \
+	{ "udp",	no_argument,		NULL, 'u' }, \
+	{ "protocol",	required_argument,	NULL, OPT_PROTOCOL }
+#define OPTL_PORT \
+	{ "port",	required_argument,	NULL, 'p' }, \
+	{ "numeric",	no_argument,		NULL, 'n' }
+#define OPTL_SOURCE \
+	{ "source",	required_argument,	NULL, 's' }, \
+	{ "source-port", required_argument,	NULL, OPT_SOURCE_PORT }
+#define OPTL_CONNECT_TIMEOUT \
+	{ "connect-timeout", required_argument,	NULL, 'w' }
+#define OPTL_IDLE_TIMEOUT \
+	{ "idle-timeout", required_argument,	NULL, 'i' }
+#define OPTL_RELAY \
+	{ "quit-after-eof", required_argument,	NULL, 'q' }, \
+	{ "idle-timeout", required_argument,	NULL, 'i' }, \
+	{ "no-stdin",	no_argument,		NULL, 'd' }, \
+	{ "send-only",	no_argument,		NULL, OPT_SEND_ONLY }, \
+	{ "recv-only",	no_argument,		NULL, OPT_RECV_ONLY }
+#define OPTL_BASE \
+	{ "verbose",	no_argument,		NULL, 'v' }, \
+	{ "help",	no_argument,		NULL, 'h' }
+#define OPTL_END \
+	{ NULL,		0,			NULL, 0 }
+
+/* One command's options: what opts_parse() needs to drive getopt_long. */
+struct opts_spec {
+	const char		*cmd;		/* "connect" */
+	const char		*usage;		/* the whole --help text */
+	const char		*shortopts;	/* without the leading ':' */
+	const struct option	*longopts;
+	/*
+	 * The command's own options: returns 0 when it took c, -1 when c is
+	 * not its own (the shared handler gets it), EXIT_USAGE after a
+	 * usage_error().
+	 */
+	int			(*option)(void *self, int c, const char *arg);
+};
+
+/* The operand shapes. */
+enum operands {
+	OPERANDS_HOST_PORT,	/* HOST PORT (or HOST:PORT, or HOST -p PORT) */
+	OPERANDS_OPT_HOST,	/* [HOST] PORT */
+	OPERANDS_OPT_PORT	/* HOST [PORT] */
+};
+
+/* Where the operands say to go. */
+struct endpoint {
+	const char	*host;	/* NULL: none given (the wildcard) */
+	const char	*port;	/* NULL: none given */
+	const char	*path;	/* with -U: the unix socket path */
+	char		*alloc;	/* what a HOST:PORT split allocated */
+};
+
+/*
+ * Print "sockcat: CMD: MESSAGE (try 'sockcat CMD --help')" on stderr
+ * (without "CMD: " when cmd is NULL) and return EXIT_USAGE.
+ */
+int	usage_error(const char *cmd, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Reset *co, then run getopt_long over argv with spec: the command's own
+ * handler first, the shared options next.  Stores the index of the first
+ * operand in *first.  Returns 0, OPTS_HELP after printing the usage on
+ * stdout, or EXIT_USAGE after printing the error.
+ */
+int	opts_parse(const struct opts_spec *spec, struct common_opts *co,
+	    void *self, int argc, char **argv, int *first);
+
+/*
+ * Fill ep from the operands (argc counts only them) in the given shape,
+ * taking -p and -U from co, and check the HOST and PORT syntax; a PORT
+ * may be a list of ports and ranges when port_list is set.  Returns 0 or
+ * EXIT_USAGE after printing the error.  Free ep->alloc when done.
+ */
+int	opts_endpoint(struct common_opts *co, enum operands shape,
+	    int port_list, int argc, char **argv, struct endpoint *ep);
+
+/*
+ * Check the relay options of connect and serve against each other.
+ * Returns 0 or EXIT_USAGE after printing the conflict.
+ */
+int	opts_check_relay(const struct common_opts *co);
+
+/*
+ * Parse SECS, a non-negative decimal with an optional fraction, into
+ * milliseconds.  Returns 0, or -1 with errno EINVAL or ERANGE.
+ */
+int	parse_seconds(const char *s, long long *ms);
+
+/*
+ * Parse a count for option name (in messages) from min to max.  Returns
+ * 0, or EXIT_USAGE after printing the error.
+ */
+int	parse_count(const char *cmd, const char *name, const char *s,
+	    long long min, long long max, long long *out);
+
+#endif

@@ -1,0 +1,233 @@
+/*
+ * sockcat resolve: show what getaddrinfo(3) returns, or with -r what
+ * getnameinfo(3) says of an address.
+ */
+#include <sys/socket.h>
+
+#include <err.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "cmd.h"
+#include "opts.h"
+
+enum {
+	OPT_CANONICAL = OPT_COMMAND,
+	OPT_JSON
+};
+
+struct resolve_opts {
+	struct common_opts	co;
+	int			canonical;
+	int			json;
+	int			reverse;
+};
+
+static const char usage[] =
+"usage: sockcat resolve [options] HOST [PORT]\n"
+"       sockcat resolve -r [options] ADDRESS [PORT]\n"
+"\n"
+"Print what getaddrinfo(3) returns for HOST and PORT, one result a line:\n"
+"FAMILY TYPE PROTOCOL ADDRESS PORT.  The empty HOST is the wildcard.\n"
+"\n"
+"  -4, --ipv4             IPv4 results only\n"
+"  -6, --ipv6             IPv6 results only\n"
+"      --family=F         inet, inet6 or any\n"
+"  -t, --type=T           stream, dgram, seqpacket or raw\n"
+"  -u, --udp              same as --type=dgram\n"
+"      --protocol=P       protocol number or protocols(5) name\n"
+"  -p, --port=PORT        the port, instead of the operand\n"
+"  -n, --numeric          HOST must be numeric; no service names\n"
+"      --canonical        add the canonical name as a sixth field\n"
+"      --json             print one JSON array of objects\n"
+"  -r, --reverse          look ADDRESS up with getnameinfo(3)\n"
+"  -v, --verbose          more diagnostics on stderr\n"
+"  -h, --help             show this help\n";
+
+static const struct option longopts[] = {
+	OPTL_FAMILY,
+	OPTL_TYPE,
+	OPTL_PORT,
+	{ "canonical",	no_argument,	NULL, OPT_CANONICAL },
+	{ "json",	no_argument,	NULL, OPT_JSON },
+	{ "reverse",	no_argument,	NULL, 'r' },
+	OPTL_BASE,
+	OPTL_END
+};
+
+static int
+resolve_option(void *self, int c, const char *arg)
+{
+	struct resolve_opts *o = self;
+
+	(void)arg;
+	switch (c) {
+	case OPT_CANONICAL:
+		o->canonical = 1;
+		return 0;
+	case OPT_JSON:
+		o->json = 1;
+		return 0;
+	case 'r':
+		o->reverse = 1;
+		return 0;
+	}
+	return -1;
+}
+
+static const struct opts_spec spec = {
+	"resolve", usage, "46t:up:nrvh", longopts, resolve_option
+};
+
+/* Print s as a JSON string. */
+static void
+json_string(const char *s)
+{
+	const unsigned char *p;
+
+	putchar('"');
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+static int
+forward(struct resolve_opts *o, const struct endpoint *ep)
+{
+	struct addrinfo hints, *res, *ai;
+	const char *canon = NULL, *fam, *type, *proto;
+	char host[NI_MAXHOST], tbuf[16], pbuf[16];
+	int r, port, first = 1;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = o->co.family;
+	hints.ai_socktype = o->co.type;
+	hints.ai_protocol = o->co.protocol;
+	if (o->co.numeric)
+		hints.ai_flags |= AI_NUMERICHOST | AI_NUMERICSERV;
+	/* getaddrinfo refuses AI_CANONNAME for the wildcard: it has none. */
+	if (o->canonical && ep->host != NULL && *ep->host != '\0')
+		hints.ai_flags |= AI_CANONNAME;
+	if ((r = addr_resolve(ep->host, ep->port, &hints, &res)) != 0) {
+		warnx("resolve '%s'%s%s: %s", ep->host, ep->port ?
+		    " port " : "", ep->port ? ep->port : "", gai_strerror(r));
+		return EXIT_FAILURE;
+	}
+	/* glibc gives the canonical name on the first result only; every
+	 * result shares it. */
+	if (o->canonical)
+		canon = res->ai_canonname != NULL ? res->ai_canonname : "-";
+	if (o->json)
+		putchar('[');
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((r = addr_format(ai->ai_addr, ai->ai_addrlen, host,
+		    sizeof(host), &port)) != 0) {
+			warnx("resolve '%s': %s", ep->host, gai_strerror(r));
+			freeaddrinfo(res);
+			return EXIT_FAILURE;
+		}
+		if ((fam = addr_family_name(ai->ai_family)) == NULL)
+			fam = "unknown";
+		if ((type = addr_type_name(ai->ai_socktype)) == NULL) {
+			snprintf(tbuf, sizeof(tbuf), "%d", ai->ai_socktype);
+			type = tbuf;
+		}
+		if ((proto = addr_protocol_name(ai->ai_protocol)) == NULL) {
+			snprintf(pbuf, sizeof(pbuf), "%d", ai->ai_protocol);
+			proto = pbuf;
+		}
+		if (!o->json) {
+			printf("%s %s %s %s %d", fam, type, proto, host, port);
+			if (canon != NULL)
+				printf(" %s", canon);
+			putchar('\n');
+			continue;
+		}
+		printf("%s\n  {\"family\": ", first ? "" : ",");
+		json_string(fam);
+		fputs(", \"type\": ", stdout);
+		json_string(type);
+		fputs(", \"protocol\": ", stdout);
+		json_string(proto);
+		fputs(", \"address\": ", stdout);
+		json_string(host);
+		printf(", \"port\": %d", port);
+		if (canon != NULL) {
+			fputs(", \"canonical\": ", stdout);
+			json_string(canon);
+		}
+		putchar('}');
+		first = 0;
+	}
+	if (o->json)
+		puts(first ? "]" : "\n]");
+	freeaddrinfo(res);
+	return 0;
+}
+
+static int
+reverse(struct resolve_opts *o, const struct endpoint *ep)
+{
+	struct addrinfo hints, *res;
+	char host[NI_MAXHOST], serv[NI_MAXSERV];
+	int r, flags = NI_NAMEREQD;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = o->co.family;
+	hints.ai_socktype = o->co.type;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if (ep->host == NULL || *ep->host == '\0')
+		return usage_error("resolve", "-r needs an ADDRESS");
+	if (addr_resolve(ep->host, ep->port, &hints, &res) != 0)
+		return usage_error("resolve", "-r '%s'%s%s: not a numeric "
+		    "address and port", ep->host, ep->port ? " " : "",
+		    ep->port ? ep->port : "");
+	if (o->co.type == SOCK_DGRAM)
+		flags |= NI_DGRAM;
+	r = getnameinfo(res->ai_addr, res->ai_addrlen, host, sizeof(host),
+	    ep->port != NULL ? serv : NULL, ep->port != NULL ? sizeof(serv) : 0,
+	    flags);
+	freeaddrinfo(res);
+	if (r != 0) {
+		warnx("resolve -r %s: %s", ep->host, gai_strerror(r));
+		return EXIT_FAILURE;
+	}
+	if (ep->port != NULL)
+		printf("%s %s\n", host, serv);
+	else
+		printf("%s\n", host);
+	return 0;
+}
+
+int
+cmd_resolve(int argc, char **argv)
+{
+	struct resolve_opts o;
+	struct endpoint ep;
+	int first, r;
+
+	memset(&o, 0, sizeof(o));
+	if ((r = opts_parse(&spec, &o.co, &o, argc, argv, &first)) != 0)
+		return r == OPTS_HELP ? 0 : r;
+	if (o.co.family == AF_UNIX)
+		return usage_error("resolve", "%s: getaddrinfo(3) knows no "
+		    "unix addresses", o.co.family_by);
+	if (o.reverse && (o.json || o.canonical))
+		return usage_error("resolve", "--reverse conflicts with %s",
+		    o.json ? "--json" : "--canonical");
+	if ((r = opts_endpoint(&o.co, OPERANDS_OPT_PORT, 0, argc - first,
+	    argv + first, &ep)) != 0)
+		return r;
+	r = o.reverse ? reverse(&o, &ep) : forward(&o, &ep);
+	free(ep.alloc);
+	return r;
+}

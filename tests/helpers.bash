@@ -1,0 +1,112 @@
+# shellcheck shell=bash
+# Shared helpers for the bats suite: run sockcat under a timeout, start
+# background servers and reap them, read the port a -v listener got.
+
+SOCKCAT="${SOCKCAT:-$BATS_TEST_DIRNAME/../sockcat}"
+TESTS="$BATS_TEST_DIRNAME"
+# Every wait is bounded; a slow machine may raise this.
+TMO="${SOCKCAT_TEST_TIMEOUT:-10}"
+BG_PIDS=()
+
+# sc STATUS ARGS...: run sockcat ARGS under timeout with FD 3 closed;
+# stdout lands in $out, stderr in $err; fails unless it exits STATUS.
+# Redirect stdin yourself where the test feeds it.
+sc() {
+	local want=$1
+	shift
+	status=0
+	timeout -k 2 "$TMO" "$SOCKCAT" "$@" >"$BATS_TEST_TMPDIR/sc.out" \
+		2>"$BATS_TEST_TMPDIR/sc.err" 3>&- || status=$?
+	out=$(cat "$BATS_TEST_TMPDIR/sc.out")
+	err=$(cat "$BATS_TEST_TMPDIR/sc.err")
+	if [ "$status" -ne "$want" ]; then
+		printf 'sockcat %s\n  status %s, wanted %s\n  stdout: %s\n  stderr: %s\n' \
+			"$*" "$status" "$want" "$out" "$err" >&2
+		return 1
+	fi
+}
+
+# usage_fails PATTERN ARGS...: sockcat ARGS must be a usage error: exit 2,
+# one stderr line "sockcat: ..." that matches PATTERN (grep -E) and
+# points to --help, nothing on stdout.
+usage_fails() {
+	local pat=$1
+	shift
+	sc 2 "$@"
+	one_error_line "$pat"
+	grep -q -- "--help" <<<"$err" || { echo "no --help hint: $err" >&2; return 1; }
+	[ -z "$out" ] || { echo "stdout not empty: $out" >&2; return 1; }
+}
+
+# one_error_line PATTERN: $err is exactly one line starting "sockcat: "
+# and matching PATTERN.
+one_error_line() {
+	local n
+	n=$(printf '%s\n' "$err" | wc -l)
+	[ "$n" -eq 1 ] || { printf 'want one stderr line, got %s:\n%s\n' "$n" "$err" >&2; return 1; }
+	[[ "$err" == "sockcat: "* ]] || { echo "no 'sockcat: ' prefix: $err" >&2; return 1; }
+	grep -qE -- "$1" <<<"$err" || { echo "stderr does not match /$1/: $err" >&2; return 1; }
+}
+
+# bg NAME CMD...: start CMD in the background, FD 3 closed, its stdout in
+# $BATS_TEST_TMPDIR/NAME.out and stderr in NAME.err; the PID is recorded
+# for teardown and stored in the variable NAME_pid.
+bg() {
+	local name=$1
+	shift
+	"$@" >"$BATS_TEST_TMPDIR/$name.out" 2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
+	BG_PIDS+=($!)
+	printf -v "${name//-/_}_pid" '%s' "$!"
+}
+
+# wait_for FILE PATTERN: wait (bounded by $TMO) until FILE has a line
+# matching PATTERN; fails on time-out.
+wait_for() {
+	local file=$1 pat=$2 i
+	for ((i = 0; i < TMO * 50; i++)); do
+		grep -qE -- "$pat" "$file" 2>/dev/null && return 0
+		sleep 0.02
+	done
+	printf 'timed out waiting for /%s/ in %s:\n' "$pat" "$file" >&2
+	cat "$file" >&2
+	return 1
+}
+
+# listen_port NAME: wait for NAME's "-v" listening line and set $port
+# to the port it reports.
+listen_port() {
+	wait_for "$BATS_TEST_TMPDIR/$1.err" 'listening on .* port [0-9]+' || return 1
+	port=$(sed -n 's/.*listening on .* port \([0-9]*\).*/\1/p' \
+		"$BATS_TEST_TMPDIR/$1.err" | head -n 1)
+}
+
+# wait_exit PID: wait (bounded) for a background process to end; sets
+# $status to its exit status.  Fails if it is still running.
+wait_exit() {
+	local pid=$1 i
+	for ((i = 0; i < TMO * 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.02
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "process $pid still running" >&2
+		return 1
+	fi
+	status=0
+	wait "$pid" || status=$?
+}
+
+# still_running PID: the process has not exited.
+still_running() {
+	kill -0 "$1" 2>/dev/null || { echo "process $1 has exited" >&2; return 1; }
+}
+
+teardown() {
+	local pid
+	for pid in "${BG_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${BG_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+}

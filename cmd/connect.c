@@ -4,14 +4,25 @@
  */
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+
 #include <err.h>
+#include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "cmd.h"
 #include "opts.h"
+#include "relay.h"
+#include "sig.h"
+#include "sock.h"
+
+/* How long connect -u waits for replies after stdin EOF, without -q. */
+#define DGRAM_QUIT_MS	1000
 
 enum {
 	OPT_SCAN = OPT_COMMAND
@@ -80,6 +91,222 @@ static const struct opts_spec spec = {
 	"connect", usage, "46Ut:up:ns:w:i:q:dzvh", longopts, connect_option
 };
 
+/* Set the port of an inet or inet6 address. */
+static void
+set_port(struct sockaddr *sa, int port)
+{
+	if (sa->sa_family == AF_INET)
+		((struct sockaddr_in *)(void *)sa)->sin_port =
+		    htons((uint16_t)port);
+	else if (sa->sa_family == AF_INET6)
+		((struct sockaddr_in6 *)(void *)sa)->sin6_port =
+		    htons((uint16_t)port);
+}
+
+/*
+ * Resolve the local address to bind for family (-s and --source-port).
+ * Returns 0 with *res set (NULL when neither was given), or 1 after a
+ * message.
+ */
+static int
+source_for(const struct connect_opts *o, int family, int type,
+    struct addrinfo **res)
+{
+	struct addrinfo hints;
+	int r;
+
+	*res = NULL;
+	if (o->co.source == NULL && o->co.source_port == NULL)
+		return 0;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = type;
+	hints.ai_flags = AI_PASSIVE | (o->co.numeric ?
+	    AI_NUMERICHOST | AI_NUMERICSERV : 0);
+	r = addr_resolve(o->co.source != NULL ? o->co.source : "",
+	    o->co.source_port != NULL ? o->co.source_port : "0", &hints, res);
+	if (r != 0) {
+		warnx("source %s%s%s: %s", o->co.source != NULL ?
+		    o->co.source : "port", o->co.source != NULL ? "" : " ",
+		    o->co.source != NULL ? "" : o->co.source_port,
+		    gai_strerror(r));
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Connect to one address, binding the source first if asked.  Returns the
+ * socket, or -1 with errno set.
+ */
+static int
+connect_one(const struct connect_opts *o, const struct addrinfo *ai)
+{
+	struct addrinfo *src;
+	int fd, saved;
+
+	if (source_for(o, ai->ai_family, ai->ai_socktype, &src) != 0) {
+		errno = EADDRNOTAVAIL;
+		return -1;
+	}
+	fd = sock_connect(ai->ai_addr, ai->ai_addrlen, ai->ai_socktype,
+	    ai->ai_protocol, src != NULL ? src->ai_addr : NULL,
+	    src != NULL ? src->ai_addrlen : 0, o->co.connect_ms);
+	saved = errno;
+	if (src != NULL)
+		freeaddrinfo(src);
+	errno = saved;
+	return fd;
+}
+
+static void
+report_failure(const struct addrinfo *ai, int e)
+{
+	char name[RELAY_NAME_MAX];
+
+	warnx("connect %s: %s", relay_name(ai->ai_addr, ai->ai_addrlen, name,
+	    sizeof(name)), strerror(e));
+}
+
+/*
+ * Try each address in getaddrinfo's order until one connects.  Returns
+ * the socket and stores its address in *which, or -1 with errno of the
+ * last failure (after reporting each with -v).
+ */
+static int
+connect_any(const struct connect_opts *o, struct addrinfo *res,
+    struct addrinfo **which)
+{
+	struct addrinfo *ai;
+	int fd, e = EHOSTUNREACH;
+
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((fd = connect_one(o, ai)) >= 0) {
+			*which = ai;
+			return fd;
+		}
+		e = errno;
+		if (e == EINTR)
+			break;
+		if (o->co.verbose)
+			report_failure(ai, e);
+	}
+	errno = e;
+	return -1;
+}
+
+/* Scan the port list: print "HOST PORT open" for each that accepts. */
+static int
+scan(const struct connect_opts *o, const struct endpoint *ep,
+    struct addrinfo *res)
+{
+	const char *p, *comma;
+	char item[64];
+	struct addrinfo *ai, *which;
+	int lo, hi, port, fd, open = 0;
+	size_t n;
+
+	for (p = ep->port;; p = comma + 1) {
+		comma = strchr(p, ',');
+		n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		if (n >= sizeof(item))
+			n = sizeof(item) - 1;
+		memcpy(item, p, n);
+		item[n] = '\0';
+		if (addr_port_range(item, o->co.numeric, &lo, &hi) == -1)
+			return EXIT_USAGE;	/* checked when parsed */
+		for (port = lo; port <= hi; port++) {
+			for (ai = res; ai != NULL; ai = ai->ai_next)
+				set_port(ai->ai_addr, port);
+			if ((fd = connect_any(o, res, &which)) >= 0) {
+				close(fd);
+				printf("%s %d open\n", ep->host, port);
+				fflush(stdout);
+				open++;
+			} else if (errno == EINTR)
+				return relay_signal_status();
+		}
+		if (comma == NULL)
+			break;
+	}
+	return open > 0 ? 0 : EXIT_FAILURE;
+}
+
+static int
+connect_unix(struct connect_opts *o, const char *path, int type)
+{
+	struct sockaddr_un sun;
+	socklen_t len;
+	int fd;
+
+	if (sock_unix_addr(path, &sun, &len) == -1)
+		return usage_error("connect", "unix path '%.40s...' too long "
+		    "(%zu bytes, at most %zu)", path, strlen(path),
+		    sizeof(sun.sun_path) - 1);
+	fd = sock_connect((struct sockaddr *)&sun, len, type, 0, NULL, 0,
+	    o->co.connect_ms);
+	if (fd == -1) {
+		if (errno == EINTR)
+			return relay_signal_status();
+		warn("connect %s", path);
+		return EXIT_FAILURE;
+	}
+	if (o->co.verbose)
+		warnx("connected to %s", path);
+	return relay_session(&o->co, fd, type == SOCK_DGRAM, path);
+}
+
+static int
+run(struct connect_opts *o, const struct endpoint *ep)
+{
+	struct addrinfo hints, *res, *which;
+	char name[RELAY_NAME_MAX];
+	int type, fd, r, several;
+
+	if (sig_init() == -1)
+		err(EXIT_FAILURE, "connect: signals");
+	type = o->co.type != 0 ? o->co.type : SOCK_STREAM;
+	if (type == SOCK_DGRAM && o->co.quit_ms == OPTS_NO_TIME)
+		o->co.quit_ms = DGRAM_QUIT_MS;
+	if (ep->path != NULL)
+		return connect_unix(o, ep->path, type);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = o->co.family;
+	hints.ai_socktype = type;
+	hints.ai_protocol = o->co.protocol;
+	if (o->co.numeric)
+		hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	r = addr_resolve(ep->host, o->scan ? "0" : ep->port, &hints, &res);
+	if (r != 0) {
+		warnx("connect %s port %s: %s", ep->host, ep->port,
+		    r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+		return EXIT_FAILURE;
+	}
+	if (o->scan) {
+		r = scan(o, ep, res);
+		freeaddrinfo(res);
+		return r;
+	}
+	fd = connect_any(o, res, &which);
+	if (fd == -1) {
+		r = errno;
+		several = res->ai_next != NULL;
+		freeaddrinfo(res);
+		if (r == EINTR)
+			return relay_signal_status();
+		/* With -v a lone address was named already. */
+		if (!o->co.verbose || several)
+			warnx("connect %s port %s: %s", ep->host, ep->port,
+			    strerror(r));
+		return EXIT_FAILURE;
+	}
+	relay_name(which->ai_addr, which->ai_addrlen, name, sizeof(name));
+	freeaddrinfo(res);
+	if (o->co.verbose)
+		report_connected(fd);
+	return relay_session(&o->co, fd, type == SOCK_DGRAM, name);
+}
+
 int
 cmd_connect(int argc, char **argv)
 {
@@ -95,10 +322,13 @@ cmd_connect(int argc, char **argv)
 	if (o.scan && o.co.family == AF_UNIX)
 		return usage_error("connect", "--scan conflicts with %s",
 		    o.co.family_by);
+	if (o.scan && o.co.type == SOCK_DGRAM)
+		return usage_error("connect", "--scan conflicts with %s",
+		    o.co.type_by);
 	if ((r = opts_endpoint(&o.co, OPERANDS_HOST_PORT, o.scan,
 	    argc - first, argv + first, &ep)) != 0)
 		return r;
+	r = run(&o, &ep);
 	free(ep.alloc);
-	warnx("connect: not implemented yet");
-	return EXIT_FAILURE;
+	return r;
 }

@@ -48,13 +48,18 @@ one_error_line() {
 	grep -qE -- "$1" <<<"$err" || { echo "stderr does not match /$1/: $err" >&2; return 1; }
 }
 
-# bg NAME CMD...: start CMD in the background, FD 3 closed, its stdout in
-# $BATS_TEST_TMPDIR/NAME.out and stderr in NAME.err; the PID is recorded
-# for teardown and stored in the variable NAME_pid.
+# bg NAME [-i FILE] CMD...: start CMD in the background, FD 3 closed,
+# stdin from FILE (default /dev/null: bash gives a background job no
+# other), stdout in $BATS_TEST_TMPDIR/NAME.out and stderr in NAME.err;
+# the PID is recorded for teardown and stored in the variable NAME_pid.
 bg() {
-	local name=$1
+	local name=$1 in=/dev/null
 	shift
-	"$@" >"$BATS_TEST_TMPDIR/$name.out" 2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
+	if [ "$1" = -i ]; then
+		in=$2
+		shift 2
+	fi
+	"$@" <"$in" >"$BATS_TEST_TMPDIR/$name.out" 2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
 	BG_PIDS+=($!)
 	printf -v "${name//-/_}_pid" '%s' "$!"
 }
@@ -69,6 +74,17 @@ wait_for() {
 	done
 	printf 'timed out waiting for /%s/ in %s:\n' "$pat" "$file" >&2
 	cat "$file" >&2
+	return 1
+}
+
+# wait_file FILE: wait (bounded by $TMO) until FILE exists.
+wait_file() {
+	local i
+	for ((i = 0; i < TMO * 50; i++)); do
+		[ -e "$1" ] && return 0
+		sleep 0.02
+	done
+	echo "timed out waiting for $1 to exist" >&2
 	return 1
 }
 

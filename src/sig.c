@@ -1,0 +1,64 @@
+/*
+ * sig: signals as poll events (see sig.h), by the self-pipe trick.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sig.h"
+
+static int pipefd[2] = { -1, -1 };
+static volatile sig_atomic_t caught;
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+
+	if (caught == 0)
+		caught = sig;
+	/* Full pipe: a wake-up is already pending, which is all we need. */
+	(void)!write(pipefd[1], "", 1);
+	errno = saved;
+}
+
+int
+sig_init(void)
+{
+	struct sigaction sa;
+
+	if (pipefd[0] != -1)
+		return pipefd[0];
+	if (pipe2(pipefd, O_NONBLOCK | O_CLOEXEC) == -1)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) == -1 ||
+	    sigaction(SIGTERM, &sa, NULL) == -1)
+		return -1;
+	return pipefd[0];
+}
+
+int
+sig_fd(void)
+{
+	return pipefd[0];
+}
+
+int
+sig_caught(void)
+{
+	return caught;
+}
+
+void
+sig_drain(void)
+{
+	char buf[64];
+
+	while (read(pipefd[0], buf, sizeof(buf)) > 0)
+		continue;
+}

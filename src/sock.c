@@ -1,0 +1,246 @@
+/*
+ * sock: connect, listen, accept (see sock.h).
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sig.h"
+#include "sock.h"
+
+int
+sock_unix_addr(const char *path, struct sockaddr_un *sun, socklen_t *len)
+{
+	size_t n = strlen(path);
+
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (n >= sizeof(sun->sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sun->sun_path, path, n);
+	if (path[0] == '@')
+		sun->sun_path[0] = '\0';	/* abstract: no NUL at the end */
+	else
+		n++;
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+	return 0;
+}
+
+int
+sock_nonblock(int fd, int on)
+{
+	int fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1)
+		return -1;
+	if (fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK) == -1)
+		return -1;
+	return fl;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait for events on fd, or a signal, for at most timeout_ms (negative:
+ * forever).  Returns the revents, 0 on a time-out, or -1 with errno
+ * (EINTR for a signal).
+ */
+static int
+wait_fd(int fd, short events, long long timeout_ms)
+{
+	struct pollfd pfd[2];
+	long long deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : -1;
+	long long left;
+	int n;
+
+	pfd[0].fd = fd;
+	pfd[0].events = events;
+	pfd[1].fd = sig_fd();
+	pfd[1].events = POLLIN;
+	for (;;) {
+		if (sig_caught()) {
+			errno = EINTR;
+			return -1;
+		}
+		left = deadline < 0 ? -1 : deadline - now_ms();
+		if (deadline >= 0 && left < 0)
+			left = 0;
+		n = poll(pfd, pfd[1].fd >= 0 ? 2 : 1,
+		    left > 1000000 ? 1000000 : (int)left);
+		if (n == -1 && errno != EINTR)
+			return -1;
+		if (n > 0 && pfd[0].revents != 0)
+			return pfd[0].revents;
+		if (n == 0)
+			return 0;
+	}
+}
+
+int
+sock_connect(const struct sockaddr *sa, socklen_t len, int type,
+    int protocol, const struct sockaddr *local, socklen_t local_len,
+    long long timeout_ms)
+{
+	socklen_t elen = sizeof(int);
+	int fd, r, e, one = 1, saved;
+
+	fd = socket(sa->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    protocol);
+	if (fd == -1)
+		return -1;
+	if (local != NULL && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof(one)) == -1 || bind(fd, local, local_len) == -1))
+		goto fail;
+	if (connect(fd, sa, len) == 0)
+		return fd;
+	if (errno != EINPROGRESS && errno != EINTR && errno != EAGAIN)
+		goto fail;
+	if ((r = wait_fd(fd, POLLOUT, timeout_ms)) == -1)
+		goto fail;
+	if (r == 0) {
+		errno = ETIMEDOUT;
+		goto fail;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) == -1)
+		goto fail;
+	if (e != 0) {
+		errno = e;
+		goto fail;
+	}
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+int
+sock_listen(const struct sockaddr *sa, socklen_t len, int type,
+    int protocol, int v6only, int backlog)
+{
+	int fd, one = 1, saved;
+
+	fd = socket(sa->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    protocol);
+	if (fd == -1)
+		return -1;
+	if (sa->sa_family != AF_UNIX && setsockopt(fd, SOL_SOCKET,
+	    SO_REUSEADDR, &one, sizeof(one)) == -1)
+		goto fail;
+	if (sa->sa_family == AF_INET6 && v6only >= 0 && setsockopt(fd,
+	    IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) == -1)
+		goto fail;
+	if (bind(fd, sa, len) == -1)
+		goto fail;
+	if (type != SOCK_DGRAM && listen(fd, backlog) == -1)
+		goto fail;
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+int
+sock_listen_unix(const char *path, int type, int backlog)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	socklen_t len;
+	int fd, probe, saved;
+
+	if (sock_unix_addr(path, &sun, &len) == -1)
+		return -1;
+	if (path[0] != '@' && lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			errno = EEXIST;
+			return -1;
+		}
+		/* A socket file: live if someone accepts on it. */
+		probe = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+		if (probe == -1)
+			return -1;
+		if (connect(probe, (struct sockaddr *)&sun, len) == 0 ||
+		    (errno != ECONNREFUSED && errno != ENOENT)) {
+			saved = errno;
+			close(probe);
+			errno = saved == EPROTOTYPE ? EEXIST : EADDRINUSE;
+			return -1;
+		}
+		close(probe);
+		if (unlink(path) == -1 && errno != ENOENT)
+			return -1;
+	}
+	if ((fd = sock_listen((struct sockaddr *)&sun, len, type, 0, -1,
+	    backlog)) == -1)
+		return -1;
+	return fd;
+}
+
+int
+sock_accept(const int *fds, size_t n, struct sockaddr_storage *peer,
+    socklen_t *peerlen, size_t *which)
+{
+	struct pollfd pfd[16];
+	size_t i, np;
+	int fd;
+
+	if (n > sizeof(pfd) / sizeof(pfd[0]) - 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		pfd[i].fd = fds[i];
+		pfd[i].events = POLLIN;
+	}
+	np = n;
+	if (sig_fd() >= 0) {
+		pfd[np].fd = sig_fd();
+		pfd[np++].events = POLLIN;
+	}
+	for (;;) {
+		if (sig_caught()) {
+			errno = EINTR;
+			return -1;
+		}
+		if (poll(pfd, np, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			*peerlen = sizeof(*peer);
+			fd = accept4(fds[i], (struct sockaddr *)peer, peerlen,
+			    SOCK_NONBLOCK | SOCK_CLOEXEC);
+			if (fd >= 0) {
+				*which = i;
+				return fd;
+			}
+			/* Gone before we took it, or no room: wait again. */
+			if (errno != EAGAIN && errno != ECONNABORTED &&
+			    errno != EINTR && errno != EPROTO)
+				return -1;
+		}
+	}
+}

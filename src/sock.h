@@ -1,0 +1,61 @@
+/*
+ * sock: making sockets that connect, listen and accept, each step
+ * non-blocking and interruptible by the descriptor of sig.h.
+ * Nothing here prints: -1 and errno say what failed.
+ */
+#ifndef SOCKCAT_SOCK_H
+#define SOCKCAT_SOCK_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <stddef.h>
+
+/*
+ * Fill *sun from a unix socket PATH ("@name": the abstract namespace)
+ * and set *len.  Returns 0, or -1 with errno ENAMETOOLONG.
+ */
+int	sock_unix_addr(const char *path, struct sockaddr_un *sun,
+	    socklen_t *len);
+
+/*
+ * Connect a new socket of type and protocol to sa, first binding local
+ * when it is not NULL; give up after timeout_ms (negative: the kernel's
+ * own time-out).  Returns the connected socket, non-blocking and
+ * close-on-exec, or -1 with errno set: ETIMEDOUT on the time-out, EINTR
+ * when a signal came.
+ */
+int	sock_connect(const struct sockaddr *sa, socklen_t len, int type,
+	    int protocol, const struct sockaddr *local, socklen_t local_len,
+	    long long timeout_ms);
+
+/*
+ * A socket bound to sa with SO_REUSEADDR set; v6only is -1 (leave the
+ * default), 0 or 1 for IPV6_V6ONLY.  For a stream or seqpacket type it
+ * listens with backlog.  Returns the socket, non-blocking and
+ * close-on-exec, or -1 with errno set.
+ */
+int	sock_listen(const struct sockaddr *sa, socklen_t len, int type,
+	    int protocol, int v6only, int backlog);
+
+/*
+ * sock_listen() on a unix PATH, with the file rules: a stale socket file
+ * (nobody accepts on it) is replaced; any other existing file is left
+ * alone and refused (errno EEXIST), and so is a live socket (errno
+ * EADDRINUSE).  Returns the socket or -1.
+ */
+int	sock_listen_unix(const char *path, int type, int backlog);
+
+/*
+ * Wait until one of the n listening sockets has a client (or a signal
+ * comes: -1, EINTR) and accept it.  Stores the peer address in *peer
+ * and *peerlen, and the index of the listener in *which.  Returns the
+ * client socket, non-blocking and close-on-exec, or -1 with errno.
+ */
+int	sock_accept(const int *fds, size_t n, struct sockaddr_storage *peer,
+	    socklen_t *peerlen, size_t *which);
+
+/* Set or clear O_NONBLOCK.  Returns the old flags, or -1 with errno. */
+int	sock_nonblock(int fd, int on);
+
+#endif

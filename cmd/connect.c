@@ -91,18 +91,6 @@ static const struct opts_spec spec = {
 	"connect", usage, "46Ut:up:ns:w:i:q:dzvh", longopts, connect_option
 };
 
-/* Set the port of an inet or inet6 address. */
-static void
-set_port(struct sockaddr *sa, int port)
-{
-	if (sa->sa_family == AF_INET)
-		((struct sockaddr_in *)(void *)sa)->sin_port =
-		    htons((uint16_t)port);
-	else if (sa->sa_family == AF_INET6)
-		((struct sockaddr_in6 *)(void *)sa)->sin6_port =
-		    htons((uint16_t)port);
-}
-
 /*
  * Resolve the local address to bind for family (-s and --source-port).
  * Returns 0 with *res set (NULL when neither was given), or 1 after a
@@ -217,7 +205,7 @@ scan(const struct connect_opts *o, const struct endpoint *ep,
 			return EXIT_USAGE;	/* checked when parsed */
 		for (port = lo; port <= hi; port++) {
 			for (ai = res; ai != NULL; ai = ai->ai_next)
-				set_port(ai->ai_addr, port);
+				addr_set_port(ai->ai_addr, port);
 			if ((fd = connect_any(o, res, &which)) >= 0) {
 				close(fd);
 				printf("%s %d open\n", ep->host, port);

@@ -3,6 +3,7 @@
  * client, or many with -k, to stdin/stdout.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <netinet/in.h>
 
@@ -28,6 +29,8 @@ struct listeners {
 	int		 fd[MAX_LISTEN];
 	size_t		 n;
 	const char	*unix_path;	/* a file to remove at the end */
+	dev_t		 unix_dev;	/* ... if it is still ours */
+	ino_t		 unix_ino;
 };
 
 struct serve_opts {
@@ -131,17 +134,6 @@ bound_port(int fd)
 	return port;
 }
 
-static void
-set_port(struct sockaddr *sa, int port)
-{
-	if (sa->sa_family == AF_INET)
-		((struct sockaddr_in *)(void *)sa)->sin_port =
-		    htons((uint16_t)port);
-	else if (sa->sa_family == AF_INET6)
-		((struct sockaddr_in6 *)(void *)sa)->sin6_port =
-		    htons((uint16_t)port);
-}
-
 /* The first result of family in res, or NULL. */
 static struct addrinfo *
 first_of(struct addrinfo *res, int family)
@@ -207,7 +199,7 @@ listen_inet(const struct serve_opts *o, const struct endpoint *ep,
 		if (prev != ai)
 			continue;
 		if (port > 0)
-			set_port(ai->ai_addr, port);
+			addr_set_port(ai->ai_addr, port);
 		if (add_listener(l, ai, 1, backlog) == -1) {
 			warn("serve %s", relay_name(ai->ai_addr,
 			    ai->ai_addrlen, name, sizeof(name)));
@@ -224,14 +216,18 @@ open_listeners(const struct serve_opts *o, const struct endpoint *ep,
     int type, struct listeners *l)
 {
 	struct addrinfo hints, *res;
+	struct stat st;
 	int backlog, r;
 
 	backlog = o->backlog > 0 ? (int)o->backlog : SOMAXCONN;
 	if (ep->path != NULL) {
 		if ((r = sock_listen_unix(ep->path, type, backlog)) >= 0) {
 			l->fd[l->n++] = r;
-			if (ep->path[0] != '@')
+			if (ep->path[0] != '@' && lstat(ep->path, &st) == 0) {
 				l->unix_path = ep->path;
+				l->unix_dev = st.st_dev;
+				l->unix_ino = st.st_ino;
+			}
 			return 0;
 		}
 		if (errno == ENAMETOOLONG)
@@ -264,6 +260,17 @@ open_listeners(const struct serve_opts *o, const struct endpoint *ep,
 	r = listen_inet(o, ep, res, backlog, l);
 	freeaddrinfo(res);
 	return r;
+}
+
+/* Remove the unix socket file, unless another server has replaced it. */
+static void
+remove_socket_file(const struct listeners *l)
+{
+	struct stat st;
+
+	if (l->unix_path != NULL && lstat(l->unix_path, &st) == 0 &&
+	    st.st_dev == l->unix_dev && st.st_ino == l->unix_ino)
+		(void)unlink(l->unix_path);
 }
 
 static int
@@ -309,8 +316,7 @@ run(const struct serve_opts *o, const struct endpoint *ep)
 			strlcpy(name, ep->path, sizeof(name));
 		r = relay_session(&o->co, fd, 0, name);
 	}
-	if (l.unix_path != NULL)
-		(void)unlink(l.unix_path);
+	remove_socket_file(&l);
 	return r;
 }
 

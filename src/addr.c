@@ -389,3 +389,14 @@ addr_format(const struct sockaddr *sa, socklen_t len, char *host,
 		*port = atoi(serv);
 	return r;
 }
+
+void
+addr_set_port(struct sockaddr *sa, int port)
+{
+	if (sa->sa_family == AF_INET)
+		((struct sockaddr_in *)(void *)sa)->sin_port =
+		    htons((uint16_t)port);
+	else if (sa->sa_family == AF_INET6)
+		((struct sockaddr_in6 *)(void *)sa)->sin6_port =
+		    htons((uint16_t)port);
+}

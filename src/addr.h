@@ -90,6 +90,9 @@ int	addr_split(const char *op, char **host, char **port);
 int	addr_resolve(const char *host, const char *port,
 	    const struct addrinfo *hints, struct addrinfo **res);
 
+/* Set the port of an inet or inet6 address; others are left alone. */
+void	addr_set_port(struct sockaddr *sa, int port);
+
 /*
  * Format the address and port of sa numerically into host (at least
  * NI_MAXHOST bytes) and *port.  Unix addresses give their path ("@name"

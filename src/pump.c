@@ -11,10 +11,10 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "pump.h"
+#include "clock.h"
 #include "sig.h"
 
 #define PUMP_BUFSZ	(256 * 1024)
@@ -42,15 +42,6 @@ struct chan {
 	uint64_t	 in;		/* bytes read from from */
 	uint64_t	 out;		/* bytes written to to */
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Whether the channel has room to read into. */
 static int
@@ -175,13 +166,13 @@ relay(const struct pump_cfg *cfg, struct chan *up, struct chan *down,
 	int timeout;
 	ssize_t n;
 
-	last_active = now_ms();
+	last_active = clock_ms();
 	if (cfg->shut_at_start && !cfg->net_dgram) {
 		(void)shutdown(cfg->net_fd, SHUT_WR);
 		shut = 1;
 	}
 	for (;;) {
-		now = now_ms();
+		now = clock_ms();
 		/*
 		 * Invariants: stdin's bytes are all sent before the
 		 * half-close; the socket's bytes are all written before the
@@ -263,7 +254,7 @@ relay(const struct pump_cfg *cfg, struct chan *up, struct chan *down,
 
 		if (pfd[P_STDIN].revents) {
 			if ((n = chan_fill(up)) > 0) {
-				last_active = now_ms();
+				last_active = clock_ms();
 				if (linger_from >= 0)
 					linger_from = last_active;
 			} else if (n == -1 && !again(errno)) {
@@ -274,7 +265,7 @@ relay(const struct pump_cfg *cfg, struct chan *up, struct chan *down,
 		}
 		if (pfd[P_NETIN].revents) {
 			if ((n = chan_fill(down)) > 0)
-				last_active = now_ms();
+				last_active = clock_ms();
 			else if (n == -1 && !again(errno)) {
 				/* What came before the error is still written. */
 				net_rd_err = errno;
@@ -283,7 +274,7 @@ relay(const struct pump_cfg *cfg, struct chan *up, struct chan *down,
 		}
 		if (pfd[P_NETOUT].revents) {
 			if ((n = chan_drain(up)) > 0)
-				last_active = now_ms();
+				last_active = clock_ms();
 			else if (n == -1 && !again(errno)) {
 				/*
 				 * The peer takes no more: stop reading stdin and
@@ -298,7 +289,7 @@ relay(const struct pump_cfg *cfg, struct chan *up, struct chan *down,
 		}
 		if (pfd[P_STDOUT].revents) {
 			if ((n = chan_drain(down)) > 0)
-				last_active = now_ms();
+				last_active = clock_ms();
 			else if (n == -1 && !again(errno)) {
 				res->end = errno == EPIPE ? PUMP_OUT_GONE :
 				    PUMP_ERR_OUT;

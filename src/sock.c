@@ -9,12 +9,24 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "sig.h"
 #include "sock.h"
+
+/* Close fd on a failure path, keeping errno; returns -1. */
+static int
+close_fail(int fd)
+{
+	int saved = errno;
+
+	close(fd);
+	errno = saved;
+	return -1;
+}
 
 int
 sock_unix_addr(const char *path, struct sockaddr_un *sun, socklen_t *len)
@@ -48,15 +60,6 @@ sock_nonblock(int fd, int on)
 	return fl;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Wait for events on fd, or a signal, for at most timeout_ms (negative:
  * forever).  Returns the revents, 0 on a time-out, or -1 with errno
@@ -66,7 +69,7 @@ static int
 wait_fd(int fd, short events, long long timeout_ms)
 {
 	struct pollfd pfd[2];
-	long long deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : -1;
+	long long deadline = timeout_ms >= 0 ? clock_ms() + timeout_ms : -1;
 	long long left;
 	int n;
 
@@ -79,7 +82,7 @@ wait_fd(int fd, short events, long long timeout_ms)
 			errno = EINTR;
 			return -1;
 		}
-		left = deadline < 0 ? -1 : deadline - now_ms();
+		left = deadline < 0 ? -1 : deadline - clock_ms();
 		if (deadline >= 0 && left < 0)
 			left = 0;
 		n = poll(pfd, pfd[1].fd >= 0 ? 2 : 1,
@@ -99,7 +102,7 @@ sock_connect(const struct sockaddr *sa, socklen_t len, int type,
     long long timeout_ms)
 {
 	socklen_t elen = sizeof(int);
-	int fd, r, e, one = 1, saved;
+	int fd, r, e, one = 1;
 
 	fd = socket(sa->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    protocol);
@@ -126,17 +129,14 @@ sock_connect(const struct sockaddr *sa, socklen_t len, int type,
 	}
 	return fd;
 fail:
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
+	return close_fail(fd);
 }
 
 int
 sock_listen(const struct sockaddr *sa, socklen_t len, int type,
     int protocol, int v6only, int backlog)
 {
-	int fd, one = 1, saved;
+	int fd, one = 1;
 
 	fd = socket(sa->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    protocol);
@@ -154,10 +154,65 @@ sock_listen(const struct sockaddr *sa, socklen_t len, int type,
 		goto fail;
 	return fd;
 fail:
+	return close_fail(fd);
+}
+
+/*
+ * Whether a socket is bound to path and, for a connection type,
+ * listening, as /proc/net/unix tells.  Unlike connecting to it, this
+ * does not disturb a server that serves one client.  Returns 1 or 0, or
+ * -1 when it cannot tell.
+ */
+static int
+unix_path_live(const char *path, int type)
+{
+	char line[4096], abs[4096], *p, *nl;
+	unsigned long flags;
+	int live = 0;
+	FILE *fp;
+
+	abs[0] = '\0';
+	if (path[0] != '/' && getcwd(abs, sizeof(abs) - 1) != NULL) {
+		strlcat(abs, "/", sizeof(abs));
+		strlcat(abs, path, sizeof(abs));
+	}
+	if ((fp = fopen("/proc/net/unix", "re")) == NULL)
+		return -1;
+	while (!live && fgets(line, sizeof(line), fp) != NULL) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl = '\0';
+		/* "Num: RefCount Protocol Flags Type St Inode Path" */
+		if (sscanf(line, "%*s %*s %*s %lx", &flags) != 1 ||
+		    (p = strchr(line, '/')) == NULL)
+			continue;
+		if (strcmp(p, path) != 0 && strcmp(p, abs) != 0)
+			continue;
+		live = type == SOCK_DGRAM || (flags & 0x10000) != 0;
+	}
+	fclose(fp);
+	return live;
+}
+
+/*
+ * Whether a socket file has a server behind it: /proc/net/unix, else a
+ * connection attempt.  Returns 1, 0, or -1 with errno.
+ */
+static int
+unix_live(const struct sockaddr_un *sun, socklen_t len, const char *path,
+    int type)
+{
+	int probe, r, saved;
+
+	if ((r = unix_path_live(path, type)) >= 0)
+		return r;
+	if ((probe = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	r = connect(probe, (const struct sockaddr *)sun, len) == 0 ||
+	    (errno != ECONNREFUSED && errno != ENOENT);
 	saved = errno;
-	close(fd);
+	close(probe);
 	errno = saved;
-	return -1;
+	return r;
 }
 
 int
@@ -166,7 +221,7 @@ sock_listen_unix(const char *path, int type, int backlog)
 	struct sockaddr_un sun;
 	struct stat st;
 	socklen_t len;
-	int fd, probe, saved;
+	int r;
 
 	if (sock_unix_addr(path, &sun, &len) == -1)
 		return -1;
@@ -175,25 +230,16 @@ sock_listen_unix(const char *path, int type, int backlog)
 			errno = EEXIST;
 			return -1;
 		}
-		/* A socket file: live if someone accepts on it. */
-		probe = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-		if (probe == -1)
-			return -1;
-		if (connect(probe, (struct sockaddr *)&sun, len) == 0 ||
-		    (errno != ECONNREFUSED && errno != ENOENT)) {
-			saved = errno;
-			close(probe);
-			errno = saved == EPROTOTYPE ? EEXIST : EADDRINUSE;
+		if ((r = unix_live(&sun, len, path, type)) != 0) {
+			if (r == 1)
+				errno = EADDRINUSE;
 			return -1;
 		}
-		close(probe);
 		if (unlink(path) == -1 && errno != ENOENT)
 			return -1;
 	}
-	if ((fd = sock_listen((struct sockaddr *)&sun, len, type, 0, -1,
-	    backlog)) == -1)
-		return -1;
-	return fd;
+	return sock_listen((struct sockaddr *)&sun, len, type, 0, -1,
+	    backlog);
 }
 
 int

@@ -4,9 +4,10 @@
 usage: peer.py (--listen PORTFILE | --connect PORT | --unix-connect PATH)
                [--host H] [--send FILE] [--after-send hold|shut|close|reset]
                [--recv FILE] [--reply-after-eof FILE] [--slow]
-               [--hold-secs S] [--mark FILE]
+               [--hold-secs S] [--mark FILE] [--wait-file FILE]
 
-Sequence: get a connection; send FILE; then per --after-send: keep the
+Sequence: get a connection; send FILE; wait until --wait-file is not
+empty; then per --after-send: keep the
 connection as it is (hold), half-close it (shut), close it (close), or
 reset it (reset), and create --mark FILE.  Unless it closed, read until EOF into --recv (creating
 RECV.done when EOF came); then send --reply-after-eof and close; with
@@ -34,6 +35,7 @@ def main():
     ap.add_argument("--slow", action="store_true")
     ap.add_argument("--hold-secs", type=float, default=30)
     ap.add_argument("--mark")
+    ap.add_argument("--wait-file")
     a = ap.parse_args()
 
     if a.listen:
@@ -59,6 +61,12 @@ def main():
     if a.send:
         with open(a.send, "rb") as f:
             s.sendall(f.read())
+    if a.wait_file:
+        # Until the other side shows it got what was sent (bounded).
+        for _ in range(1500):
+            if os.path.exists(a.wait_file) and os.path.getsize(a.wait_file):
+                break
+            time.sleep(0.02)
     if a.after_send == "reset":
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                      struct.pack("ii", 1, 0))

@@ -270,3 +270,61 @@ s.settimeout(20); c, _ = s.accept(); c.send(b"one"); c.send(b"two"); c.close()' 
 	[ ! -s "$T/e" ]
 	if [ -s "$T/o" ]; then ! grep -qv '^127.0.0.1 [0-9]* open$' "$T/o"; fi
 }
+
+@test "a closed stdin is reported, exit 1" {
+	py_listen peer --after-send hold --hold-secs 10
+	status=0
+	timeout 10 "$SOCKCAT" connect 127.0.0.1 "$port" <&- >"$T/o" 2>"$T/e" || status=$?
+	[ "$status" -eq 1 ]
+	err=$(cat "$T/e")
+	one_error_line "^sockcat: read from stdin: Bad file descriptor$"
+}
+
+@test "stdout on /dev/full is reported, exit 1" {
+	printf 'data\n' >"$T/down"
+	py_listen peer --send "$T/down" --after-send shut
+	status=0
+	timeout 10 "$SOCKCAT" connect -d 127.0.0.1 "$port" >/dev/full 2>"$T/e" || status=$?
+	[ "$status" -eq 1 ]
+	err=$(cat "$T/e")
+	one_error_line "^sockcat: write to stdout: No space left on device$"
+}
+
+# udp_echo NAME: a python UDP echo server on 127.0.0.1; sets $port.
+udp_echo() {
+	bg "$1" python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True); s.settimeout(20)
+while True:
+    b, a = s.recvfrom(70000)
+    s.sendto(b"echo:" + b, a)'
+	wait_for "$T/$1.out" '^[0-9]+$'
+	port=$(head -1 "$T/$1.out")
+}
+
+@test "connect -u: each stdin read one datagram; replies come back, then exit 0" {
+	udp_echo echo
+	sc 0 connect -u -v 127.0.0.1 "$port" < <(printf 'ping\n')
+	[ "$out" = "echo:ping" ]
+	grep -q "^sockcat: connected to 127.0.0.1 port $port$" <<<"$err"
+}
+
+@test "connect -u: a datagram of 30000 bytes arrives whole" {
+	udp_echo echo
+	head -c 30000 /dev/urandom >"$T/big"
+	timeout 10 "$SOCKCAT" connect -u -q 0.5 127.0.0.1 "$port" <"$T/big" >"$T/got"
+	[ "$(head -c 5 "$T/got")" = "echo:" ]
+	tail -c +6 "$T/got" | cmp - "$T/big"
+}
+
+@test "connect -u to a closed port: exit 1, Connection refused" {
+	udp_echo echo
+	kill "$echo_pid"; wait "$echo_pid" || true
+	status=0
+	# Keep sending past the first datagram, whose ICMP reply refuses
+	# the next.
+	timeout 10 "$SOCKCAT" connect -u -q 1 127.0.0.1 "$port" < <(printf 'a\n'; sleep 0.3; printf 'b\n') >"$T/o" 2>"$T/e" || status=$?
+	[ "$status" -eq 1 ]
+	grep -q "Connection refused" "$T/e"
+}

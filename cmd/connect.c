@@ -17,6 +17,7 @@
 #include "addr.h"
 #include "cmd.h"
 #include "opts.h"
+#include "dial.h"
 #include "relay.h"
 #include "sig.h"
 #include "sock.h"
@@ -91,98 +92,6 @@ static const struct opts_spec spec = {
 	"connect", usage, "46Ut:up:ns:w:i:q:dzvh", longopts, connect_option
 };
 
-/*
- * Resolve the local address to bind for family (-s and --source-port).
- * Returns 0 with *res set (NULL when neither was given), or 1 after a
- * message.
- */
-static int
-source_for(const struct connect_opts *o, int family, int type,
-    struct addrinfo **res)
-{
-	struct addrinfo hints;
-	int r;
-
-	*res = NULL;
-	if (o->co.source == NULL && o->co.source_port == NULL)
-		return 0;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = family;
-	hints.ai_socktype = type;
-	hints.ai_flags = AI_PASSIVE | (o->co.numeric ?
-	    AI_NUMERICHOST | AI_NUMERICSERV : 0);
-	r = addr_resolve(o->co.source != NULL ? o->co.source : "",
-	    o->co.source_port != NULL ? o->co.source_port : "0", &hints, res);
-	if (r != 0) {
-		warnx("source %s%s%s: %s", o->co.source != NULL ?
-		    o->co.source : "port", o->co.source != NULL ? "" : " ",
-		    o->co.source != NULL ? "" : o->co.source_port,
-		    gai_strerror(r));
-		return 1;
-	}
-	return 0;
-}
-
-/*
- * Connect to one address, binding the source first if asked.  Returns the
- * socket, or -1 with errno set.
- */
-static int
-connect_one(const struct connect_opts *o, const struct addrinfo *ai)
-{
-	struct addrinfo *src;
-	int fd, saved;
-
-	if (source_for(o, ai->ai_family, ai->ai_socktype, &src) != 0) {
-		errno = EADDRNOTAVAIL;
-		return -1;
-	}
-	fd = sock_connect(ai->ai_addr, ai->ai_addrlen, ai->ai_socktype,
-	    ai->ai_protocol, src != NULL ? src->ai_addr : NULL,
-	    src != NULL ? src->ai_addrlen : 0, o->co.connect_ms);
-	saved = errno;
-	if (src != NULL)
-		freeaddrinfo(src);
-	errno = saved;
-	return fd;
-}
-
-static void
-report_failure(const struct addrinfo *ai, int e)
-{
-	char name[RELAY_NAME_MAX];
-
-	warnx("connect %s: %s", relay_name(ai->ai_addr, ai->ai_addrlen, name,
-	    sizeof(name)), strerror(e));
-}
-
-/*
- * Try each address in getaddrinfo's order until one connects.  Returns
- * the socket and stores its address in *which, or -1 with errno of the
- * last failure (after reporting each with -v).
- */
-static int
-connect_any(const struct connect_opts *o, struct addrinfo *res,
-    struct addrinfo **which)
-{
-	struct addrinfo *ai;
-	int fd, e = EHOSTUNREACH;
-
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		if ((fd = connect_one(o, ai)) >= 0) {
-			*which = ai;
-			return fd;
-		}
-		e = errno;
-		if (e == EINTR)
-			break;
-		if (o->co.verbose)
-			report_failure(ai, e);
-	}
-	errno = e;
-	return -1;
-}
-
 /* Scan the port list: print "HOST PORT open" for each that accepts. */
 static int
 scan(const struct connect_opts *o, const struct endpoint *ep,
@@ -206,7 +115,7 @@ scan(const struct connect_opts *o, const struct endpoint *ep,
 		for (port = lo; port <= hi; port++) {
 			for (ai = res; ai != NULL; ai = ai->ai_next)
 				addr_set_port(ai->ai_addr, port);
-			if ((fd = connect_any(o, res, &which)) >= 0) {
+			if ((fd = dial_any(&o->co, res, 0, &which)) >= 0) {
 				close(fd);
 				printf("%s %d open\n", ep->host, port);
 				fflush(stdout);
@@ -224,6 +133,7 @@ static int
 connect_unix(struct connect_opts *o, const char *path, int type)
 {
 	struct sockaddr_un sun;
+	struct sock_spec how;
 	socklen_t len;
 	int fd;
 
@@ -231,8 +141,10 @@ connect_unix(struct connect_opts *o, const char *path, int type)
 		return usage_error("connect", "unix path '%.40s...' too long "
 		    "(%zu bytes, at most %zu)", path, strlen(path),
 		    sizeof(sun.sun_path) - 1);
-	fd = sock_connect((struct sockaddr *)&sun, len, type, 0, NULL, 0,
-	    o->co.connect_ms);
+	memset(&how, 0, sizeof(how));
+	how.type = type;
+	how.timeout_ms = o->co.connect_ms;
+	fd = sock_connect((struct sockaddr *)&sun, len, &how);
 	if (fd == -1) {
 		if (errno == EINTR)
 			return relay_signal_status();
@@ -275,7 +187,7 @@ run(struct connect_opts *o, const struct endpoint *ep)
 		freeaddrinfo(res);
 		return r;
 	}
-	fd = connect_any(o, res, &which);
+	fd = dial_any(&o->co, res, 0, &which);
 	if (fd == -1) {
 		r = errno;
 		several = res->ai_next != NULL;

@@ -18,20 +18,10 @@
 #include "addr.h"
 #include "cmd.h"
 #include "opts.h"
+#include "listen.h"
 #include "relay.h"
 #include "sig.h"
 #include "sock.h"
-
-/* The most sockets a HOST may bind (every address it resolves to). */
-#define MAX_LISTEN	15
-
-struct listeners {
-	int		 fd[MAX_LISTEN];
-	size_t		 n;
-	const char	*unix_path;	/* a file to remove at the end */
-	dev_t		 unix_dev;	/* ... if it is still ours */
-	ino_t		 unix_ino;
-};
 
 struct serve_opts {
 	struct common_opts	co;
@@ -111,168 +101,6 @@ static const struct opts_spec spec = {
 	"serve", usage, "46Ut:up:ni:q:dke:m:b:vh", longopts, serve_option
 };
 
-static void
-close_listeners(struct listeners *l)
-{
-	while (l->n > 0)
-		close(l->fd[--l->n]);
-}
-
-/* The port a socket got (for port 0), or -1. */
-static int
-bound_port(int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	char host[NI_MAXHOST];
-	int port;
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
-	    addr_format((struct sockaddr *)&ss, len, host, sizeof(host),
-	    &port) != 0)
-		return -1;
-	return port;
-}
-
-/* The first result of family in res, or NULL. */
-static struct addrinfo *
-first_of(struct addrinfo *res, int family)
-{
-	for (; res != NULL; res = res->ai_next)
-		if (res->ai_family == family)
-			return res;
-	return NULL;
-}
-
-/* Listen on ai and add the socket to l.  Returns 0, or -1 with errno. */
-static int
-add_listener(struct listeners *l, const struct addrinfo *ai, int v6only,
-    int backlog)
-{
-	int fd;
-
-	fd = sock_listen(ai->ai_addr, ai->ai_addrlen, ai->ai_socktype,
-	    ai->ai_protocol, v6only, backlog);
-	if (fd == -1)
-		return -1;
-	l->fd[l->n++] = fd;
-	return 0;
-}
-
-/*
- * Bind every address of res; the wildcard of no family is one dual-stack
- * socket on :: where IPv6 exists, else 0.0.0.0.  With port 0 the later
- * sockets take the port the first got, so that one port serves them
- * all.  Returns 0 or 1 after a message.
- */
-static int
-listen_inet(const struct serve_opts *o, const struct endpoint *ep,
-    struct addrinfo *res, int backlog, struct listeners *l)
-{
-	struct addrinfo *ai, *prev;
-	char name[RELAY_NAME_MAX];
-	int port = -1;
-
-	if ((ep->host == NULL || *ep->host == '\0') &&
-	    o->co.family == AF_UNSPEC) {
-		if ((ai = first_of(res, AF_INET6)) != NULL &&
-		    add_listener(l, ai, 0, backlog) == 0)
-			return 0;
-		if (ai == NULL || errno == EAFNOSUPPORT ||
-		    errno == EADDRNOTAVAIL)
-			ai = first_of(res, AF_INET);
-		if (ai != NULL && add_listener(l, ai, -1, backlog) == 0)
-			return 0;
-		if (ai != NULL)
-			warn("serve %s", relay_name(ai->ai_addr,
-			    ai->ai_addrlen, name, sizeof(name)));
-		else
-			warnx("serve port %s: no address to listen on",
-			    ep->port);
-		return 1;
-	}
-	for (ai = res; ai != NULL && l->n < MAX_LISTEN; ai = ai->ai_next) {
-		for (prev = res; prev != ai; prev = prev->ai_next)
-			if (prev->ai_addrlen == ai->ai_addrlen && memcmp(
-			    prev->ai_addr, ai->ai_addr, ai->ai_addrlen) == 0)
-				break;
-		if (prev != ai)
-			continue;
-		if (port > 0)
-			addr_set_port(ai->ai_addr, port);
-		if (add_listener(l, ai, 1, backlog) == -1) {
-			warn("serve %s", relay_name(ai->ai_addr,
-			    ai->ai_addrlen, name, sizeof(name)));
-			return 1;
-		}
-		if (port <= 0)
-			port = bound_port(l->fd[l->n - 1]);
-	}
-	return 0;
-}
-
-static int
-open_listeners(const struct serve_opts *o, const struct endpoint *ep,
-    int type, struct listeners *l)
-{
-	struct addrinfo hints, *res;
-	struct stat st;
-	int backlog, r;
-
-	backlog = o->backlog > 0 ? (int)o->backlog : SOMAXCONN;
-	if (ep->path != NULL) {
-		if ((r = sock_listen_unix(ep->path, type, backlog)) >= 0) {
-			l->fd[l->n++] = r;
-			if (ep->path[0] != '@' && lstat(ep->path, &st) == 0) {
-				l->unix_path = ep->path;
-				l->unix_dev = st.st_dev;
-				l->unix_ino = st.st_ino;
-			}
-			return 0;
-		}
-		if (errno == ENAMETOOLONG)
-			return usage_error("serve", "unix path '%.40s...' too "
-			    "long (%zu bytes, at most %zu)", ep->path,
-			    strlen(ep->path),
-			    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
-		if (errno == EEXIST)
-			warnx("serve %s: file exists and is not a socket of "
-			    "this type; not replaced", ep->path);
-		else if (errno == EADDRINUSE)
-			warnx("serve %s: a server is listening there",
-			    ep->path);
-		else
-			warn("serve %s", ep->path);
-		return 1;
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = o->co.family;
-	hints.ai_socktype = type;
-	hints.ai_protocol = o->co.protocol;
-	hints.ai_flags = AI_PASSIVE | (o->co.numeric ?
-	    AI_NUMERICHOST | AI_NUMERICSERV : 0);
-	if ((r = addr_resolve(ep->host, ep->port, &hints, &res)) != 0) {
-		warnx("serve %s port %s: %s", ep->host != NULL ? ep->host : "*",
-		    ep->port, r == EAI_SYSTEM ? strerror(errno) :
-		    gai_strerror(r));
-		return 1;
-	}
-	r = listen_inet(o, ep, res, backlog, l);
-	freeaddrinfo(res);
-	return r;
-}
-
-/* Remove the unix socket file, unless another server has replaced it. */
-static void
-remove_socket_file(const struct listeners *l)
-{
-	struct stat st;
-
-	if (l->unix_path != NULL && lstat(l->unix_path, &st) == 0 &&
-	    st.st_dev == l->unix_dev && st.st_ino == l->unix_ino)
-		(void)unlink(l->unix_path);
-}
-
 static int
 run(const struct serve_opts *o, const struct endpoint *ep)
 {
@@ -291,17 +119,14 @@ run(const struct serve_opts *o, const struct endpoint *ep)
 	}
 	if (sig_init() == -1)
 		err(EXIT_FAILURE, "serve: signals");
-	memset(&l, 0, sizeof(l));
-	if ((r = open_listeners(o, ep, type, &l)) != 0) {
-		close_listeners(&l);
+	if ((r = listeners_open(&o->co, ep, type, (int)o->backlog, &l)) != 0)
 		return r;
-	}
 	if (o->co.verbose)
 		for (i = 0; i < l.n; i++)
 			report_listening(l.fd[i]);
 	fd = sock_accept(l.fd, l.n, &peer, &peerlen, &which);
 	/* One client: later ones are refused, not left waiting. */
-	close_listeners(&l);
+	listeners_close(&l);
 	if (fd == -1) {
 		r = errno == EINTR ? relay_signal_status() : EXIT_FAILURE;
 		if (errno != EINTR)
@@ -316,7 +141,7 @@ run(const struct serve_opts *o, const struct endpoint *ep)
 			strlcpy(name, ep->path, sizeof(name));
 		r = relay_session(&o->co, fd, 0, name);
 	}
-	remove_socket_file(&l);
+	listeners_remove_file(&l);
 	return r;
 }
 

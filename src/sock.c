@@ -97,25 +97,28 @@ wait_fd(int fd, short events, long long timeout_ms)
 }
 
 int
-sock_connect(const struct sockaddr *sa, socklen_t len, int type,
-    int protocol, const struct sockaddr *local, socklen_t local_len,
-    long long timeout_ms)
+sock_connect(const struct sockaddr *sa, socklen_t len,
+    const struct sock_spec *spec)
 {
 	socklen_t elen = sizeof(int);
 	int fd, r, e, one = 1;
 
-	fd = socket(sa->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    protocol);
+	fd = socket(sa->sa_family, spec->type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    spec->protocol);
 	if (fd == -1)
 		return -1;
-	if (local != NULL && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
-	    sizeof(one)) == -1 || bind(fd, local, local_len) == -1))
+	if (spec->broadcast && setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one,
+	    sizeof(one)) == -1)
+		goto fail;
+	if (spec->local != NULL && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR,
+	    &one, sizeof(one)) == -1 ||
+	    bind(fd, spec->local, spec->local_len) == -1))
 		goto fail;
 	if (connect(fd, sa, len) == 0)
 		return fd;
 	if (errno != EINPROGRESS && errno != EINTR && errno != EAGAIN)
 		goto fail;
-	if ((r = wait_fd(fd, POLLOUT, timeout_ms)) == -1)
+	if ((r = wait_fd(fd, POLLOUT, spec->timeout_ms)) == -1)
 		goto fail;
 	if (r == 0) {
 		errno = ETIMEDOUT;

@@ -18,16 +18,23 @@
 int	sock_unix_addr(const char *path, struct sockaddr_un *sun,
 	    socklen_t *len);
 
+/* How to make a socket that connects. */
+struct sock_spec {
+	int			 type;		/* SOCK_STREAM, ... */
+	int			 protocol;
+	const struct sockaddr	*local;		/* bind this first, or NULL */
+	socklen_t		 local_len;
+	long long		 timeout_ms;	/* negative: the kernel's */
+	int			 broadcast;	/* set SO_BROADCAST */
+};
+
 /*
- * Connect a new socket of type and protocol to sa, first binding local
- * when it is not NULL; give up after timeout_ms (negative: the kernel's
- * own time-out).  Returns the connected socket, non-blocking and
- * close-on-exec, or -1 with errno set: ETIMEDOUT on the time-out, EINTR
- * when a signal came.
+ * Connect a new socket made as spec says to sa.  Returns the connected
+ * socket, non-blocking and close-on-exec, or -1 with errno set:
+ * ETIMEDOUT on the time-out, EINTR when a signal came.
  */
-int	sock_connect(const struct sockaddr *sa, socklen_t len, int type,
-	    int protocol, const struct sockaddr *local, socklen_t local_len,
-	    long long timeout_ms);
+int	sock_connect(const struct sockaddr *sa, socklen_t len,
+	    const struct sock_spec *spec);
 
 /*
  * A socket bound to sa with SO_REUSEADDR set; v6only is -1 (leave the

@@ -5,14 +5,29 @@
 #include <sys/socket.h>
 
 #include <err.h>
-#include <stdio.h>
+#include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "cmd.h"
+#include "listen.h"
 #include "opts.h"
+#include "relay.h"
+#include "sig.h"
+
+/* Big enough for any UDP datagram, and for most unix ones. */
+#define RECV_SIZE	(256 * 1024)
+
+/* The default receive buffer asked for. */
+#define RCVBUF_DEFAULT	(4 * 1024 * 1024)
 
 enum {
 	OPT_ECHO = OPT_COMMAND,
@@ -80,6 +95,161 @@ static const struct opts_spec spec = {
 	"udp-listen", usage, "46Up:ni:c:vh", longopts, udp_listen_option
 };
 
+/*
+ * Raise SO_RCVBUF: to --rcvbuf, or as far as the kernel allows up to
+ * 4 MiB (past rmem_max where we may: SO_RCVBUFFORCE).
+ */
+static void
+set_rcvbuf(const struct udp_listen_opts *o, int fd)
+{
+	int want = o->rcvbuf > 0 ? (int)o->rcvbuf : RCVBUF_DEFAULT;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want,
+	    sizeof(want)) == 0)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want)) == -1 &&
+	    o->co.verbose)
+		warn("udp-listen: SO_RCVBUF %d", want);
+}
+
+/* Write all of buf to stdout.  Returns 0, or -1 with errno. */
+static int
+write_all(const unsigned char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(STDOUT_FILENO, buf, len);
+		if (n == -1 && errno == EINTR && !sig_caught())
+			continue;
+		if (n == -1)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Take every datagram fd holds now, up to the count.  Returns 0, or the
+ * exit status to end with.
+ */
+static int
+take(const struct udp_listen_opts *o, int fd, unsigned char *buf,
+    uint64_t *count)
+{
+	struct sockaddr_storage from;
+	char host[NI_MAXHOST];
+	socklen_t fromlen;
+	ssize_t n;
+	int port;
+
+	while (o->count == 0 || *count < (uint64_t)o->count) {
+		fromlen = sizeof(from);
+		n = recvfrom(fd, buf, RECV_SIZE, MSG_DONTWAIT | MSG_TRUNC,
+		    (struct sockaddr *)&from, &fromlen);
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR || errno == ECONNREFUSED)
+				return 0;
+			warn("udp-listen: receive");
+			return EXIT_FAILURE;
+		}
+		if (n > RECV_SIZE) {
+			warnx("udp-listen: a datagram of %zd bytes was cut to "
+			    "%d", n, RECV_SIZE);
+			n = RECV_SIZE;
+		}
+		(*count)++;
+		if (write_all(buf, (size_t)n) == -1) {
+			if (errno == EPIPE)
+				return -1;	/* the reader left: quietly */
+			if (errno == EINTR)
+				return relay_signal_status();
+			warn("udp-listen: write to stdout");
+			return EXIT_FAILURE;
+		}
+		if (o->co.verbose) {
+			/* The contract's shape: "N bytes from ADDR PORT". */
+			if (addr_format((struct sockaddr *)&from, fromlen,
+			    host, sizeof(host), &port) != 0)
+				strlcpy(host, "?", sizeof(host));
+			if (port >= 0)
+				warnx("%zd bytes from %s %d", n, host, port);
+			else
+				warnx("%zd bytes from %s", n, host);
+		}
+		/* An unbound unix sender has no address to answer. */
+		if (o->echo && fromlen > sizeof(sa_family_t) &&
+		    sendto(fd, buf, (size_t)n, MSG_DONTWAIT,
+		    (struct sockaddr *)&from, fromlen) == -1 && o->co.verbose)
+			warn("udp-listen: echo");
+	}
+	return 0;
+}
+
+static int
+run(const struct udp_listen_opts *o, const struct endpoint *ep)
+{
+	struct listeners l;
+	struct pollfd pfd[MAX_LISTEN + 1];
+	unsigned char *buf;
+	uint64_t count = 0;
+	long long deadline = -1, now;
+	size_t i;
+	int r, timeout;
+
+	if (sig_init() == -1)
+		err(EXIT_FAILURE, "udp-listen: signals");
+	if ((r = listeners_open(&o->co, ep, SOCK_DGRAM, 0, &l)) != 0)
+		return r;
+	if ((buf = malloc(RECV_SIZE)) == NULL) {
+		warn("udp-listen");
+		listeners_close(&l);
+		listeners_remove_file(&l);
+		return EXIT_FAILURE;
+	}
+	for (i = 0; i < l.n; i++) {
+		set_rcvbuf(o, l.fd[i]);
+		if (o->co.verbose)
+			report_listening(l.fd[i]);
+		pfd[i].fd = l.fd[i];
+		pfd[i].events = POLLIN;
+	}
+	pfd[l.n].fd = sig_fd();
+	pfd[l.n].events = POLLIN;
+	r = 0;
+	while (r == 0 && (o->count == 0 || count < (uint64_t)o->count)) {
+		now = clock_ms();
+		if (o->co.idle_ms >= 0 && deadline < 0)
+			deadline = now + o->co.idle_ms;
+		if (deadline >= 0 && now >= deadline)
+			break;		/* -i: quiet long enough, status 0 */
+		timeout = deadline < 0 ? -1 : (int)(deadline - now);
+		if (poll(pfd, l.n + 1, timeout) == -1 && errno != EINTR) {
+			warn("udp-listen: poll");
+			r = EXIT_FAILURE;
+			break;
+		}
+		if (sig_caught()) {
+			r = relay_signal_status();
+			break;
+		}
+		for (i = 0; i < l.n && r == 0; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			r = take(o, pfd[i].fd, buf, &count);
+			deadline = -1;
+		}
+	}
+	if (r == -1)
+		r = 0;
+	free(buf);
+	listeners_close(&l);
+	listeners_remove_file(&l);
+	return r;
+}
+
 int
 cmd_udp_listen(int argc, char **argv)
 {
@@ -93,7 +263,7 @@ cmd_udp_listen(int argc, char **argv)
 	if ((r = opts_endpoint(&o.co, OPERANDS_OPT_HOST, 0, argc - first,
 	    argv + first, &ep)) != 0)
 		return r;
+	r = run(&o, &ep);
 	free(ep.alloc);
-	warnx("udp-listen: not implemented yet");
-	return EXIT_FAILURE;
+	return r;
 }

@@ -5,21 +5,31 @@
 #include <sys/socket.h>
 
 #include <err.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "cmd.h"
+#include "dgram.h"
+#include "dial.h"
 #include "opts.h"
+#include "relay.h"
+#include "sig.h"
+#include "sock.h"
+
+/* How much of stdin is read at once. */
+#define READ_SIZE	(1024 * 1024)
 
 enum {
 	OPT_CHUNK = OPT_COMMAND,
 	OPT_BROADCAST
 };
 
-/* The largest UDP payload: 65535 less the IPv4 and UDP headers. */
-#define UDP_PAYLOAD_MAX	65507
 
 struct udp_send_opts {
 	struct common_opts	co;
@@ -78,7 +88,7 @@ udp_send_option(void *self, int c, const char *arg)
 		return 0;
 	case OPT_CHUNK:
 		return parse_count("udp-send", "--chunk", arg, 1,
-		    UDP_PAYLOAD_MAX, &o->chunk);
+		    DGRAM_MAX_INET6, &o->chunk);
 	case OPT_BROADCAST:
 		o->broadcast = 1;
 		return 0;
@@ -89,6 +99,177 @@ udp_send_option(void *self, int c, const char *arg)
 static const struct opts_spec spec = {
 	"udp-send", usage, "46Up:ns:m:vh", longopts, udp_send_option
 };
+
+/*
+ * Send stdin: one datagram a line (newline kept), or a --chunk bytes
+ * each.  Returns 0, or 1 after a message.
+ */
+static int
+send_stdin(const struct udp_send_opts *o, struct dgram_out *q, size_t max,
+    const char *peer)
+{
+	unsigned char *buf, *nl;
+	size_t cap = READ_SIZE + max + 1, start = 0, end = 0, len;
+	uint64_t line = 0;
+	ssize_t n;
+	int eof = 0, r = 0;
+
+	if ((buf = malloc(cap)) == NULL) {
+		warn("udp-send");
+		return EXIT_FAILURE;
+	}
+	while (!eof) {
+		/* The queue points into buf: send it before moving bytes. */
+		if (dgram_flush(q) == -1)
+			goto send_failed;
+		memmove(buf, buf + start, end - start);
+		end -= start;
+		start = 0;
+		n = read(STDIN_FILENO, buf + end, cap - end);
+		if (n == -1 && errno == EINTR && !sig_caught())
+			continue;
+		if (n == -1) {
+			if (errno == EINTR)
+				goto send_failed;
+			warn("udp-send: read from stdin");
+			r = EXIT_FAILURE;
+			break;
+		}
+		eof = n == 0;
+		end += (size_t)n;
+		for (;;) {
+			if (o->chunk > 0) {
+				len = end - start >= (size_t)o->chunk ?
+				    (size_t)o->chunk : eof ? end - start : 0;
+			} else if ((nl = memchr(buf + start, '\n',
+			    end - start)) != NULL)
+				len = (size_t)(nl - (buf + start)) + 1;
+			else
+				len = eof || end - start > max ? end - start : 0;
+			if (len == 0)
+				break;
+			line++;
+			if (len > max) {
+				warnx("udp-send: %s %" PRIu64 " is longer than the "
+				    "largest datagram (%zu bytes); the %" PRIu64
+				    " before it were sent", o->chunk > 0 ?
+				    "chunk" : "line", line, max, line - 1);
+				free(buf);
+				(void)dgram_flush(q);
+				return EXIT_FAILURE;
+			}
+			if (dgram_add(q, buf + start, len) == -1)
+				goto send_failed;
+			start += len;
+		}
+	}
+	if (r == 0 && dgram_flush(q) == -1)
+		goto send_failed;
+	free(buf);
+	return r;
+send_failed:
+	free(buf);
+	if (errno == EINTR)
+		return relay_signal_status();
+	warn("udp-send: send to %s", peer);
+	return EXIT_FAILURE;
+}
+
+static int
+run(const struct udp_send_opts *o, const struct endpoint *ep)
+{
+	struct addrinfo hints, *res, *which;
+	struct dgram_out q;
+	struct sockaddr_un sun;
+	struct sock_spec how;
+	char peer[RELAY_NAME_MAX];
+	size_t max, i;
+	socklen_t len;
+	int fd, r, broadcast;
+
+	if (sig_init() == -1)
+		err(EXIT_FAILURE, "udp-send: signals");
+	broadcast = o->broadcast ||
+	    (ep->host != NULL && addr_is_broadcast(ep->host));
+	if (ep->path != NULL) {
+		if (sock_unix_addr(ep->path, &sun, &len) == -1)
+			return usage_error("udp-send", "unix path '%.40s...' "
+			    "too long (%zu bytes, at most %zu)", ep->path,
+			    strlen(ep->path), sizeof(sun.sun_path) - 1);
+		memset(&how, 0, sizeof(how));
+		how.type = SOCK_DGRAM;
+		how.timeout_ms = -1;
+		if ((fd = sock_connect((struct sockaddr *)&sun, len,
+		    &how)) == -1) {
+			warn("udp-send %s", ep->path);
+			return EXIT_FAILURE;
+		}
+		strlcpy(peer, ep->path, sizeof(peer));
+		max = DGRAM_MAX_INET;
+	} else {
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = o->co.family;
+		hints.ai_socktype = SOCK_DGRAM;
+		if (o->co.numeric)
+			hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+		if ((r = addr_resolve(ep->host, ep->port, &hints, &res)) != 0) {
+			warnx("udp-send %s port %s: %s", ep->host, ep->port,
+			    r == EAI_SYSTEM ? strerror(errno) :
+			    gai_strerror(r));
+			return EXIT_FAILURE;
+		}
+		if ((fd = dial_any(&o->co, res, broadcast, &which)) == -1) {
+			r = errno;
+			freeaddrinfo(res);
+			if (r == EINTR)
+				return relay_signal_status();
+			warnx("udp-send %s port %s: %s", ep->host, ep->port,
+			    strerror(r));
+			return EXIT_FAILURE;
+		}
+		max = which->ai_family == AF_INET6 ? DGRAM_MAX_INET6 :
+		    DGRAM_MAX_INET;
+		relay_name(which->ai_addr, which->ai_addrlen, peer,
+		    sizeof(peer));
+		freeaddrinfo(res);
+	}
+	if ((size_t)o->chunk > max) {
+		close(fd);
+		return usage_error("udp-send", "--chunk '%lld': larger than "
+		    "the largest datagram here (%zu bytes)", o->chunk, max);
+	}
+	if (o->co.verbose)
+		report_connected(fd);
+	dgram_init(&q, fd);
+	r = 0;
+	for (i = 0; i < o->nmessages && r == 0; i++) {
+		if (strlen(o->messages[i]) > max) {
+			warnx("udp-send: message %zu is longer than the largest "
+			    "datagram (%zu bytes)", i + 1, max);
+			r = EXIT_FAILURE;
+		} else if (dgram_add(&q, o->messages[i],
+		    strlen(o->messages[i])) == -1)
+			r = -1;
+	}
+	if (r == 0 && o->nmessages > 0 && dgram_flush(&q) == -1)
+		r = -1;
+	if (r == -1) {
+		r = errno == EINTR ? relay_signal_status() : EXIT_FAILURE;
+		if (errno != EINTR)
+			warn("udp-send: send to %s", peer);
+	} else if (r == 0 && o->nmessages == 0)
+		r = send_stdin(o, &q, max, peer);
+	if (o->co.verbose) {
+		if (q.refused > 0)
+			warnx("send to %s: Connection refused %" PRIu64
+			    " times (ICMP port unreachable); sent again",
+			    peer, q.refused);
+		warnx("sent %" PRIu64 " bytes in %" PRIu64 " datagrams",
+		    q.bytes, q.datagrams);
+	}
+	close(fd);
+	return r;
+}
 
 int
 cmd_udp_send(int argc, char **argv)
@@ -104,10 +285,10 @@ cmd_udp_send(int argc, char **argv)
 	if (r == 0)
 		r = opts_endpoint(&o.co, OPERANDS_HOST_PORT, 0, argc - first,
 		    argv + first, &ep);
+	if (r == 0) {
+		r = run(&o, &ep);
+		free(ep.alloc);
+	}
 	free(o.messages);
-	if (r != 0)
-		return r == OPTS_HELP ? 0 : r;
-	free(ep.alloc);
-	warnx("udp-send: not implemented yet");
-	return EXIT_FAILURE;
+	return r == OPTS_HELP ? 0 : r;
 }

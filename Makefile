@@ -29,7 +29,7 @@ OBJS       = $(SRC_SRCS:.c=.o) $(CMD_SRCS:.c=.o)
 
 # What `make deps` installs when missing (Debian package names).
 DEPS_PKGS  = gcc make pkg-config libbsd-dev bats mandoc python3 socat \
-             netcat-openbsd ncat curl netbase iproute2 procps
+             netcat-openbsd ncat curl netbase iproute2 procps strace
 
 all: sockcat
 

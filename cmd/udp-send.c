@@ -154,8 +154,12 @@ send_stdin(const struct udp_send_opts *o, struct dgram_out *q, size_t max,
 				    "largest datagram (%zu bytes); the %" PRIu64
 				    " before it were sent", o->chunk > 0 ?
 				    "chunk" : "line", line, max, line - 1);
+				/* What came before it still goes. */
+				r = dgram_flush(q);
 				free(buf);
-				(void)dgram_flush(q);
+				if (r == -1)
+					return errno == EINTR ?
+					    relay_signal_status() : EXIT_FAILURE;
 				return EXIT_FAILURE;
 			}
 			if (dgram_add(q, buf + start, len) == -1)

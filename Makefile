@@ -22,7 +22,7 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(BSD_CFLAGS) -Isrc 
              -DSOCKCAT_VERSION='"$(VERSION)"' -MMD -MP
 ALL_LIBS   = $(BSD_LIBS) $(LIBS)
 
-SRC_SRCS   = src/addr.c src/dgram.c src/pump.c src/sig.c src/sock.c
+SRC_SRCS   = src/addr.c src/dgram.c src/spawn.c src/pump.c src/sig.c src/sock.c
 CMD_SRCS   = cmd/main.c cmd/opts.c cmd/relay.c cmd/listen.c cmd/dial.c cmd/serve.c cmd/connect.c \
              cmd/udp-send.c cmd/udp-listen.c cmd/resolve.c cmd/hostname.c
 OBJS       = $(SRC_SRCS:.c=.o) $(CMD_SRCS:.c=.o)

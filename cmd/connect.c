@@ -22,8 +22,6 @@
 #include "sig.h"
 #include "sock.h"
 
-/* How long connect -u waits for replies after stdin EOF, without -q. */
-#define DGRAM_QUIT_MS	1000
 
 enum {
 	OPT_SCAN = OPT_COMMAND
@@ -167,7 +165,7 @@ run(struct connect_opts *o, const struct endpoint *ep)
 		err(EXIT_FAILURE, "connect: signals");
 	type = o->co.type != 0 ? o->co.type : SOCK_STREAM;
 	if (type == SOCK_DGRAM && o->co.quit_ms == OPTS_NO_TIME)
-		o->co.quit_ms = DGRAM_QUIT_MS;
+		o->co.quit_ms = RELAY_DGRAM_QUIT_MS;
 	if (ep->path != NULL)
 		return connect_unix(o, ep->path, type);
 	memset(&hints, 0, sizeof(hints));

@@ -71,63 +71,160 @@ relay_signal_status(void)
 	return 128 + sig_caught();
 }
 
+/* The pump's settings that the shared options make. */
+static void
+pump_settings(const struct common_opts *co, int dgram, struct pump_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->in_fd = co->no_stdin || co->recv_only ? -1 : STDIN_FILENO;
+	cfg->out_fd = STDOUT_FILENO;
+	cfg->net_fd = -1;
+	cfg->net_dgram = dgram;
+	cfg->shut_at_start = co->recv_only;
+	cfg->discard_net = co->send_only;
+	cfg->end_on_sent = co->send_only;
+	cfg->idle_ms = co->idle_ms;
+	cfg->quit_ms = co->quit_ms;
+}
+
+/*
+ * How a session ended, as a message (where one is due) and an exit
+ * status; peer names the other end, or is NULL with many clients.
+ */
+static int
+end_status(const struct common_opts *co, const struct pump_result *res,
+    const char *peer)
+{
+	switch (res->end) {
+	case PUMP_NET_EOF:
+	case PUMP_SENT:
+	case PUMP_QUIT:
+	case PUMP_OUT_GONE:
+	case PUMP_DROPPED:
+		return 0;
+	case PUMP_IDLE:
+		if (co->verbose)
+			warnx("idle for %lld.%03lld seconds: ending",
+			    co->idle_ms / 1000, co->idle_ms % 1000);
+		return 0;
+	case PUMP_SIGNAL:
+		return relay_signal_status();
+	case PUMP_ERR_NET_READ:
+		warnx("receive from %s: %s", peer, strerror(res->err));
+		break;
+	case PUMP_ERR_NET_WRITE:
+		warnx("send to %s: %s", peer, strerror(res->err));
+		break;
+	case PUMP_ERR_IN:
+		warnx("read from stdin: %s", strerror(res->err));
+		break;
+	case PUMP_ERR_OUT:
+		warnx("write to stdout: %s", strerror(res->err));
+		break;
+	}
+	return EXIT_FAILURE;
+}
+
 int
 relay_session(const struct common_opts *co, int fd, int dgram,
     const char *peer)
 {
 	struct pump_cfg cfg;
 	struct pump_result res;
-	int status = 0;
+	int status;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.in_fd = co->no_stdin || co->recv_only ? -1 : STDIN_FILENO;
-	cfg.out_fd = STDOUT_FILENO;
+	pump_settings(co, dgram, &cfg);
 	cfg.net_fd = fd;
-	cfg.net_dgram = dgram;
-	cfg.shut_at_start = co->recv_only;
-	cfg.discard_net = co->send_only;
-	cfg.end_on_sent = co->send_only;
-	cfg.idle_ms = co->idle_ms;
-	cfg.quit_ms = co->quit_ms;
 	if (pump_run(&cfg, &res) == -1) {
 		warn("relay with %s", peer);
-		close(fd);
 		return EXIT_FAILURE;
 	}
-	close(fd);
-	switch (res.end) {
-	case PUMP_NET_EOF:
-	case PUMP_SENT:
-	case PUMP_QUIT:
-	case PUMP_OUT_GONE:
-		break;
-	case PUMP_IDLE:
-		if (co->verbose)
-			warnx("idle for %lld.%03lld seconds: ending",
-			    co->idle_ms / 1000, co->idle_ms % 1000);
-		break;
-	case PUMP_SIGNAL:
-		status = relay_signal_status();
-		break;
-	case PUMP_ERR_NET_READ:
-		warnx("receive from %s: %s", peer, strerror(res.err));
-		status = EXIT_FAILURE;
-		break;
-	case PUMP_ERR_NET_WRITE:
-		warnx("send to %s: %s", peer, strerror(res.err));
-		status = EXIT_FAILURE;
-		break;
-	case PUMP_ERR_IN:
-		warnx("read from stdin: %s", strerror(res.err));
-		status = EXIT_FAILURE;
-		break;
-	case PUMP_ERR_OUT:
-		warnx("write to stdout: %s", strerror(res.err));
-		status = EXIT_FAILURE;
-		break;
-	}
+	status = end_status(co, &res, peer);
 	if (co->verbose)
 		warnx("sent %" PRIu64 " bytes, received %" PRIu64 " bytes",
 		    res.sent, res.received);
 	return status;
+}
+
+/* The -v lines of clients that come and go: the name is kept from the
+ * start, since a peer that left has no name to ask for. */
+static void *
+client_joined(void *arg, int fd, const struct sockaddr *sa, socklen_t len)
+{
+	const struct common_opts *co = arg;
+	char name[RELAY_NAME_MAX];
+
+	(void)fd;
+	if (!co->verbose)
+		return NULL;
+	relay_name(sa, len, name, sizeof(name));
+	warnx("connection from %s", name);
+	return strdup(name);
+}
+
+static void
+client_left(void *arg, void *tag, const struct pump_result *res)
+{
+	const struct common_opts *co = arg;
+	char why[160];
+
+	if (!co->verbose) {
+		free(tag);
+		return;
+	}
+	why[0] = '\0';
+	if (res->end == PUMP_ERR_NET_READ || res->end == PUMP_ERR_NET_WRITE)
+		snprintf(why, sizeof(why), " (%s)", strerror(res->err));
+	else if (res->end == PUMP_DROPPED)
+		snprintf(why, sizeof(why), " (dropped: it read nothing for "
+		    "%d seconds while the others waited)",
+		    PUMP_SLOW_DROP_MS / 1000);
+	warnx("disconnected %s%s: sent %" PRIu64 " bytes, received %" PRIu64
+	    " bytes", tag != NULL ? (char *)tag : "a client", why, res->sent,
+	    res->received);
+	free(tag);
+}
+
+int
+relay_many(const struct common_opts *co, const int *fds, size_t n,
+    size_t max_clients)
+{
+	struct pump_cfg cfg;
+	struct pump_result res;
+	int status;
+
+	pump_settings(co, 0, &cfg);
+	cfg.listen_fd = fds;
+	cfg.nlisten = n;
+	cfg.max_clients = max_clients;
+	cfg.joined = client_joined;
+	cfg.left = client_left;
+	cfg.arg = (void *)(uintptr_t)co;
+	if (pump_run(&cfg, &res) == -1) {
+		warn("serve");
+		return EXIT_FAILURE;
+	}
+	status = end_status(co, &res, NULL);
+	if (co->verbose)
+		warnx("sent %" PRIu64 " bytes, received %" PRIu64 " bytes "
+		    "in all", res.sent, res.received);
+	return status;
+}
+
+int
+relay_write_stdout(const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(STDOUT_FILENO, p, len);
+		if (n == -1 && errno == EINTR && !sig_caught())
+			continue;
+		if (n == -1)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }

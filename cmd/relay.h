@@ -11,6 +11,10 @@
 
 #include "opts.h"
 
+/* How long a datagram relay waits for replies after stdin EOF without
+ * -q (connect -u, serve -u). */
+#define RELAY_DGRAM_QUIT_MS	1000
+
 /* Room for "ADDR port PORT" or a unix path. */
 #define RELAY_NAME_MAX	1100
 
@@ -33,6 +37,20 @@ void	report_connected(int fd);
  */
 int	relay_session(const struct common_opts *co, int fd, int dgram,
 	    const char *peer);
+
+/*
+ * Serve many clients on the n listening sockets fds (serve -k): stdin
+ * goes to every client, each client's bytes to stdout; at most
+ * max_clients at once (0: no cap).  Returns the exit status.
+ */
+int	relay_many(const struct common_opts *co, const int *fds, size_t n,
+	    size_t max_clients);
+
+/*
+ * Write all of buf to stdout, blocking.  Returns 0, or -1 with errno
+ * (EPIPE: the reader went away; EINTR: a terminating signal came).
+ */
+int	relay_write_stdout(const void *buf, size_t len);
 
 /* The exit status for a signal caught (sig_caught()): 128+N. */
 int	relay_signal_status(void);

@@ -2,26 +2,36 @@
  * sockcat serve: listen on [HOST] PORT (or a unix PATH) and relay one
  * client, or many with -k, to stdin/stdout.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <netinet/in.h>
 
 #include <err.h>
 #include <errno.h>
 #include <netdb.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "cmd.h"
 #include "opts.h"
 #include "listen.h"
 #include "relay.h"
 #include "sig.h"
 #include "sock.h"
+#include "spawn.h"
+
+/* A datagram server's buffer: any UDP datagram fits. */
+#define DGRAM_BUFSZ	(256 * 1024)
+
 
 struct serve_opts {
 	struct common_opts	co;
@@ -101,6 +111,268 @@ static const struct opts_spec spec = {
 	"serve", usage, "46Ut:up:ni:q:dke:m:b:vh", longopts, serve_option
 };
 
+/* The children of -e. */
+struct kids {
+	pid_t		*pid;
+	size_t		 n;
+	size_t		 cap;
+	int		 last;		/* the exit status of the last reaped */
+};
+
+/* Reap the children that ended; say so with -v. */
+static void
+reap(struct kids *k, int verbose)
+{
+	pid_t pid;
+	size_t i;
+	int st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		for (i = 0; i < k->n && k->pid[i] != pid; i++)
+			continue;
+		if (i < k->n)
+			k->pid[i] = k->pid[--k->n];
+		k->last = WIFEXITED(st) ? WEXITSTATUS(st) :
+		    128 + WTERMSIG(st);
+		if (verbose)
+			warnx("command %ld ended with status %d", (long)pid,
+			    k->last);
+	}
+}
+
+/* End every child: SIGTERM, and SIGKILL for one still there after 2 s. */
+static void
+end_kids(struct kids *k)
+{
+	long long deadline = clock_ms() + 2000;
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		kill(k->pid[i], SIGTERM);
+	while (k->n > 0 && clock_ms() < deadline) {
+		reap(k, 0);
+		if (k->n > 0)
+			poll(NULL, 0, 20);
+	}
+	for (i = 0; i < k->n; i++)
+		kill(k->pid[i], SIGKILL);
+	while (k->n > 0 && waitpid(-1, NULL, 0) > 0)
+		k->n--;
+}
+
+/*
+ * Fill env with SOCKCAT_PEER_ADDR, _PORT, SOCKCAT_LOCAL_ADDR, _PORT for
+ * the client fd (unix sockets: the paths, and empty ports).
+ */
+static void
+client_env(int fd, char buf[4][NI_MAXHOST + 32], char *env[5])
+{
+	static const char *const names[4] = { "SOCKCAT_PEER_ADDR",
+	    "SOCKCAT_PEER_PORT", "SOCKCAT_LOCAL_ADDR", "SOCKCAT_LOCAL_PORT" };
+	struct sockaddr_storage ss;
+	char host[NI_MAXHOST], port[16];
+	socklen_t len;
+	int p, side, r;
+
+	for (side = 0; side < 2; side++) {
+		len = sizeof(ss);
+		r = side == 0 ? getpeername(fd, (struct sockaddr *)&ss, &len) :
+		    getsockname(fd, (struct sockaddr *)&ss, &len);
+		host[0] = port[0] = '\0';
+		if (r == 0 && addr_format((struct sockaddr *)&ss, len, host,
+		    sizeof(host), &p) == 0 && p >= 0)
+			snprintf(port, sizeof(port), "%d", p);
+		if (strcmp(host, "(unnamed)") == 0)
+			host[0] = '\0';
+		snprintf(buf[side * 2], sizeof(buf[0]), "%s=%s",
+		    names[side * 2], host);
+		snprintf(buf[side * 2 + 1], sizeof(buf[0]), "%s=%s",
+		    names[side * 2 + 1], port);
+	}
+	for (side = 0; side < 4; side++)
+		env[side] = buf[side];
+	env[4] = NULL;
+}
+
+/*
+ * serve -e: a child per client, until the one client's child ends
+ * (without -k: its status is ours) or a signal.  Returns the status.
+ */
+static int
+serve_exec(const struct serve_opts *o, struct listeners *l)
+{
+	struct pollfd pfd[MAX_LISTEN + 1];
+	struct kids k;
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	char envbuf[4][NI_MAXHOST + 32], *env[5];
+	size_t i, n;
+	pid_t pid;
+	pid_t *np;
+	int fd, taking, accepted = 0;
+
+	memset(&k, 0, sizeof(k));
+	if (sig_watch_children() == -1)
+		err(EXIT_FAILURE, "serve: signals");
+	for (;;) {
+		reap(&k, o->co.verbose);
+		if (sig_caught()) {
+			end_kids(&k);
+			free(k.pid);
+			return relay_signal_status();
+		}
+		if (!o->keep_open && accepted && k.n == 0)
+			break;
+		taking = (o->keep_open || !accepted) &&
+		    (o->max_clients == 0 || k.n < (size_t)o->max_clients);
+		for (i = 0; i < l->n; i++) {
+			pfd[i].fd = taking ? l->fd[i] : -1;
+			pfd[i].events = POLLIN;
+		}
+		pfd[l->n].fd = sig_fd();
+		pfd[l->n].events = POLLIN;
+		if (poll(pfd, l->n + 1, -1) == -1 && errno != EINTR) {
+			warn("serve: poll");
+			break;
+		}
+		if (pfd[l->n].revents)
+			sig_drain();
+		for (i = 0, n = l->n; i < n; i++) {
+			if (pfd[i].revents == 0 || pfd[i].fd < 0)
+				continue;
+			peerlen = sizeof(peer);
+			fd = accept4(l->fd[i], (struct sockaddr *)&peer,
+			    &peerlen, SOCK_CLOEXEC);
+			if (fd == -1)
+				continue;
+			if (o->co.verbose)
+				report_connection_from((struct sockaddr *)&peer,
+				    peerlen);
+			client_env(fd, envbuf, env);
+			if (k.n == k.cap) {
+				np = reallocarray(k.pid, k.cap ? k.cap * 2 : 8,
+				    sizeof(*np));
+				if (np == NULL) {
+					warn("serve");
+					close(fd);
+					continue;
+				}
+				k.pid = np;
+				k.cap = k.cap ? k.cap * 2 : 8;
+			}
+			if ((pid = spawn_shell(o->exec, fd, env)) == -1)
+				warn("serve: fork");
+			else
+				k.pid[k.n++] = pid;
+			close(fd);
+			if (!o->keep_open) {
+				/* One client: later ones are refused. */
+				listeners_close(l);
+				accepted = 1;
+				break;
+			}
+		}
+	}
+	free(k.pid);
+	return k.last;
+}
+
+/*
+ * serve -u: the first datagram's sender becomes the peer: its datagram
+ * is written, the socket connected to it, and the relay runs.
+ */
+static int
+serve_dgram(const struct serve_opts *o, struct listeners *l)
+{
+	struct sockaddr_storage peer, from;
+	socklen_t peerlen, fromlen;
+	struct common_opts co = o->co;
+	struct pollfd pfd[MAX_LISTEN + 1];
+	char name[RELAY_NAME_MAX];
+	unsigned char *buf;
+	ssize_t n = -1;
+	size_t i;
+	int fd = -1;
+
+	if ((buf = malloc(DGRAM_BUFSZ)) == NULL) {
+		warn("serve");
+		return EXIT_FAILURE;
+	}
+	for (i = 0; i < l->n; i++) {
+		pfd[i].fd = l->fd[i];
+		pfd[i].events = POLLIN;
+	}
+	pfd[l->n].fd = sig_fd();
+	pfd[l->n].events = POLLIN;
+	while (fd == -1 && !sig_caught()) {
+		if (poll(pfd, l->n + 1, -1) == -1 && errno != EINTR)
+			break;
+		for (i = 0; i < l->n && fd == -1; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			peerlen = sizeof(peer);
+			n = recvfrom(l->fd[i], buf, DGRAM_BUFSZ, MSG_DONTWAIT,
+			    (struct sockaddr *)&peer, &peerlen);
+			if (n >= 0) {
+				fd = l->fd[i];
+				l->fd[i] = l->fd[--l->n];
+			}
+		}
+	}
+	listeners_close(l);
+	if (fd == -1) {
+		free(buf);
+		return sig_caught() ? relay_signal_status() : EXIT_FAILURE;
+	}
+	relay_name((struct sockaddr *)&peer, peerlen, name, sizeof(name));
+	if (co.verbose)
+		report_connection_from((struct sockaddr *)&peer, peerlen);
+	if (relay_write_stdout(buf, (size_t)n) == -1 ||
+	    connect(fd, (struct sockaddr *)&peer, peerlen) == -1) {
+		free(buf);
+		close(fd);
+		if (errno == EPIPE)
+			return 0;
+		warn("serve %s", name);
+		return EXIT_FAILURE;
+	}
+	/* What came before the connect: the peer's is relayed, others'
+	 * dropped (the kernel drops the later ones unseen). */
+	for (;;) {
+		fromlen = sizeof(from);
+		n = recvfrom(fd, buf, DGRAM_BUFSZ, MSG_DONTWAIT,
+		    (struct sockaddr *)&from, &fromlen);
+		if (n == -1)
+			break;
+		if (fromlen == peerlen && memcmp(&from, &peer, peerlen) == 0) {
+			if (relay_write_stdout(buf, (size_t)n) == -1)
+				break;
+		} else if (co.verbose >= 2) {
+			char other[RELAY_NAME_MAX];
+
+			warnx("ignored %zd bytes from %s", n,
+			    relay_name((struct sockaddr *)&from, fromlen,
+			    other, sizeof(other)));
+		}
+	}
+	free(buf);
+	if (co.quit_ms == OPTS_NO_TIME)
+		co.quit_ms = RELAY_DGRAM_QUIT_MS;
+	return relay_session(&co, fd, 1, name);
+}
+
+/* Many clients need many descriptors: take the hard limit. */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static int
 run(const struct serve_opts *o, const struct endpoint *ep)
 {
@@ -112,35 +384,42 @@ run(const struct serve_opts *o, const struct endpoint *ep)
 	int type, fd, r;
 
 	type = o->co.type != 0 ? o->co.type : SOCK_STREAM;
-	if (o->keep_open || o->exec != NULL || type == SOCK_DGRAM) {
-		warnx("serve: %s: not implemented yet", o->keep_open ?
-		    "--keep-open" : o->exec != NULL ? "--exec" : "--udp");
-		return EXIT_FAILURE;
-	}
 	if (sig_init() == -1)
 		err(EXIT_FAILURE, "serve: signals");
+	if (o->keep_open)
+		raise_nofile();
 	if ((r = listeners_open(&o->co, ep, type, (int)o->backlog, &l)) != 0)
 		return r;
 	if (o->co.verbose)
 		for (i = 0; i < l.n; i++)
 			report_listening(l.fd[i]);
-	fd = sock_accept(l.fd, l.n, &peer, &peerlen, &which);
-	/* One client: later ones are refused, not left waiting. */
-	listeners_close(&l);
-	if (fd == -1) {
-		r = errno == EINTR ? relay_signal_status() : EXIT_FAILURE;
-		if (errno != EINTR)
-			warn("serve: accept");
-	} else {
-		if (o->co.verbose)
-			report_connection_from((struct sockaddr *)&peer,
-			    peerlen);
-		relay_name((struct sockaddr *)&peer, peerlen, name,
-		    sizeof(name));
-		if (ep->path != NULL)
-			strlcpy(name, ep->path, sizeof(name));
-		r = relay_session(&o->co, fd, 0, name);
+	if (type == SOCK_DGRAM)
+		r = serve_dgram(o, &l);
+	else if (o->exec != NULL)
+		r = serve_exec(o, &l);
+	else if (o->keep_open)
+		r = relay_many(&o->co, l.fd, l.n, (size_t)o->max_clients);
+	else {
+		fd = sock_accept(l.fd, l.n, &peer, &peerlen, &which);
+		/* One client: later ones are refused, not left waiting. */
+		listeners_close(&l);
+		if (fd == -1) {
+			r = errno == EINTR ? relay_signal_status() :
+			    EXIT_FAILURE;
+			if (errno != EINTR)
+				warn("serve: accept");
+		} else {
+			if (o->co.verbose)
+				report_connection_from(
+				    (struct sockaddr *)&peer, peerlen);
+			relay_name((struct sockaddr *)&peer, peerlen, name,
+			    sizeof(name));
+			if (ep->path != NULL)
+				strlcpy(name, ep->path, sizeof(name));
+			r = relay_session(&o->co, fd, 0, name);
+		}
 	}
+	listeners_close(&l);
 	listeners_remove_file(&l);
 	return r;
 }
@@ -160,6 +439,14 @@ cmd_serve(int argc, char **argv)
 	if (o.max_clients != 0 && !o.keep_open)
 		return usage_error("serve", "--max-clients goes only with "
 		    "--keep-open");
+	if (o.co.type == SOCK_DGRAM && (o.keep_open || o.exec != NULL))
+		return usage_error("serve", "%s conflicts with %s",
+		    o.co.type_by, o.keep_open ? "--keep-open" : "--exec");
+	if (o.exec != NULL && (o.co.send_only || o.co.recv_only ||
+	    o.co.no_stdin || o.co.quit_ms != OPTS_NO_TIME ||
+	    o.co.idle_ms != OPTS_NO_TIME))
+		return usage_error("serve", "--exec conflicts with the relay "
+		    "options (-d, -q, -i, --send-only, --recv-only)");
 	if ((r = opts_endpoint(&o.co, OPERANDS_OPT_HOST, 0, argc - first,
 	    argv + first, &ep)) != 0)
 		return r;

@@ -112,24 +112,6 @@ set_rcvbuf(const struct udp_listen_opts *o, int fd)
 		warn("udp-listen: SO_RCVBUF %d", want);
 }
 
-/* Write all of buf to stdout.  Returns 0, or -1 with errno. */
-static int
-write_all(const unsigned char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(STDOUT_FILENO, buf, len);
-		if (n == -1 && errno == EINTR && !sig_caught())
-			continue;
-		if (n == -1)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * Take every datagram fd holds now, up to the count.  Returns 0, or the
  * exit status to end with.
@@ -161,7 +143,7 @@ take(const struct udp_listen_opts *o, int fd, unsigned char *buf,
 			n = RECV_SIZE;
 		}
 		(*count)++;
-		if (write_all(buf, (size_t)n) == -1) {
+		if (relay_write_stdout(buf, (size_t)n) == -1) {
 			if (errno == EPIPE)
 				return -1;	/* the reader left: quietly */
 			if (errno == EINTR)

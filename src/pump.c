@@ -1,8 +1,18 @@
 /*
  * pump: the relay engine (see pump.h), shaped like OpenBSD nc's
- * readwrite(): four poll slots with named indices, a buffer per
- * direction, EAGAIN and EINTR taken as "again", flow control by the
- * events asked for.
+ * readwrite(): poll slots with named indices, a buffer per direction,
+ * EAGAIN and EINTR taken as "again", flow control by the events asked
+ * for, the end conditions stated at the top of the loop.
+ *
+ * stdin goes into one buffer, in[0, iend - ibase), holding the stdin
+ * bytes from absolute offset ibase on; each client has sent up to its
+ * own offset pos.  The buffer empties (ibase = iend) once every client
+ * that takes stdin has caught up, and stdin is read only into its free
+ * tail, so a client that does not read holds stdin up for all: that is
+ * the flow control, and PUMP_SLOW_DROP_MS bounds it when there are
+ * several.  Each client's bytes go into its own buffer; clients with
+ * bytes for stdout wait in a FIFO and the head one is written out before
+ * the next, so no read is ever cut into by another client's.
  */
 #include <sys/socket.h>
 
@@ -13,105 +23,75 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pump.h"
 #include "clock.h"
+#include "pump.h"
 #include "sig.h"
 
 #define PUMP_BUFSZ	(256 * 1024)
 
-/* The poll slots. */
-enum { P_STDIN, P_NETIN, P_NETOUT, P_STDOUT, P_SIG, P_N };
+/* The fixed poll slots; clients and listeners follow. */
+enum { P_STDIN, P_STDOUT, P_SIG, P_FIXED };
 
-/*
- * A channel moves bytes from one descriptor to another through a
- * buffer holding buf[off, off + len).
- */
-struct chan {
-	int		 from;
-	int		 to;
-	int		 unit_in;	/* from is a datagram socket: a read of
-					   0 bytes is an empty datagram */
-	int		 unit_out;	/* to is a datagram socket: each write
-					   goes whole */
-	int		 discard;	/* drop what is read */
+struct client {
+	int		 fd;
+	/* socket -> stdout: buf[off, off + len) waits to be written */
 	unsigned char	*buf;
-	size_t		 cap;
 	size_t		 off;
 	size_t		 len;
-	int		 eof;		/* from said EOF (or failed) */
-	uint64_t	 in;		/* bytes read from from */
-	uint64_t	 out;		/* bytes written to to */
+	int		 rd_eof;	/* EOF, or a read error: rd_err */
+	int		 rd_err;
+	int		 queued;	/* in the stdout FIFO */
+	struct client	*out_next;
+	/* stdin -> socket */
+	uint64_t	 pos;		/* stdin offset sent up to */
+	int		 shut;		/* SHUT_WR done */
+	int		 wr_err;
+	long long	 moved_at;	/* when its stdin last moved */
+	long long	 linger_from;	/* single session: peer EOF seen */
+	size_t		 slot;		/* its poll slot */
+	void		*tag;		/* what cfg->joined returned */
+	uint64_t	 sent;
+	uint64_t	 received;
 };
 
-/* Whether the channel has room to read into. */
-static int
-chan_room(const struct chan *c)
-{
-	if (c->eof || c->from < 0)
-		return 0;
-	/* Datagrams: one at a time, so one read is one write. */
-	if (c->unit_in || c->unit_out)
-		return c->len == 0;
-	return c->off + c->len < c->cap;
-}
-
-/*
- * Read what from has into the buffer.  Returns the bytes read, 0 at EOF
- * (c->eof set) or for an empty datagram, -1 with errno (EAGAIN: nothing
- * yet).
- */
-static ssize_t
-chan_fill(struct chan *c)
-{
-	ssize_t n;
-
-	if (c->len == 0)
-		c->off = 0;
-	do
-		n = read(c->from, c->buf + c->off + c->len,
-		    c->cap - c->off - c->len);
-	while (n == -1 && errno == EINTR);
-	if (n == 0 && !c->unit_in)
-		c->eof = 1;
-	if (n <= 0)
-		return n;
-	c->in += (uint64_t)n;
-	if (!c->discard)
-		c->len += (size_t)n;
-	return n;
-}
-
-/*
- * Write out the buffer.  Returns the bytes written, or -1 with errno
- * (EAGAIN: no room yet).
- */
-static ssize_t
-chan_drain(struct chan *c)
-{
-	ssize_t n;
-
-	do
-		n = write(c->to, c->buf + c->off, c->len);
-	while (n == -1 && errno == EINTR);
-	if (n == -1)
-		return -1;
-	if (c->unit_out && (size_t)n < c->len) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	c->off += (size_t)n;
-	c->len -= (size_t)n;
-	c->out += (uint64_t)n;
-	if (c->len == 0)
-		c->off = 0;
-	return n;
-}
+struct pump {
+	const struct pump_cfg	*cfg;
+	struct pump_result	*res;
+	unsigned char		*in;		/* the stdin buffer */
+	uint64_t		 ibase;		/* offset of in[0] */
+	uint64_t		 iend;		/* offset read up to */
+	int			 in_eof;
+	long long		 quit_at;	/* -q deadline, or -1 */
+	long long		 last_active;
+	struct client		**c;		/* the clients */
+	size_t			 nc;
+	size_t			 capc;
+	struct client		*out_head;	/* the stdout FIFO */
+	struct client		*out_tail;
+	struct pollfd		*pfd;
+	size_t			 npfd;
+	size_t			 cappfd;
+	size_t			 lslot;		/* the first listener's slot */
+	int			 quitting;	/* -q's moment has come */
+	long long		 accept_pause;	/* EMFILE: until then */
+};
 
 /* Whether a failed read or write only means "not now". */
 static int
 again(int e)
 {
 	return e == EAGAIN || e == EWOULDBLOCK || e == EINTR;
+}
+
+/* The earlier of two deadlines, either of which may be unset (< 0). */
+static long long
+earliest(long long a, long long b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
 }
 
 /* Make fd non-blocking unless it is a terminal; the old flags, or -1. */
@@ -134,162 +114,521 @@ restore_flags(int fd, int fl)
 		(void)fcntl(fd, F_SETFL, fl);
 }
 
-/* The earlier of two deadlines, either of which may be unset (< 0). */
-static long long
-earliest(long long a, long long b)
+/* Whether clients are sent stdin at all. */
+static int
+takes_stdin(const struct pump *p)
 {
-	if (a < 0)
-		return b;
-	if (b < 0)
-		return a;
-	return a < b ? a : b;
+	return p->cfg->in_fd >= 0;
 }
 
-/* Ask poll for events on fd, or leave the slot out (fd -1): a slot
- * with no events would still wake us for POLLHUP and spin. */
-static void
-want(struct pollfd *p, int fd, short events)
+/* Whether c still wants stdin bytes. */
+static int
+wants_in(const struct pump *p, const struct client *c)
 {
-	p->fd = events != 0 ? fd : -1;
-	p->events = events;
-	p->revents = 0;
+	return takes_stdin(p) && !c->shut && !c->wr_err;
 }
 
 static int
-relay(const struct pump_cfg *cfg, struct chan *up, struct chan *down,
-    struct pump_result *res)
+many(const struct pump *p)
 {
-	struct pollfd pfd[P_N];
-	long long now, last_active, linger_from = -1, quit_at = -1;
-	long long idle_at, wake;
-	int shut = 0, stdin_done = 0, net_rd_err = 0, net_wr_err = 0;
-	int timeout;
+	return p->cfg->nlisten > 0;
+}
+
+static struct client *
+client_new(struct pump *p, int fd)
+{
+	struct client *c, **cs;
+
+	if (p->nc == p->capc) {
+		cs = reallocarray(p->c, p->capc ? p->capc * 2 : 8,
+		    sizeof(*cs));
+		if (cs == NULL)
+			return NULL;
+		p->c = cs;
+		p->capc = p->capc ? p->capc * 2 : 8;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if ((c->buf = malloc(PUMP_BUFSZ)) == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->fd = fd;
+	c->pos = p->iend;
+	c->moved_at = clock_ms();
+	c->linger_from = -1;
+	p->c[p->nc++] = c;
+	if (p->cfg->shut_at_start && !p->cfg->net_dgram) {
+		(void)shutdown(fd, SHUT_WR);
+		c->shut = 1;
+	}
+	return c;
+}
+
+/* Take c out of the stdout FIFO. */
+static void
+unqueue(struct pump *p, struct client *c)
+{
+	struct client **pp, *prev = NULL;
+
+	if (!c->queued)
+		return;
+	for (pp = &p->out_head; *pp != NULL; prev = *pp, pp = &(*pp)->out_next)
+		if (*pp == c)
+			break;
+	*pp = c->out_next;
+	if (p->out_tail == c)
+		p->out_tail = prev;
+	c->queued = 0;
+	c->out_next = NULL;
+}
+
+/* Close and forget client i, telling the caller how it ended. */
+static void
+client_drop(struct pump *p, size_t i, enum pump_end end, int err)
+{
+	struct client *c = p->c[i];
+	struct pump_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.end = end;
+	r.err = err;
+	r.sent = c->sent;
+	r.received = c->received;
+	if (p->cfg->left != NULL)
+		p->cfg->left(p->cfg->arg, c->tag, &r);
+	unqueue(p, c);
+	close(c->fd);
+	free(c->buf);
+	free(c);
+	p->c[i] = p->c[--p->nc];
+}
+
+/* The lowest stdin offset a client still has to send, or iend. */
+static uint64_t
+min_pos(const struct pump *p)
+{
+	uint64_t m = p->iend;
+	size_t i;
+
+	for (i = 0; i < p->nc; i++)
+		if (wants_in(p, p->c[i]) && p->c[i]->pos < m)
+			m = p->c[i]->pos;
+	return m;
+}
+
+/* Whether stdin may be read now: a client to take it, and room. */
+static int
+in_room(struct pump *p)
+{
+	size_t i;
+
+	if (!takes_stdin(p) || p->in_eof)
+		return 0;
+	for (i = 0; i < p->nc && !wants_in(p, p->c[i]); i++)
+		continue;
+	if (i == p->nc)
+		return 0;	/* nobody to send it to: leave it unread */
+	if (min_pos(p) == p->iend)
+		p->ibase = p->iend;	/* everyone caught up: start over */
+	if (p->cfg->net_dgram)
+		return p->iend == p->ibase;	/* one read, one datagram */
+	return p->iend - p->ibase < PUMP_BUFSZ;
+}
+
+/* Read stdin.  Returns bytes read, 0 at EOF, -1 with errno. */
+static ssize_t
+fill_in(struct pump *p)
+{
+	size_t used = (size_t)(p->iend - p->ibase);
 	ssize_t n;
 
-	last_active = clock_ms();
-	if (cfg->shut_at_start && !cfg->net_dgram) {
-		(void)shutdown(cfg->net_fd, SHUT_WR);
-		shut = 1;
+	do
+		n = read(p->cfg->in_fd, p->in + used, PUMP_BUFSZ - used);
+	while (n == -1 && errno == EINTR && !sig_caught());
+	if (n == 0)
+		p->in_eof = 1;
+	if (n > 0)
+		p->iend += (uint64_t)n;
+	return n;
+}
+
+/* Send c what it has not had of stdin.  Returns bytes, or -1 errno. */
+static ssize_t
+drain_in(struct pump *p, struct client *c)
+{
+	size_t len = (size_t)(p->iend - c->pos);
+	ssize_t n;
+
+	do
+		n = write(c->fd, p->in + (c->pos - p->ibase), len);
+	while (n == -1 && errno == EINTR && !sig_caught());
+	if (n == -1)
+		return -1;
+	if (p->cfg->net_dgram && (size_t)n < len) {
+		errno = EMSGSIZE;
+		return -1;
 	}
+	c->pos += (uint64_t)n;
+	c->sent += (uint64_t)n;
+	p->res->sent += (uint64_t)n;
+	return n;
+}
+
+/* Whether c may read its socket: room, and one datagram at a time. */
+static int
+net_room(const struct pump *p, const struct client *c)
+{
+	if (c->rd_eof || p->quitting)
+		return 0;
+	if (p->cfg->net_dgram)
+		return c->len == 0;
+	return c->off + c->len < PUMP_BUFSZ;
+}
+
+/* Read c's socket.  Returns bytes read (0: EOF, or an empty datagram),
+ * -1 with errno. */
+static ssize_t
+fill_net(struct pump *p, struct client *c)
+{
+	ssize_t n;
+
+	if (c->len == 0)
+		c->off = 0;
+	do
+		n = read(c->fd, c->buf + c->off + c->len,
+		    PUMP_BUFSZ - c->off - c->len);
+	while (n == -1 && errno == EINTR && !sig_caught());
+	if (n == 0 && !p->cfg->net_dgram)
+		c->rd_eof = 1;
+	if (n <= 0)
+		return n;
+	c->received += (uint64_t)n;
+	p->res->received += (uint64_t)n;
+	if (p->cfg->discard_net)
+		return n;
+	c->len += (size_t)n;
+	if (!c->queued) {
+		c->queued = 1;
+		if (p->out_tail != NULL)
+			p->out_tail->out_next = c;
+		else
+			p->out_head = c;
+		p->out_tail = c;
+	}
+	return n;
+}
+
+/*
+ * Write the head of the stdout FIFO; once its bytes are all out, the next
+ * client's turn comes.  Returns bytes written, or -1 with errno.
+ */
+static ssize_t
+drain_out(struct pump *p)
+{
+	struct client *c = p->out_head;
+	ssize_t n;
+
+	do
+		n = write(p->cfg->out_fd, c->buf + c->off, c->len);
+	while (n == -1 && errno == EINTR && !sig_caught());
+	if (n == -1)
+		return -1;
+	c->off += (size_t)n;
+	c->len -= (size_t)n;
+	if (c->len == 0) {
+		c->off = 0;
+		unqueue(p, c);
+	}
+	return n;
+}
+
+/* Half-close c once it has all of stdin. */
+static void
+maybe_shut(struct pump *p, struct client *c)
+{
+	if (p->in_eof && !c->shut && c->pos == p->iend && takes_stdin(p)) {
+		if (!p->cfg->net_dgram && !c->wr_err)
+			(void)shutdown(c->fd, SHUT_WR);
+		c->shut = 1;
+	}
+}
+
+/*
+ * The end rules of one client.  Returns 1 when the client is done, with
+ * *end and *err saying how; 0 while it goes on.
+ */
+static int
+client_done(struct pump *p, struct client *c, long long now,
+    enum pump_end *end, int *err)
+{
+	int stdin_done = !takes_stdin(p) || c->shut;
+
+	if (!c->rd_eof || c->len > 0)
+		return 0;
+	if (c->rd_err || c->wr_err) {
+		*end = c->rd_err ? PUMP_ERR_NET_READ : PUMP_ERR_NET_WRITE;
+		*err = c->rd_err ? c->rd_err : c->wr_err;
+		return 1;
+	}
+	*end = PUMP_NET_EOF;
+	*err = 0;
+	if (stdin_done || many(p))
+		return 1;
+	/* The peer closed its side; stdin may still flow to it. */
+	if (c->linger_from < 0)
+		c->linger_from = now;
+	return c->pos == p->iend && !p->cfg->end_on_sent &&
+	    now >= c->linger_from + PUMP_LINGER_MS;
+}
+
+static void
+accept_clients(struct pump *p, int lfd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct client *c;
+	int fd;
+
+	while (p->cfg->max_clients == 0 || p->nc < p->cfg->max_clients) {
+		len = sizeof(ss);
+		fd = accept4(lfd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			/* Out of descriptors: leave them in the backlog. */
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				p->accept_pause = clock_ms() + 100;
+			return;
+		}
+		if ((c = client_new(p, fd)) == NULL) {
+			close(fd);
+			p->accept_pause = clock_ms() + 100;
+			return;
+		}
+		maybe_shut(p, c);
+		if (p->cfg->joined != NULL)
+			c->tag = p->cfg->joined(p->cfg->arg, fd,
+			    (struct sockaddr *)&ss, len);
+	}
+}
+
+/* Set the poll slots; returns the poll time-out. */
+static int
+plan(struct pump *p, long long now, long long wake)
+{
+	const struct pump_cfg *cfg = p->cfg;
+	struct client *c;
+	size_t i, n = P_FIXED;
+	short ev;
+	int accepting;
+
+	p->pfd[P_STDIN].fd = in_room(p) ? cfg->in_fd : -1;
+	p->pfd[P_STDIN].events = POLLIN;
+	p->pfd[P_STDOUT].fd = p->out_head != NULL ? cfg->out_fd : -1;
+	p->pfd[P_STDOUT].events = POLLOUT;
+	p->pfd[P_SIG].fd = sig_fd();
+	p->pfd[P_SIG].events = POLLIN;
+	for (i = 0; i < p->nc; i++) {
+		c = p->c[i];
+		ev = 0;
+		if (net_room(p, c))
+			ev |= POLLIN;
+		if (wants_in(p, c) && c->pos < p->iend)
+			ev |= POLLOUT;
+		c->slot = n;
+		/* No events: leave the slot out, or POLLHUP would spin. */
+		p->pfd[n].fd = ev != 0 ? c->fd : -1;
+		p->pfd[n].events = ev;
+		n++;
+	}
+	accepting = cfg->nlisten > 0 && now >= p->accept_pause &&
+	    (cfg->max_clients == 0 || p->nc < cfg->max_clients);
+	if (cfg->nlisten > 0 && now < p->accept_pause)
+		wake = earliest(wake, p->accept_pause);
+	p->lslot = n;
+	for (i = 0; i < cfg->nlisten; i++, n++) {
+		p->pfd[n].fd = accepting ? cfg->listen_fd[i] : -1;
+		p->pfd[n].events = POLLIN;
+	}
+	for (i = 0; i < n; i++)
+		p->pfd[i].revents = 0;
+	p->npfd = n;
+	if (wake < 0)
+		return -1;
+	return wake - now > 60000 ? 60000 : (int)(wake > now ? wake - now : 0);
+}
+
+/*
+ * Drop a client that has held stdin up for the others too long.  Returns
+ * when the next one would be due, or -1.
+ */
+static long long
+drop_slow(struct pump *p, long long now)
+{
+	long long due = -1;
+	uint64_t m;
+	size_t i;
+
+	if (p->nc < 2 || p->iend - p->ibase < PUMP_BUFSZ)
+		return -1;
+	m = min_pos(p);
+	for (i = 0; i < p->nc; i++) {
+		if (!wants_in(p, p->c[i]) || p->c[i]->pos != m)
+			continue;
+		if (now - p->c[i]->moved_at > PUMP_SLOW_DROP_MS) {
+			client_drop(p, i, PUMP_DROPPED, 0);
+			return now;
+		}
+		due = earliest(due, p->c[i]->moved_at + PUMP_SLOW_DROP_MS + 1);
+	}
+	return due;
+}
+
+static int
+relay(struct pump *p)
+{
+	const struct pump_cfg *cfg = p->cfg;
+	struct pump_result *res = p->res;
+	struct client *c;
+	enum pump_end end;
+	long long now, wake, idle_at;
+	size_t i;
+	ssize_t n;
+	int err, timeout;
+
+	p->last_active = clock_ms();
 	for (;;) {
 		now = clock_ms();
 		/*
-		 * Invariants: stdin's bytes are all sent before the
-		 * half-close; the socket's bytes are all written before the
-		 * session ends; no timer but -i's drops a byte read.
+		 * Invariants: a client is half-closed only once it has all of
+		 * stdin; a client's bytes are all written before it is
+		 * dropped for its EOF; no timer but -i's drops a byte read.
 		 */
 		if (sig_caught()) {
 			res->end = PUMP_SIGNAL;
 			return 0;
 		}
-		if (up->from >= 0 && up->eof && up->len == 0 && !stdin_done) {
-			stdin_done = 1;
-			if (cfg->quit_ms >= 0)
-				quit_at = now + cfg->quit_ms;
-			if (!shut && !cfg->net_dgram && !net_wr_err)
-				(void)shutdown(cfg->net_fd, SHUT_WR);
-			shut = 1;
+		wake = -1;
+		if (p->in_eof && p->quit_at < 0 && cfg->quit_ms >= 0 &&
+		    min_pos(p) == p->iend)
+			p->quit_at = now + cfg->quit_ms;
+		for (i = 0; i < p->nc; i++) {
+			c = p->c[i];
+			maybe_shut(p, c);
+			if (!client_done(p, c, now, &end, &err)) {
+				if (c->linger_from >= 0)
+					wake = earliest(wake,
+					    c->linger_from + PUMP_LINGER_MS);
+				continue;
+			}
+			if (!many(p)) {
+				res->end = end;
+				res->err = err;
+				return 0;
+			}
+			client_drop(p, i--, end, err);
 		}
-		if (stdin_done && cfg->end_on_sent) {
-			res->end = net_wr_err ? PUMP_ERR_NET_WRITE : PUMP_SENT;
-			res->err = net_wr_err;
+		if (!many(p) && p->nc == 0) {
+			res->end = PUMP_NET_EOF;
 			return 0;
 		}
-		if (down->eof && down->len == 0) {
-			if (net_rd_err || net_wr_err) {
-				res->end = net_rd_err ? PUMP_ERR_NET_READ :
-				    PUMP_ERR_NET_WRITE;
-				res->err = net_rd_err ? net_rd_err : net_wr_err;
-				return 0;
-			}
-			if (up->from < 0 || stdin_done) {
-				res->end = PUMP_NET_EOF;
-				return 0;
-			}
-			/* The peer closed its side; stdin may still flow. */
-			if (linger_from < 0)
-				linger_from = now;
-			if (up->len == 0 && !cfg->end_on_sent &&
-			    now >= linger_from + PUMP_LINGER_MS) {
-				res->end = PUMP_NET_EOF;
-				return 0;
-			}
+		if (cfg->end_on_sent && p->in_eof && min_pos(p) == p->iend &&
+		    (p->nc > 0 || many(p))) {
+			res->end = PUMP_SENT;
+			for (i = 0; i < p->nc; i++)
+				if (p->c[i]->wr_err) {
+					res->end = PUMP_ERR_NET_WRITE;
+					res->err = p->c[i]->wr_err;
+				}
+			return 0;
 		}
-		if (quit_at >= 0 && now >= quit_at && down->len == 0) {
+		if (p->quit_at >= 0 && now >= p->quit_at)
+			p->quitting = 1;
+		if (p->quitting && p->out_head == NULL) {
 			/*
-			 * Take what the socket already holds, so that it is
+			 * Take what the sockets already hold, so that it is
 			 * written and closing does not reset the connection.
 			 */
-			if (chan_room(down) && chan_fill(down) > 0)
+			for (i = 0, n = 0; i < p->nc; i++)
+				if (p->c[i]->len == 0 && !p->c[i]->rd_eof)
+					n += fill_net(p, p->c[i]) > 0;
+			if (n > 0)
 				continue;
 			res->end = PUMP_QUIT;
 			return 0;
 		}
-		idle_at = cfg->idle_ms >= 0 ? last_active + cfg->idle_ms : -1;
+		idle_at = cfg->idle_ms >= 0 ? p->last_active + cfg->idle_ms : -1;
 		if (idle_at >= 0 && now >= idle_at) {
 			res->end = PUMP_IDLE;
 			return 0;
 		}
+		wake = earliest(wake, drop_slow(p, now));
+		wake = earliest(wake, earliest(idle_at, p->quit_at));
+		if (P_FIXED + p->nc + cfg->nlisten > p->cappfd) {
+			struct pollfd *np;
+			size_t want = (P_FIXED + p->nc + cfg->nlisten) * 2;
 
-		want(&pfd[P_STDIN], up->from, chan_room(up) ? POLLIN : 0);
-		want(&pfd[P_NETOUT], cfg->net_fd, up->len > 0 ? POLLOUT : 0);
-		/* After -q's moment, take no more from the socket. */
-		want(&pfd[P_NETIN], cfg->net_fd, chan_room(down) &&
-		    quit_at < 0 ? POLLIN : 0);
-		want(&pfd[P_STDOUT], cfg->out_fd, down->len > 0 ? POLLOUT : 0);
-		want(&pfd[P_SIG], sig_fd(), POLLIN);
-
-		wake = earliest(idle_at, quit_at);
-		if (linger_from >= 0)
-			wake = earliest(wake, linger_from + PUMP_LINGER_MS);
-		timeout = wake < 0 ? -1 : wake - now > 60000 ? 60000 :
-		    (int)(wake - now);
-		if (poll(pfd, P_N, timeout) == -1) {
+			if ((np = reallocarray(p->pfd, want,
+			    sizeof(*np))) == NULL)
+				return -1;
+			p->pfd = np;
+			p->cappfd = want;
+		}
+		timeout = plan(p, now, wake);
+		if (poll(p->pfd, p->npfd, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			return -1;
 		}
-		if (pfd[P_SIG].revents)
+		if (p->pfd[P_SIG].revents)
 			sig_drain();
 
-		if (pfd[P_STDIN].revents) {
-			if ((n = chan_fill(up)) > 0) {
-				last_active = clock_ms();
-				if (linger_from >= 0)
-					linger_from = last_active;
+		if (p->pfd[P_STDIN].revents) {
+			if ((n = fill_in(p)) > 0) {
+				p->last_active = clock_ms();
+				for (i = 0; i < p->nc; i++)
+					if (p->c[i]->linger_from >= 0)
+						p->c[i]->linger_from =
+						    p->last_active;
 			} else if (n == -1 && !again(errno)) {
 				res->end = PUMP_ERR_IN;
 				res->err = errno;
 				return 0;
 			}
 		}
-		if (pfd[P_NETIN].revents) {
-			if ((n = chan_fill(down)) > 0)
-				last_active = clock_ms();
-			else if (n == -1 && !again(errno)) {
-				/* What came before the error is still written. */
-				net_rd_err = errno;
-				down->eof = 1;
+		for (i = 0; i < p->nc; i++) {
+			c = p->c[i];
+			if (p->pfd[c->slot].fd < 0 || p->pfd[c->slot].revents == 0)
+				continue;
+			if (p->pfd[c->slot].events & POLLIN) {
+				if ((n = fill_net(p, c)) > 0)
+					p->last_active = clock_ms();
+				else if (n == -1 && !again(errno)) {
+					/* What came before is still written. */
+					c->rd_err = errno;
+					c->rd_eof = 1;
+				}
+			}
+			if ((p->pfd[c->slot].events & POLLOUT) &&
+			    wants_in(p, c) && c->pos < p->iend) {
+				if ((n = drain_in(p, c)) > 0) {
+					p->last_active = c->moved_at =
+					    clock_ms();
+				} else if (n == -1 && !again(errno)) {
+					/*
+					 * The peer takes no more: go on
+					 * writing what it still sends.
+					 */
+					c->wr_err = errno;
+					if (cfg->net_dgram)
+						c->rd_eof = 1;
+				}
 			}
 		}
-		if (pfd[P_NETOUT].revents) {
-			if ((n = chan_drain(up)) > 0)
-				last_active = clock_ms();
-			else if (n == -1 && !again(errno)) {
-				/*
-				 * The peer takes no more: stop reading stdin and
-				 * go on writing what it still sends.
-				 */
-				net_wr_err = errno;
-				up->len = 0;
-				up->eof = 1;
-				if (cfg->net_dgram)
-					down->eof = 1;
-			}
-		}
-		if (pfd[P_STDOUT].revents) {
-			if ((n = chan_drain(down)) > 0)
-				last_active = clock_ms();
+		if (p->pfd[P_STDOUT].revents && p->out_head != NULL) {
+			if ((n = drain_out(p)) > 0)
+				p->last_active = clock_ms();
 			else if (n == -1 && !again(errno)) {
 				res->end = errno == EPIPE ? PUMP_OUT_GONE :
 				    PUMP_ERR_OUT;
@@ -297,42 +636,53 @@ relay(const struct pump_cfg *cfg, struct chan *up, struct chan *down,
 				return 0;
 			}
 		}
+		for (i = 0; i < cfg->nlisten; i++)
+			if (p->pfd[p->lslot + i].revents)
+				accept_clients(p, cfg->listen_fd[i]);
 	}
 }
 
 int
 pump_run(const struct pump_cfg *cfg, struct pump_result *res)
 {
-	struct chan up, down;
+	struct pump p;
 	int in_fl, out_fl, r, saved;
 
 	memset(res, 0, sizeof(*res));
-	memset(&up, 0, sizeof(up));
-	memset(&down, 0, sizeof(down));
-	up.from = cfg->in_fd;
-	up.to = cfg->net_fd;
-	up.unit_out = cfg->net_dgram;
-	up.cap = PUMP_BUFSZ;
-	down.from = cfg->net_fd;
-	down.to = cfg->out_fd;
-	down.unit_in = cfg->net_dgram;
-	down.discard = cfg->discard_net;
-	down.cap = PUMP_BUFSZ;
-	if ((up.buf = malloc(up.cap)) == NULL ||
-	    (down.buf = malloc(down.cap)) == NULL) {
-		free(up.buf);
-		return -1;
+	memset(&p, 0, sizeof(p));
+	p.cfg = cfg;
+	p.res = res;
+	p.quit_at = -1;
+	r = -1;
+	/* The session owns net_fd from here on, whatever happens. */
+	if ((p.in = malloc(PUMP_BUFSZ)) == NULL ||
+	    (cfg->net_fd >= 0 && client_new(&p, cfg->net_fd) == NULL)) {
+		if (cfg->net_fd >= 0)
+			close(cfg->net_fd);
+		goto out;
 	}
 	in_fl = nonblock_unless_tty(cfg->in_fd);
 	out_fl = nonblock_unless_tty(cfg->out_fd);
-	r = relay(cfg, &up, &down, res);
+	r = relay(&p);
 	saved = errno;
 	restore_flags(cfg->in_fd, in_fl);
 	restore_flags(cfg->out_fd, out_fl);
-	res->sent = up.out;
-	res->received = down.in;
-	free(up.buf);
-	free(down.buf);
+	errno = saved;
+out:
+	saved = errno;
+	while (p.nc > 0) {
+		/* A single session's end is the caller's to report. */
+		if (!many(&p)) {
+			p.nc--;
+			close(p.c[p.nc]->fd);
+			free(p.c[p.nc]->buf);
+			free(p.c[p.nc]);
+		} else
+			client_drop(&p, p.nc - 1, res->end, 0);
+	}
+	free(p.c);
+	free(p.pfd);
+	free(p.in);
 	errno = saved;
 	return r;
 }

@@ -17,7 +17,7 @@ on_signal(int sig)
 {
 	int saved = errno;
 
-	if (caught == 0)
+	if (caught == 0 && sig != SIGCHLD)
 		caught = sig;
 	/* Full pipe: a wake-up is already pending, which is all we need. */
 	(void)!write(pipefd[1], "", 1);
@@ -40,6 +40,20 @@ sig_init(void)
 	    sigaction(SIGTERM, &sa, NULL) == -1)
 		return -1;
 	return pipefd[0];
+}
+
+int
+sig_watch_children(void)
+{
+	struct sigaction sa;
+
+	if (sig_init() == -1)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_NOCLDSTOP;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGCHLD, &sa, NULL);
 }
 
 int

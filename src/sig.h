@@ -13,6 +13,13 @@
  */
 int	sig_init(void);
 
+/*
+ * Make SIGCHLD turn the descriptor readable too (without counting as a
+ * terminating signal), so that a poll loop can reap its children.
+ * Returns 0, or -1 with errno set.
+ */
+int	sig_watch_children(void);
+
 /* The descriptor sig_init() returned, or -1 before it. */
 int	sig_fd(void);
 

@@ -25,7 +25,9 @@ ALL_LIBS   = $(BSD_LIBS) $(LIBS)
 SRC_SRCS   = src/addr.c src/dgram.c src/spawn.c src/pump.c src/sig.c src/sock.c
 CMD_SRCS   = cmd/main.c cmd/opts.c cmd/relay.c cmd/listen.c cmd/dial.c cmd/serve.c cmd/connect.c \
              cmd/udp-send.c cmd/udp-listen.c cmd/resolve.c cmd/hostname.c
-OBJS       = $(SRC_SRCS:.c=.o) $(CMD_SRCS:.c=.o)
+# Objects go beside their sources, or under OBJDIR (the sanitizer build).
+OBJDIR    ?= .
+OBJS       = $(patsubst %.c,$(OBJDIR)/%.o,$(SRC_SRCS) $(CMD_SRCS))
 
 # What `make deps` installs when missing (Debian package names).
 DEPS_PKGS  = gcc make pkg-config libbsd-dev bats mandoc python3 socat \
@@ -33,10 +35,10 @@ DEPS_PKGS  = gcc make pkg-config libbsd-dev bats mandoc python3 socat \
 
 all: sockcat
 
-sockcat: $(OBJS)
+sockcat $(OBJDIR)/sockcat: $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(ALL_LIBS)
 
-%.o: %.c
+$(OBJDIR)/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 -include $(OBJS:.o=.d)
@@ -55,6 +57,23 @@ deps:
 check: sockcat
 	@sh tests/run.sh
 
+# The whole suite against an ASan+UBSan build that halts on the first
+# report; a report fails the run even where the test itself passed.
+SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=all
+check-sanitize:
+	@rm -rf build-san && mkdir -p build-san/src build-san/cmd
+	@$(MAKE) -s --no-print-directory OBJDIR=build-san \
+		CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+		build-san/sockcat
+	@rm -f build-san/reports.*
+	@ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:log_path=$(CURDIR)/build-san/reports \
+	 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(CURDIR)/build-san/reports \
+	 SOCKCAT=$(CURDIR)/build-san/sockcat sh tests/run.sh; st=$$?; \
+	 if ls build-san/reports.* >/dev/null 2>&1; then \
+		echo "sanitizer reports:"; cat build-san/reports.*; exit 1; fi; \
+	 exit $$st
+
 lint-man:
 	mandoc -Tlint -W warning man/sockcat.1
 
@@ -68,5 +87,6 @@ uninstall:
 
 clean:
 	rm -f sockcat $(OBJS) $(OBJS:.o=.d)
+	rm -rf build-san
 
-.PHONY: all deps check lint-man install uninstall clean
+.PHONY: all deps check check-sanitize lint-man install uninstall clean

@@ -85,6 +85,8 @@ pump_settings(const struct common_opts *co, int dgram, struct pump_cfg *cfg)
 	cfg->end_on_sent = co->send_only;
 	cfg->idle_ms = co->idle_ms;
 	cfg->quit_ms = co->quit_ms;
+	/* For comparing and testing the two data paths. */
+	cfg->copy_only = getenv("SOCKCAT_NO_SPLICE") != NULL;
 }
 
 /*

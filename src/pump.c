@@ -15,6 +15,7 @@
  * the next, so no read is ever cut into by another client's.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +29,9 @@
 #include "sig.h"
 
 #define PUMP_BUFSZ	(256 * 1024)
+
+/* The size asked for pipes: stdin's, stdout's and the private ones. */
+#define PUMP_PIPESZ	(1024 * 1024)
 
 /* The fixed poll slots; clients and listeners follow. */
 enum { P_STDIN, P_STDOUT, P_SIG, P_FIXED };
@@ -50,6 +54,11 @@ struct client {
 	long long	 linger_from;	/* single session: peer EOF seen */
 	size_t		 slot;		/* its poll slot */
 	void		*tag;		/* what cfg->joined returned */
+	/* zero-copy: socket -> pipe[1], pipe[0] -> stdout; len counts the
+	 * bytes in the pipe instead of buf */
+	int		 splice;
+	int		 pipe[2];
+	size_t		 pipe_cap;
 	uint64_t	 sent;
 	uint64_t	 received;
 };
@@ -73,6 +82,10 @@ struct pump {
 	size_t			 cappfd;
 	size_t			 lslot;		/* the first listener's slot */
 	int			 quitting;	/* -q's moment has come */
+	/* zero-copy: stdin -> in_pipe[1], in_pipe[0] -> the client */
+	int			 splice_in;
+	int			 in_pipe[2];
+	size_t			 in_pipe_cap;
 	long long		 accept_pause;	/* EMFILE: until then */
 };
 
@@ -229,12 +242,17 @@ in_room(struct pump *p)
 		continue;
 	if (i == p->nc)
 		return 0;	/* nobody to send it to: leave it unread */
+	if (p->splice_in)
+		return p->iend - min_pos(p) < p->in_pipe_cap;
 	if (min_pos(p) == p->iend)
 		p->ibase = p->iend;	/* everyone caught up: start over */
 	if (p->cfg->net_dgram)
 		return p->iend == p->ibase;	/* one read, one datagram */
 	return p->iend - p->ibase < PUMP_BUFSZ;
 }
+
+/* splice(2) flags: never SPLICE_F_MORE, which corks like Nagle. */
+#define SPLICE_FLAGS	(SPLICE_F_NONBLOCK | SPLICE_F_MOVE)
 
 /* Read stdin.  Returns bytes read, 0 at EOF, -1 with errno. */
 static ssize_t
@@ -243,9 +261,23 @@ fill_in(struct pump *p)
 	size_t used = (size_t)(p->iend - p->ibase);
 	ssize_t n;
 
-	do
-		n = read(p->cfg->in_fd, p->in + used, PUMP_BUFSZ - used);
-	while (n == -1 && errno == EINTR && !sig_caught());
+	if (p->splice_in) {
+		do
+			n = splice(p->cfg->in_fd, NULL, p->in_pipe[1], NULL,
+			    p->in_pipe_cap - (size_t)(p->iend - min_pos(p)),
+			    SPLICE_FLAGS);
+		while (n == -1 && errno == EINTR && !sig_caught());
+		/* Not spliceable after all (nothing is in the pipe yet). */
+		if (n == -1 && errno == EINVAL && p->iend == 0) {
+			p->splice_in = 0;
+			return fill_in(p);
+		}
+	} else {
+		do
+			n = read(p->cfg->in_fd, p->in + used,
+			    PUMP_BUFSZ - used);
+		while (n == -1 && errno == EINTR && !sig_caught());
+	}
 	if (n == 0)
 		p->in_eof = 1;
 	if (n > 0)
@@ -261,7 +293,9 @@ drain_in(struct pump *p, struct client *c)
 	ssize_t n;
 
 	do
-		n = write(c->fd, p->in + (c->pos - p->ibase), len);
+		n = p->splice_in ? splice(p->in_pipe[0], NULL, c->fd, NULL, len,
+		    SPLICE_FLAGS) : write(c->fd, p->in + (c->pos - p->ibase),
+		    len);
 	while (n == -1 && errno == EINTR && !sig_caught());
 	if (n == -1)
 		return -1;
@@ -283,6 +317,8 @@ net_room(const struct pump *p, const struct client *c)
 		return 0;
 	if (p->cfg->net_dgram)
 		return c->len == 0;
+	if (c->splice)
+		return c->len < c->pipe_cap;
 	return c->off + c->len < PUMP_BUFSZ;
 }
 
@@ -296,8 +332,9 @@ fill_net(struct pump *p, struct client *c)
 	if (c->len == 0)
 		c->off = 0;
 	do
-		n = read(c->fd, c->buf + c->off + c->len,
-		    PUMP_BUFSZ - c->off - c->len);
+		n = c->splice ? splice(c->fd, NULL, c->pipe[1], NULL,
+		    c->pipe_cap - c->len, SPLICE_FLAGS) : read(c->fd,
+		    c->buf + c->off + c->len, PUMP_BUFSZ - c->off - c->len);
 	while (n == -1 && errno == EINTR && !sig_caught());
 	if (n == 0 && !p->cfg->net_dgram)
 		c->rd_eof = 1;
@@ -330,7 +367,9 @@ drain_out(struct pump *p)
 	ssize_t n;
 
 	do
-		n = write(p->cfg->out_fd, c->buf + c->off, c->len);
+		n = c->splice ? splice(c->pipe[0], NULL, p->cfg->out_fd, NULL,
+		    c->len, SPLICE_FLAGS) : write(p->cfg->out_fd,
+		    c->buf + c->off, c->len);
 	while (n == -1 && errno == EINTR && !sig_caught());
 	if (n == -1)
 		return -1;
@@ -485,6 +524,77 @@ drop_slow(struct pump *p, long long now)
 	return due;
 }
 
+/* stdin is readable.  Returns 1 when the session ends (res set). */
+static int
+on_stdin(struct pump *p)
+{
+	ssize_t n;
+	size_t i;
+
+	if ((n = fill_in(p)) > 0) {
+		p->last_active = clock_ms();
+		for (i = 0; i < p->nc; i++)
+			if (p->c[i]->linger_from >= 0)
+				p->c[i]->linger_from = p->last_active;
+	} else if (n == -1 && !again(errno)) {
+		p->res->end = PUMP_ERR_IN;
+		p->res->err = errno;
+		return 1;
+	}
+	return 0;
+}
+
+/* c's socket is readable. */
+static void
+on_client_read(struct pump *p, struct client *c)
+{
+	ssize_t n;
+
+	if ((n = fill_net(p, c)) > 0)
+		p->last_active = clock_ms();
+	else if (n == -1 && !again(errno)) {
+		/* What came before the error is still written. */
+		c->rd_err = errno;
+		c->rd_eof = 1;
+	}
+}
+
+/* Send c what it lacks of stdin, if it takes it now. */
+static void
+on_client_write(struct pump *p, struct client *c)
+{
+	ssize_t n;
+
+	if (!wants_in(p, c) || c->pos >= p->iend)
+		return;
+	if ((n = drain_in(p, c)) > 0)
+		p->last_active = c->moved_at = clock_ms();
+	else if (n == -1 && !again(errno)) {
+		/* The peer takes no more: go on writing what it sends. */
+		c->wr_err = errno;
+		if (p->cfg->net_dgram)
+			c->rd_eof = 1;
+	}
+}
+
+/* Write what waits for stdout.  Returns 1 when the session ends. */
+static int
+on_stdout(struct pump *p)
+{
+	ssize_t n;
+
+	if (p->out_head == NULL)
+		return 0;
+	if ((n = drain_out(p)) > 0)
+		p->last_active = clock_ms();
+	else if (n == -1 && !again(errno)) {
+		p->res->end = errno == EPIPE ? PUMP_OUT_GONE : PUMP_ERR_OUT;
+		p->res->err = errno;
+		return 1;
+	}
+	return 0;
+}
+
 static int
 relay(struct pump *p)
 {
@@ -584,61 +694,117 @@ relay(struct pump *p)
 		if (p->pfd[P_SIG].revents)
 			sig_drain();
 
+		/*
+		 * What is read is written at once where the other side takes
+		 * it (EAGAIN is cheap), so a chunk costs one poll, not two.
+		 */
 		if (p->pfd[P_STDIN].revents) {
-			if ((n = fill_in(p)) > 0) {
-				p->last_active = clock_ms();
-				for (i = 0; i < p->nc; i++)
-					if (p->c[i]->linger_from >= 0)
-						p->c[i]->linger_from =
-						    p->last_active;
-			} else if (n == -1 && !again(errno)) {
-				res->end = PUMP_ERR_IN;
-				res->err = errno;
+			if (on_stdin(p))
 				return 0;
-			}
+			for (i = 0; i < p->nc; i++)
+				on_client_write(p, p->c[i]);
 		}
 		for (i = 0; i < p->nc; i++) {
 			c = p->c[i];
 			if (p->pfd[c->slot].fd < 0 || p->pfd[c->slot].revents == 0)
 				continue;
-			if (p->pfd[c->slot].events & POLLIN) {
-				if ((n = fill_net(p, c)) > 0)
-					p->last_active = clock_ms();
-				else if (n == -1 && !again(errno)) {
-					/* What came before is still written. */
-					c->rd_err = errno;
-					c->rd_eof = 1;
-				}
-			}
-			if ((p->pfd[c->slot].events & POLLOUT) &&
-			    wants_in(p, c) && c->pos < p->iend) {
-				if ((n = drain_in(p, c)) > 0) {
-					p->last_active = c->moved_at =
-					    clock_ms();
-				} else if (n == -1 && !again(errno)) {
-					/*
-					 * The peer takes no more: go on
-					 * writing what it still sends.
-					 */
-					c->wr_err = errno;
-					if (cfg->net_dgram)
-						c->rd_eof = 1;
-				}
-			}
+			if (p->pfd[c->slot].events & POLLIN)
+				on_client_read(p, c);
+			if (p->pfd[c->slot].events & POLLOUT)
+				on_client_write(p, c);
 		}
-		if (p->pfd[P_STDOUT].revents && p->out_head != NULL) {
-			if ((n = drain_out(p)) > 0)
-				p->last_active = clock_ms();
-			else if (n == -1 && !again(errno)) {
-				res->end = errno == EPIPE ? PUMP_OUT_GONE :
-				    PUMP_ERR_OUT;
-				res->err = errno;
-				return 0;
-			}
-		}
+		if ((p->pfd[P_STDOUT].revents || p->out_head != NULL) &&
+		    on_stdout(p))
+			return 0;
 		for (i = 0; i < cfg->nlisten; i++)
 			if (p->pfd[p->lslot + i].revents)
 				accept_clients(p, cfg->listen_fd[i]);
+	}
+}
+
+/* Grow fd to PUMP_PIPESZ if it is a pipe (EPERM past the limit: keep). */
+static void
+grow_pipe(int fd)
+{
+	struct stat st;
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+		(void)fcntl(fd, F_SETPIPE_SZ, PUMP_PIPESZ);
+}
+
+/* A private pipe for splice(2), as large as we may.  0, or -1. */
+static int
+make_pipe(int fds[2], size_t *cap)
+{
+	int sz;
+
+	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) == -1)
+		return -1;
+	(void)fcntl(fds[1], F_SETPIPE_SZ, PUMP_PIPESZ);
+	sz = fcntl(fds[1], F_GETPIPE_SZ);
+	*cap = sz > 0 ? (size_t)sz : 65536;
+	return 0;
+}
+
+/*
+ * Whether fd takes splice(2): never a terminal; else ask the kernel,
+ * with an empty pipe, which says EAGAIN where it could and EINVAL where
+ * it could not (O_APPEND files, some devices).
+ */
+static int
+can_splice_out(int fd, int pipe_r)
+{
+	if (isatty(fd))
+		return 0;
+	return splice(pipe_r, NULL, fd, NULL, 1, SPLICE_F_NONBLOCK) == -1 &&
+	    errno == EAGAIN;
+}
+
+/* Whether fd may give splice(2) its bytes; the first read tells for
+ * sure (fill_in falls back on EINVAL). */
+static int
+can_splice_in(int fd)
+{
+	struct stat st;
+
+	return !isatty(fd) && fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) ||
+	    S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode) ||
+	    S_ISCHR(st.st_mode));
+}
+
+/*
+ * Choose zero-copy where it can be: one stream client, and stdin or
+ * stdout that splice(2) takes.  Anything else stays read/write.
+ */
+static void
+choose_splice(struct pump *p)
+{
+	const struct pump_cfg *cfg = p->cfg;
+	struct client *c;
+
+	p->in_pipe[0] = p->in_pipe[1] = -1;
+	if (cfg->copy_only || many(p) || cfg->net_dgram || p->nc != 1)
+		return;
+	c = p->c[0];
+	if (takes_stdin(p) && can_splice_in(cfg->in_fd) &&
+	    make_pipe(p->in_pipe, &p->in_pipe_cap) == 0)
+		p->splice_in = 1;
+	if (cfg->discard_net || make_pipe(c->pipe, &c->pipe_cap) == -1)
+		return;
+	if (can_splice_out(cfg->out_fd, c->pipe[0]))
+		c->splice = 1;
+	else {
+		close(c->pipe[0]);
+		close(c->pipe[1]);
+	}
+}
+
+static void
+close_pipe(int fds[2], int used)
+{
+	if (used) {
+		close(fds[0]);
+		close(fds[1]);
 	}
 }
 
@@ -646,6 +812,7 @@ int
 pump_run(const struct pump_cfg *cfg, struct pump_result *res)
 {
 	struct pump p;
+	struct client *c;
 	int in_fl, out_fl, r, saved;
 
 	memset(res, 0, sizeof(*res));
@@ -661,22 +828,28 @@ pump_run(const struct pump_cfg *cfg, struct pump_result *res)
 			close(cfg->net_fd);
 		goto out;
 	}
+	grow_pipe(cfg->in_fd);
+	grow_pipe(cfg->out_fd);
+	choose_splice(&p);
 	in_fl = nonblock_unless_tty(cfg->in_fd);
 	out_fl = nonblock_unless_tty(cfg->out_fd);
 	r = relay(&p);
 	saved = errno;
 	restore_flags(cfg->in_fd, in_fl);
 	restore_flags(cfg->out_fd, out_fl);
+	close_pipe(p.in_pipe, p.splice_in || p.in_pipe[0] >= 0);
 	errno = saved;
 out:
 	saved = errno;
 	while (p.nc > 0) {
+		c = p.c[p.nc - 1];
+		close_pipe(c->pipe, c->splice);
 		/* A single session's end is the caller's to report. */
 		if (!many(&p)) {
 			p.nc--;
-			close(p.c[p.nc]->fd);
-			free(p.c[p.nc]->buf);
-			free(p.c[p.nc]);
+			close(c->fd);
+			free(c->buf);
+			free(c);
 		} else
 			client_drop(&p, p.nc - 1, res->end, 0);
 	}

@@ -59,6 +59,7 @@ struct pump_cfg {
 					   over */
 	long long	idle_ms;	/* -i, or negative */
 	long long	quit_ms;	/* -q, or negative */
+	int		copy_only;	/* never splice(2): read/write only */
 
 	/* Many clients: accept them on these, until the session ends. */
 	const int	*listen_fd;

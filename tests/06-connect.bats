@@ -328,3 +328,31 @@ while True:
 	[ "$status" -eq 1 ]
 	grep -q "Connection refused" "$T/e"
 }
+
+@test "the read/write path (SOCKCAT_NO_SPLICE) moves 20 MiB both ways intact" {
+	head -c 20971520 /dev/urandom >"$T/up"
+	head -c 20971520 /dev/urandom >"$T/down"
+	py_listen peer --send "$T/down" --after-send shut --recv "$T/rec"
+	SOCKCAT_NO_SPLICE=1 timeout 60 "$SOCKCAT" connect 127.0.0.1 "$port" <"$T/up" >"$T/got"
+	wait_file "$T/rec.done"
+	cmp "$T/up" "$T/rec"
+	cmp "$T/down" "$T/got"
+}
+
+@test "stdout opened for appending (>>) works: no splice there" {
+	head -c 3000000 /dev/urandom >"$T/down"
+	printf 'before\n' >"$T/log"
+	py_listen peer --send "$T/down" --after-send shut
+	timeout 20 "$SOCKCAT" connect -d 127.0.0.1 "$port" >>"$T/log"
+	{ printf 'before\n'; cat "$T/down"; } | cmp - "$T/log"
+}
+
+@test "stdin from a pipe and stdout to a pipe, 20 MiB each way" {
+	head -c 20971520 /dev/urandom >"$T/up"
+	head -c 20971520 /dev/urandom >"$T/down"
+	py_listen peer --send "$T/down" --after-send shut --recv "$T/rec"
+	cat "$T/up" | timeout 60 "$SOCKCAT" connect 127.0.0.1 "$port" | cat >"$T/got"
+	wait_file "$T/rec.done"
+	cmp "$T/up" "$T/rec"
+	cmp "$T/down" "$T/got"
+}

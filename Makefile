@@ -74,6 +74,16 @@ check-sanitize:
 		echo "sanitizer reports:"; cat build-san/reports.*; exit 1; fi; \
 	 exit $$st
 
+# Benchmarks: sockcat side by side with the installed peers (not part
+# of check).  BENCH_ARGS=--quick for a short run.
+BENCH_PKGS = hyperfine busybox netcat-traditional netcat-openbsd ncat socat \
+             python3
+bench-deps:
+	@$(MAKE) --no-print-directory deps DEPS_PKGS="$(BENCH_PKGS)"
+
+bench: sockcat
+	python3 bench/bench.py $(BENCH_ARGS)
+
 lint-man:
 	mandoc -Tlint -W warning man/sockcat.1
 
@@ -89,4 +99,4 @@ clean:
 	rm -f sockcat $(OBJS) $(OBJS:.o=.d)
 	rm -rf build-san
 
-.PHONY: all deps check check-sanitize lint-man install uninstall clean
+.PHONY: all deps bench-deps bench check check-sanitize lint-man install uninstall clean

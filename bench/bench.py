@@ -1,0 +1,535 @@
+#!/usr/bin/env python3
+"""sockcat against nc.openbsd, ncat, socat and nc.traditional, side by
+side in one run, on 127.0.0.1: medians, min-max, and the ratio of
+sockcat to the best peer.  Run by `make bench`; not part of `make check`.
+
+usage: bench.py [--sockcat PATH] [--size MiB] [--repeat N] [--quick]
+                [--markdown FILE]
+
+Every process runs under a time-out, every port is a free one, every
+shape is checked for integrity (a checksum) before it is timed, and the
+tools take turns (A B C A B C ...) so that a slow moment of the machine
+does not land on one of them.
+"""
+import argparse
+import hashlib
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TMO = 120
+
+# How each tool plays each role, so that the shell idiom ends by itself.
+# {P} is the port.  None: the tool cannot play the role.
+TOOLS = {
+    "sockcat": {
+        "send_client": "{S} connect 127.0.0.1 {P}",
+        "recv_server": "{S} serve 127.0.0.1 {P}",
+        "send_server": "{S} serve 127.0.0.1 {P}",
+        "recv_client": "{S} connect 127.0.0.1 {P}",
+        "closed": "{S} connect 127.0.0.1 {P}",
+        "echo_client": "{S} connect 127.0.0.1 {P}",
+        "pingpong_server": "{S} serve 127.0.0.1 {P}",
+    },
+    "nc.openbsd": {
+        "send_client": "nc.openbsd -N 127.0.0.1 {P}",
+        "recv_server": "nc.openbsd -d -l 127.0.0.1 {P}",
+        "send_server": "nc.openbsd -N -l 127.0.0.1 {P}",
+        "recv_client": "nc.openbsd -d 127.0.0.1 {P}",
+        "closed": "nc.openbsd 127.0.0.1 {P}",
+        "echo_client": "nc.openbsd -N 127.0.0.1 {P}",
+        "pingpong_server": "nc.openbsd -l 127.0.0.1 {P}",
+    },
+    "ncat": {
+        "send_client": "ncat --send-only 127.0.0.1 {P}",
+        "recv_server": "ncat -l --recv-only 127.0.0.1 {P}",
+        "send_server": "ncat -l --send-only 127.0.0.1 {P}",
+        "recv_client": "ncat --recv-only 127.0.0.1 {P}",
+        "closed": "ncat 127.0.0.1 {P}",
+        "echo_client": "ncat 127.0.0.1 {P}",
+        "pingpong_server": "ncat -l 127.0.0.1 {P}",
+    },
+    "socat": {
+        "send_client": "socat -u STDIN TCP:127.0.0.1:{P}",
+        "recv_server": "socat -u TCP-LISTEN:{P},bind=127.0.0.1,reuseaddr STDOUT",
+        "send_server": "socat -u STDIN TCP-LISTEN:{P},bind=127.0.0.1,reuseaddr",
+        "recv_client": "socat -u TCP:127.0.0.1:{P} STDOUT",
+        "closed": "socat STDIO TCP:127.0.0.1:{P}",
+        "echo_client": "socat -t 5 STDIO TCP:127.0.0.1:{P}",
+        "pingpong_server": "socat STDIO TCP-LISTEN:{P},bind=127.0.0.1,reuseaddr",
+    },
+    "nc.traditional": {
+        "send_client": "nc.traditional -q 0 127.0.0.1 {P}",
+        "recv_server": "nc.traditional -l -s 127.0.0.1 -p {P}",
+        "send_server": "nc.traditional -q 0 -l -s 127.0.0.1 -p {P}",
+        "recv_client": "nc.traditional 127.0.0.1 {P}",
+        "closed": "nc.traditional 127.0.0.1 {P}",
+        "echo_client": "nc.traditional -q 5 127.0.0.1 {P}",
+        "pingpong_server": "nc.traditional -l -s 127.0.0.1 -p {P}",
+    },
+}
+
+SHAPES = {
+    # name: (client command, server command, what the receiver writes)
+    "zero": "head -c {N} /dev/zero | {send_client}  ->  {recv_server} > out",
+    "file": "{send_client} < file  ->  {recv_server} > out",
+    "rev": "{send_server} < file  ->  {recv_client} > out",
+    "pipes": "cat file | {send_client}  ->  {recv_server} | cat > out",
+}
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_listening(port, proc, deadline=10.0):
+    """Wait until something listens on port, reading /proc/net/tcp (never
+    by connecting, which would take a one-client server's client)."""
+    hexport = ":%04X" % port
+    end = time.time() + deadline
+    while time.time() < end:
+        if proc.poll() is not None:
+            return False
+        with open("/proc/net/tcp") as f:
+            for line in f:
+                fields = line.split()
+                if len(fields) > 3 and fields[1].endswith(hexport) and \
+                        fields[3] == "0A":
+                    return True
+        time.sleep(0.005)
+    return False
+
+
+def cmd(tool, role, port, sockcat):
+    t = TOOLS[tool].get(role)
+    return None if t is None else t.format(S=sockcat, P=port)
+
+
+def run_pair(server, client, sinput, coutput, port, extra_env=None):
+    """Start server, wait for it to listen, run client; both under a
+    time-out.  Returns (seconds, server rusage, client rusage, ok)."""
+    env = dict(os.environ, **(extra_env or {}))
+    srv = subprocess.Popen(["sh", "-c", "exec " + server], stdin=sinput[0],
+                           stdout=sinput[1], stderr=subprocess.DEVNULL,
+                           env=env, start_new_session=True)
+    if not wait_listening(port, srv):
+        kill(srv)
+        return None, None, None, False
+    t0 = time.perf_counter()
+    cli = subprocess.Popen(["sh", "-c", client], stdin=coutput[0],
+                           stdout=coutput[1], stderr=subprocess.DEVNULL,
+                           env=env, start_new_session=True)
+    # Peak RSS: VmHWM sampled while they run (rusage is not to be
+    # trusted under every kernel; gVisor's counts the sandbox).
+    hwm = {srv.pid: 0, cli.pid: 0}
+    stop = threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            for pid in hwm:
+                try:
+                    with open("/proc/%d/status" % pid) as f:
+                        for line in f:
+                            if line.startswith("VmHWM:"):
+                                hwm[pid] = max(hwm[pid],
+                                               int(line.split()[1]))
+                except OSError:
+                    pass
+            time.sleep(0.005)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    try:
+        wait4(cli, TMO)
+        wait4(srv, TMO)
+    except TimeoutError:
+        kill(cli)
+        kill(srv)
+        return None, None, None, False
+    finally:
+        stop.set()
+        th.join()
+    t1 = time.perf_counter()
+    return t1 - t0, hwm[srv.pid], hwm[cli.pid], True
+
+
+def wait4(p, tmo):
+    end = time.time() + tmo
+    while True:
+        pid, st, ru = os.wait4(p.pid, os.WNOHANG)
+        if pid == p.pid:
+            p.returncode = st
+            return pid, st, ru
+        if time.time() > end:
+            raise TimeoutError
+        time.sleep(0.002)
+
+
+def kill(p):
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    try:
+        p.wait(5)
+    except Exception:
+        pass
+
+
+def bulk(tool, shape, size, tmp, sockcat, check):
+    """One transfer of size bytes in shape; returns (secs, rss_srv,
+    rss_cli) or None when the tool cannot do it or got it wrong."""
+    port = free_port()
+    out = os.path.join(tmp, "out")
+    f = os.path.join(tmp, "file")
+    sc = {r: cmd(tool, r, port, sockcat) for r in TOOLS[tool]}
+    dst = out if check else "/dev/null"
+    devnull = open(os.devnull, "rb")
+    if shape == "zero":
+        server = sc["recv_server"] + " > " + dst
+        client = "head -c %d /dev/zero | %s" % (size, sc["send_client"])
+        sin, cin = devnull, devnull
+    elif shape == "file":
+        server = sc["recv_server"] + " > " + dst
+        client = "exec " + sc["send_client"] + " < " + f
+        sin, cin = devnull, devnull
+    elif shape == "rev":
+        server = sc["send_server"] + " < " + f
+        client = sc["recv_client"] + " > " + dst
+        sin, cin = devnull, devnull
+    else:
+        server = sc["recv_server"] + " | cat > " + dst
+        client = "cat %s | %s" % (f, sc["send_client"])
+        sin, cin = devnull, devnull
+    if shape == "pipes":
+        server = "sh -c '%s'" % server
+    secs, sru, cru, ok = run_pair(server, client, (sin, subprocess.DEVNULL),
+                                  (cin, subprocess.DEVNULL), port)
+    devnull.close()
+    if secs is None:
+        return None
+    if check:
+        want = hashlib.md5()
+        if shape == "zero":
+            want.update(b"\0" * size)
+        else:
+            with open(f, "rb") as fh:
+                want.update(fh.read())
+        with open(out, "rb") as fh:
+            got = hashlib.md5(fh.read())
+        os.unlink(out)
+        if got.digest() != want.digest():
+            return None
+    return secs, sru, cru
+
+
+def median_row(samples):
+    if not samples:
+        return None
+    return statistics.median(samples), min(samples), max(samples)
+
+
+def fmt(v, unit):
+    if v is None:
+        return "n/a"
+    med, lo, hi = v
+    return "%.0f %s (%.0f-%.0f)" % (med, unit, lo, hi)
+
+
+def table(title, unit, results, higher_better, tools, lines):
+    lines.append("")
+    lines.append("### " + title)
+    lines.append("")
+    lines.append("| tool | median (min-max) |")
+    lines.append("|---|---|")
+    for t in tools:
+        lines.append("| %s | %s |" % (t, fmt(results.get(t), unit)))
+    mine = results.get("sockcat")
+    peers = [results[t][0] for t in tools if t != "sockcat" and results.get(t)]
+    if mine and peers:
+        best = max(peers) if higher_better else min(peers)
+        ratio = mine[0] / best if higher_better else best / mine[0]
+        lines.append("")
+        lines.append("sockcat / best peer: **%.2fx** (%s)" %
+                     (ratio, "above 1: sockcat is better"))
+    print("\n".join(lines[-(len(tools) + 6):]), flush=True)
+
+
+def startup(tools, sockcat, repeat):
+    """Start to exit of a connect to a closed port, per tool (ms)."""
+    port = free_port()
+    res = {}
+    runs = max(20, repeat * 10)
+    for t in tools + (["busybox nc"] if shutil.which("busybox") else []):
+        c = "busybox nc 127.0.0.1 %d" % port if t == "busybox nc" else \
+            cmd(t, "closed", port, sockcat)
+        if shutil.which("hyperfine"):
+            js = os.path.join(tempfile.gettempdir(), "sockcat-hf.json")
+            subprocess.run(["hyperfine", "-N", "-i", "-w", "3", "-r",
+                            str(runs), "--export-json", js, c],
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                           timeout=TMO)
+            import json
+            with open(js) as f:
+                times = json.load(f)["results"][0]["times"]
+            os.unlink(js)
+        else:
+            times = []
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                subprocess.run(c.split(), stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, timeout=TMO)
+                times.append(time.perf_counter() - t0)
+        res[t] = median_row([x * 1000 for x in times])
+    return res
+
+
+class Echo:
+    """A threaded echo server on 127.0.0.1 for the transaction row."""
+
+    def __init__(self):
+        self.s = socket.socket()
+        self.s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.s.bind(("127.0.0.1", 0))
+        self.s.listen(128)
+        self.port = self.s.getsockname()[1]
+        threading.Thread(target=self.loop, daemon=True).start()
+
+    def loop(self):
+        while True:
+            try:
+                c, _ = self.s.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.one, args=(c,), daemon=True).start()
+
+    @staticmethod
+    def one(c):
+        c.settimeout(10)
+        try:
+            while True:
+                b = c.recv(65536)
+                if not b:
+                    break
+                c.sendall(b)
+        except OSError:
+            pass
+        c.close()
+
+
+def transactions(tools, sockcat, count):
+    """`echo x | TOOL connect` against an echo server, per second, each
+    checked to get x back."""
+    e = Echo()
+    res = {}
+    for t in tools:
+        c = cmd(t, "echo_client", e.port, sockcat)
+        rates = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            good = 0
+            for _ in range(count):
+                r = subprocess.run(["sh", "-c", "echo x | " + c],
+                                   capture_output=True, timeout=TMO)
+                good += r.stdout == b"x\n"
+            secs = time.perf_counter() - t0
+            if good == count:
+                rates.append(count / secs)
+        res[t] = median_row(rates)
+    e.s.close()
+    return res
+
+
+def pingpong(tools, sockcat, secs):
+    """64-byte round trips per second through a server's stdin and
+    stdout: a client sends 64 bytes, they come out of the server's stdout,
+    go back in on its stdin and back to the client."""
+    res = {}
+    for t in tools:
+        rates = []
+        for _ in range(3):
+            port = free_port()
+            c = cmd(t, "pingpong_server", port, sockcat)
+            p = subprocess.Popen(["sh", "-c", "exec " + c],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL,
+                                 start_new_session=True)
+            if not wait_listening(port, p):
+                kill(p)
+                continue
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            msg = b"p" * 64
+            n = 0
+            t0 = time.perf_counter()
+            try:
+                while time.perf_counter() - t0 < secs:
+                    s.sendall(msg)
+                    got = b""
+                    while len(got) < 64:
+                        got += os.read(p.stdout.fileno(), 64 - len(got))
+                    p.stdin.write(got)
+                    p.stdin.flush()
+                    back = b""
+                    while len(back) < 64:
+                        b = s.recv(64 - len(back))
+                        if not b:
+                            raise OSError("closed")
+                        back += b
+                    n += 1
+                rates.append(n / (time.perf_counter() - t0))
+            except OSError:
+                pass
+            s.close()
+            kill(p)
+        res[t] = median_row(rates)
+    return res
+
+
+def crowd(sockcat, n):
+    """n clients connect at once, each sends a line and holds: the time
+    until every line is on stdout, the process count and the PSS."""
+    port = free_port()
+    r, w = os.pipe()
+    srv = subprocess.Popen([sockcat, "serve", "-k", "127.0.0.1", str(port)],
+                           stdout=w, stdin=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    os.close(w)
+    if not wait_listening(port, srv):
+        kill(srv)
+        return None
+    t0 = time.perf_counter()
+    socks = []
+    for i in range(n):
+        s = socket.socket()
+        s.setblocking(False)
+        try:
+            s.connect(("127.0.0.1", port))
+        except BlockingIOError:
+            pass
+        socks.append(s)
+    for i, s in enumerate(socks):
+        s.setblocking(True)
+        s.sendall(b"line %d\n" % i)
+    left, buf = n, b""
+    end = time.time() + 30
+    while left and time.time() < end:
+        b = os.read(r, 65536)
+        buf += b
+        left = n - buf.count(b"\n")
+    secs = time.perf_counter() - t0
+    procs = 1 + len([p for p in os.listdir("/proc") if p.isdigit() and
+                     open("/proc/%s/stat" % p).read().split()[3] ==
+                     str(srv.pid)])
+    pss = None
+    try:
+        with open("/proc/%d/smaps_rollup" % srv.pid) as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    pss = int(line.split()[1])
+    except OSError:
+        pass
+    for s in socks:
+        s.close()
+    kill(srv)
+    os.close(r)
+    return secs, procs, pss, left
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sockcat", default=os.path.join(HERE, "..", "sockcat"))
+    ap.add_argument("--size", type=int, default=512, help="MiB")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--markdown")
+    a = ap.parse_args()
+    sockcat = os.path.abspath(a.sockcat)
+    if a.quick:
+        a.size, a.repeat = 64, 1
+    size = a.size << 20
+    tools = ["sockcat"] + [t for t in TOOLS if t != "sockcat" and
+                           shutil.which(t.split()[0])]
+    lines = ["# sockcat benchmark", "",
+             "- date: %s" % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+             "- machine: %s, %d cores, %s" % (platform.machine(),
+                                               os.cpu_count(),
+                                               platform.release()),
+             "- tools: %s" % ", ".join(tools),
+             "- bulk: %d MiB, %d runs each, tools interleaved" %
+             (a.size, a.repeat)]
+    print("\n".join(lines), flush=True)
+    tmp = tempfile.mkdtemp(prefix="sockcat-bench-")
+    try:
+        with open(os.path.join(tmp, "file"), "wb") as f:
+            chunk = os.urandom(1 << 20)
+            for _ in range(a.size):
+                f.write(chunk)
+        for shape in SHAPES:
+            usable = []
+            for t in tools:
+                # Integrity first, on a small transfer of the real file.
+                if bulk(t, shape, size, tmp, sockcat, True) is not None:
+                    usable.append(t)
+            secs = {t: [] for t in usable}
+            rss = {t: [] for t in usable}
+            for _ in range(a.repeat):
+                for t in usable:
+                    r = bulk(t, shape, size, tmp, sockcat, False)
+                    if r:
+                        secs[t].append(size / r[0] / 1e6)
+                        rss[t].append(max(r[1], r[2]))
+            table("bulk %s: %s (MB/s)" % (shape, SHAPES[shape]), "MB/s",
+                  {t: median_row(secs[t]) for t in usable}, True, tools,
+                  lines)
+            if shape == "file":
+                table("peak RSS (VmHWM) of the larger side, bulk file (KiB)",
+                      "KiB",
+                      {t: median_row(rss[t]) for t in usable}, False, tools,
+                      lines)
+        table("start-up: connect to a closed port, start to exit (ms)",
+              "ms", startup(tools, sockcat, a.repeat), False,
+              tools + (["busybox nc"] if shutil.which("busybox") else []),
+              lines)
+        table("transactions: echo x | TOOL connect, against an echo server "
+              "(per second)", "/s",
+              transactions(tools, sockcat, 50 if a.quick else 200), True,
+              tools, lines)
+        table("64-byte round trips through the server's stdin and stdout "
+              "(per second)", "/s",
+              pingpong(tools, sockcat, 1 if a.quick else 2), True, tools,
+              lines)
+        c = crowd(sockcat, 1000)
+        lines += ["", "### 1000 clients at once, each sends a line and holds "
+                  "(serve -k)", ""]
+        if c:
+            lines.append("all lines on stdout after %.3f s (%d missing); "
+                         "%d process(es); server PSS %s KiB" %
+                         (c[0], c[3], c[1], c[2]))
+        else:
+            lines.append("n/a")
+        print("\n".join(lines[-3:]), flush=True)
+    finally:
+        shutil.rmtree(tmp)
+    if a.markdown:
+        with open(a.markdown, "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()

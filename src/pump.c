@@ -30,6 +30,10 @@
 
 #define PUMP_BUFSZ	(256 * 1024)
 
+/* With many clients, each one's buffer: smaller, and held only while it
+ * has bytes waiting for stdout, so that idle clients cost no memory. */
+#define PUMP_CLIENT_BUFSZ	(64 * 1024)
+
 /* The size asked for pipes: stdin's, stdout's and the private ones. */
 #define PUMP_PIPESZ	(1024 * 1024)
 
@@ -39,7 +43,8 @@ enum { P_STDIN, P_STDOUT, P_SIG, P_FIXED };
 struct client {
 	int		 fd;
 	/* socket -> stdout: buf[off, off + len) waits to be written */
-	unsigned char	*buf;
+	unsigned char	*buf;		/* allocated when first needed */
+	size_t		 bufsz;
 	size_t		 off;
 	size_t		 len;
 	int		 rd_eof;	/* EOF, or a read error: rd_err */
@@ -162,10 +167,7 @@ client_new(struct pump *p, int fd)
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
-	if ((c->buf = malloc(PUMP_BUFSZ)) == NULL) {
-		free(c);
-		return NULL;
-	}
+	c->bufsz = many(p) ? PUMP_CLIENT_BUFSZ : PUMP_BUFSZ;
 	c->fd = fd;
 	c->pos = p->iend;
 	c->moved_at = clock_ms();
@@ -319,7 +321,7 @@ net_room(const struct pump *p, const struct client *c)
 		return c->len == 0;
 	if (c->splice)
 		return c->len < c->pipe_cap;
-	return c->off + c->len < PUMP_BUFSZ;
+	return c->off + c->len < c->bufsz;
 }
 
 /* Read c's socket.  Returns bytes read (0: EOF, or an empty datagram),
@@ -331,10 +333,13 @@ fill_net(struct pump *p, struct client *c)
 
 	if (c->len == 0)
 		c->off = 0;
+	if (!c->splice && c->buf == NULL &&
+	    (c->buf = malloc(c->bufsz)) == NULL)
+		return -1;
 	do
 		n = c->splice ? splice(c->fd, NULL, c->pipe[1], NULL,
 		    c->pipe_cap - c->len, SPLICE_FLAGS) : read(c->fd,
-		    c->buf + c->off + c->len, PUMP_BUFSZ - c->off - c->len);
+		    c->buf + c->off + c->len, c->bufsz - c->off - c->len);
 	while (n == -1 && errno == EINTR && !sig_caught());
 	if (n == 0 && !p->cfg->net_dgram)
 		c->rd_eof = 1;
@@ -378,6 +383,10 @@ drain_out(struct pump *p)
 	if (c->len == 0) {
 		c->off = 0;
 		unqueue(p, c);
+		if (many(p)) {
+			free(c->buf);
+			c->buf = NULL;
+		}
 	}
 	return n;
 }

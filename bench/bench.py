@@ -246,6 +246,8 @@ def fmt(v, unit):
     if v is None:
         return "n/a"
     med, lo, hi = v
+    if unit == "%":
+        return "%.2f %%" % med
     return "%.0f %s (%.0f-%.0f)" % (med, unit, lo, hi)
 
 
@@ -257,9 +259,9 @@ def table(title, unit, results, higher_better, tools, lines):
     lines.append("|---|---|")
     for t in tools:
         lines.append("| %s | %s |" % (t, fmt(results.get(t), unit)))
-    mine = results.get("sockcat")
-    peers = [results[t][0] for t in tools if t != "sockcat" and results.get(t)]
-    if mine and peers:
+    mine = results.get(tools[0])
+    peers = [results[t][0] for t in tools[1:] if results.get(t)]
+    if mine and peers and mine[0] > 0 and min(peers) > 0:
         best = max(peers) if higher_better else min(peers)
         ratio = mine[0] / best if higher_better else best / mine[0]
         lines.append("")
@@ -451,6 +453,78 @@ def crowd(sockcat, n):
     return secs, procs, pss, left
 
 
+UDP_LISTEN = {
+    "sockcat": "{S} udp-listen -i 1 127.0.0.1 {P}",
+    "nc.openbsd": "nc.openbsd -u -l 127.0.0.1 {P}",
+    "ncat": "ncat -u -l --recv-only 127.0.0.1 {P}",
+    "socat": "socat -u UDP-RECV:{P},bind=127.0.0.1 STDOUT",
+    "nc.traditional": "nc.traditional -u -l -s 127.0.0.1 -p {P}",
+}
+
+
+def udpblast():
+    """Build bench/udpblast (a plain C sendto loop and pacer)."""
+    exe = os.path.join(tempfile.gettempdir(), "sockcat-udpblast")
+    subprocess.run(["cc", "-O2", "-o", exe,
+                    os.path.join(HERE, "udpblast.c")], check=True)
+    return exe
+
+
+def udp_send_rate(sockcat, blast, n):
+    """n lines of 64 bytes: udp-send against the C sendto loop
+    (datagrams per second), into a socket nobody reads."""
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.bind(("127.0.0.1", 0))
+    port = sink.getsockname()[1]
+    f = os.path.join(tempfile.gettempdir(), "sockcat-lines")
+    with open(f, "wb") as fh:
+        fh.write((b"x" * 63 + b"\n") * n)
+    res = {"sockcat udp-send": [], "C sendto loop": []}
+    for _ in range(3):
+        t0 = time.perf_counter()
+        with open(f, "rb") as fh:
+            subprocess.run([sockcat, "udp-send", "127.0.0.1", str(port)],
+                           stdin=fh, timeout=TMO)
+        res["sockcat udp-send"].append(n / (time.perf_counter() - t0))
+        out = subprocess.run([blast, str(port), str(n), "64", "0"],
+                             capture_output=True, timeout=TMO).stdout
+        res["C sendto loop"].append(n / float(out))
+    os.unlink(f)
+    sink.close()
+    return {k: median_row(v) for k, v in res.items()}
+
+
+def udp_loss(tools, sockcat, blast, rate, n):
+    """Percent of n 64-byte datagrams, paced at rate a second, that each
+    listener did not write out."""
+    res = {}
+    for t in tools:
+        port = free_port()
+        c = UDP_LISTEN[t].format(S=sockcat, P=port)
+        out = os.path.join(tempfile.gettempdir(), "sockcat-udp-out")
+        with open(out, "wb") as fh:
+            p = subprocess.Popen(["sh", "-c", "exec " + c], stdout=fh,
+                                 stdin=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL,
+                                 start_new_session=True)
+            end = time.time() + 5
+            hexport = ":%04X" % port
+            while time.time() < end:
+                if any(line.split()[1].endswith(hexport)
+                       for line in open("/proc/net/udp").readlines()[1:]):
+                    break
+                time.sleep(0.005)
+            subprocess.run([blast, str(port), str(n), "64", str(rate)],
+                           capture_output=True, timeout=TMO)
+            time.sleep(1.5)
+            kill(p)
+        with open(out, "rb") as fh:
+            got = fh.read().count(b"\n")
+        os.unlink(out)
+        res[t] = (100.0 * (n - got) / n,) * 3
+    return res
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sockcat", default=os.path.join(HERE, "..", "sockcat"))
@@ -514,6 +588,16 @@ def main():
               "(per second)", "/s",
               pingpong(tools, sockcat, 1 if a.quick else 2), True, tools,
               lines)
+        blast = udpblast()
+        n = 50000 if a.quick else 200000
+        table("udp-send: %d lines of 64 bytes (datagrams per second)" % n,
+              "/s", udp_send_rate(sockcat, blast, n), True,
+              ["sockcat udp-send", "C sendto loop"], lines)
+        for rate in (50000, 100000, 200000, 400000):
+            table("UDP loss: 100000 datagrams of 64 bytes at %d/s "
+                  "(percent lost, lower is better)" % rate, "%",
+                  udp_loss(tools, sockcat, blast, rate, 100000), False,
+                  tools, lines)
         c = crowd(sockcat, 1000)
         lines += ["", "### 1000 clients at once, each sends a line and holds "
                   "(serve -k)", ""]

@@ -9,6 +9,7 @@
 
 #include "dgram.h"
 #include "sig.h"
+#include "sock.h"
 
 void
 dgram_init(struct dgram_out *q, int fd)
@@ -29,33 +30,6 @@ dgram_add(struct dgram_out *q, const void *p, size_t len)
 	q->msg[q->n].msg_hdr.msg_iovlen = 1;
 	q->n++;
 	return 0;
-}
-
-/* Wait until fd can take a datagram, or a signal comes (-1, EINTR). */
-static int
-wait_writable(int fd)
-{
-	struct pollfd pfd[2];
-
-	pfd[0].fd = fd;
-	pfd[0].events = POLLOUT;
-	pfd[1].fd = sig_fd();
-	pfd[1].events = POLLIN;
-	for (;;) {
-		if (sig_caught()) {
-			errno = EINTR;
-			return -1;
-		}
-		/* ENOBUFS does not always show in POLLOUT: poll with a
-		 * short time-out rather than spin. */
-		if (poll(pfd, pfd[1].fd >= 0 ? 2 : 1, 10) == -1 &&
-		    errno != EINTR)
-			return -1;
-		if (pfd[0].revents != 0)
-			return 0;
-		if (pfd[1].revents == 0)
-			return 0;
-	}
 }
 
 int
@@ -81,7 +55,9 @@ dgram_flush(struct dgram_out *q)
 		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK ||
 		    errno == ENOBUFS) {
-			if (wait_writable(q->fd) == -1)
+			/* ENOBUFS does not always show as POLLOUT: wait
+			 * 10 ms at most rather than spin. */
+			if (sock_wait(q->fd, POLLOUT, 10) == -1)
 				return -1;
 			continue;
 		}

@@ -60,13 +60,8 @@ sock_nonblock(int fd, int on)
 	return fl;
 }
 
-/*
- * Wait for events on fd, or a signal, for at most timeout_ms (negative:
- * forever).  Returns the revents, 0 on a time-out, or -1 with errno
- * (EINTR for a signal).
- */
-static int
-wait_fd(int fd, short events, long long timeout_ms)
+int
+sock_wait(int fd, short events, long long timeout_ms)
 {
 	struct pollfd pfd[2];
 	long long deadline = timeout_ms >= 0 ? clock_ms() + timeout_ms : -1;
@@ -93,6 +88,9 @@ wait_fd(int fd, short events, long long timeout_ms)
 			return pfd[0].revents;
 		if (n == 0)
 			return 0;
+		/* A wake-up with no terminating signal (SIGCHLD): empty it. */
+		if (n > 0 && pfd[1].revents != 0)
+			sig_drain();
 	}
 }
 
@@ -118,7 +116,7 @@ sock_connect(const struct sockaddr *sa, socklen_t len,
 		return fd;
 	if (errno != EINPROGRESS && errno != EINTR && errno != EAGAIN)
 		goto fail;
-	if ((r = wait_fd(fd, POLLOUT, spec->timeout_ms)) == -1)
+	if ((r = sock_wait(fd, POLLOUT, spec->timeout_ms)) == -1)
 		goto fail;
 	if (r == 0) {
 		errno = ETIMEDOUT;

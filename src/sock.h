@@ -62,6 +62,13 @@ int	sock_listen_unix(const char *path, int type, int backlog);
 int	sock_accept(const int *fds, size_t n, struct sockaddr_storage *peer,
 	    socklen_t *peerlen, size_t *which);
 
+/*
+ * Wait for events on fd, or a signal, for at most timeout_ms (negative:
+ * forever).  Returns the revents, 0 on a time-out, or -1 with errno
+ * (EINTR for a signal).
+ */
+int	sock_wait(int fd, short events, long long timeout_ms);
+
 /* Set or clear O_NONBLOCK.  Returns the old flags, or -1 with errno. */
 int	sock_nonblock(int fd, int on);
 

@@ -8,13 +8,6 @@ setup() {
 	T=$BATS_TEST_TMPDIR
 }
 
-# serve_bg ARGS...: start "sockcat serve -v ARGS" with stdin from $IN
-# (default /dev/null) and set $port from its listening line.
-serve_bg() {
-	bg srv -i "${IN:-/dev/null}" "$SOCKCAT" serve -v "$@"
-	listen_port srv
-}
-
 @test "serve relays both ways with a python client, then exits 0" {
 	printf 'from the server\n' >"$T/up"
 	printf 'from the client\n' >"$T/down"

@@ -7,13 +7,6 @@ setup() {
 	T=$BATS_TEST_TMPDIR
 }
 
-# serve_bg ARGS...: "sockcat serve -v ARGS" with stdin from $IN (default
-# /dev/null) in the background; sets $port.
-serve_bg() {
-	bg srv -i "${IN:-/dev/null}" "$SOCKCAT" serve -v "$@"
-	listen_port srv
-}
-
 # client NAME [peer.py options]: a python client of $port.
 client() {
 	local name=$1

@@ -96,6 +96,13 @@ listen_port() {
 		"$BATS_TEST_TMPDIR/$1.err" | head -n 1)
 }
 
+# serve_bg ARGS...: start "sockcat serve -v ARGS" with stdin from $IN
+# (default /dev/null) and set $port from its listening line.
+serve_bg() {
+	bg srv -i "${IN:-/dev/null}" "$SOCKCAT" serve -v "$@"
+	listen_port srv
+}
+
 # wait_exit PID: wait (bounded) for a background process to end; sets
 # $status to its exit status.  Fails if it is still running.
 wait_exit() {

@@ -184,6 +184,10 @@ def kill(p):
     except ProcessLookupError:
         pass
     try:
+        p.kill()     # not a group leader (crowd's server)
+    except ProcessLookupError:
+        pass
+    try:
         p.wait(5)
     except Exception:
         pass

@@ -87,6 +87,8 @@ struct pump {
 	size_t			 cappfd;
 	size_t			 lslot;		/* the first listener's slot */
 	int			 quitting;	/* -q's moment has come */
+	int			 out_fifo;	/* stdout is a pipe: watch for its
+					   reader leaving even when idle */
 	/* zero-copy: stdin -> in_pipe[1], in_pipe[0] -> the client */
 	int			 splice_in;
 	int			 in_pipe[2];
@@ -473,8 +475,10 @@ plan(struct pump *p, long long now, long long wake)
 
 	p->pfd[P_STDIN].fd = in_room(p) ? cfg->in_fd : -1;
 	p->pfd[P_STDIN].events = POLLIN;
-	p->pfd[P_STDOUT].fd = p->out_head != NULL ? cfg->out_fd : -1;
-	p->pfd[P_STDOUT].events = POLLOUT;
+	/* An idle stdout pipe still reports POLLERR when its reader goes. */
+	p->pfd[P_STDOUT].fd = p->out_head != NULL || p->out_fifo ?
+	    cfg->out_fd : -1;
+	p->pfd[P_STDOUT].events = p->out_head != NULL ? POLLOUT : 0;
 	p->pfd[P_SIG].fd = sig_fd();
 	p->pfd[P_SIG].events = POLLIN;
 	for (i = 0; i < p->nc; i++) {
@@ -725,6 +729,13 @@ relay(struct pump *p)
 		if ((p->pfd[P_STDOUT].revents || p->out_head != NULL) &&
 		    on_stdout(p))
 			return 0;
+		if (p->out_head == NULL &&
+		    (p->pfd[P_STDOUT].revents & (POLLERR | POLLHUP))) {
+			/* Nothing to write, and nobody to read it: done. */
+			res->end = PUMP_OUT_GONE;
+			res->err = EPIPE;
+			return 0;
+		}
 		for (i = 0; i < cfg->nlisten; i++)
 			if (p->pfd[p->lslot + i].revents)
 				accept_clients(p, cfg->listen_fd[i]);
@@ -822,6 +833,7 @@ pump_run(const struct pump_cfg *cfg, struct pump_result *res)
 {
 	struct pump p;
 	struct client *c;
+	struct stat st;
 	int in_fl, out_fl, r, saved;
 
 	memset(res, 0, sizeof(*res));
@@ -839,6 +851,7 @@ pump_run(const struct pump_cfg *cfg, struct pump_result *res)
 	}
 	grow_pipe(cfg->in_fd);
 	grow_pipe(cfg->out_fd);
+	p.out_fifo = fstat(cfg->out_fd, &st) == 0 && S_ISFIFO(st.st_mode);
 	choose_splice(&p);
 	in_fl = nonblock_unless_tty(cfg->in_fd);
 	out_fl = nonblock_unless_tty(cfg->out_fd);

@@ -33,16 +33,24 @@ relay_name(const struct sockaddr *sa, socklen_t len, char *buf,
 	return buf;
 }
 
-void
-report_listening(int fd)
+/* Report "WHAT NAME" for fd's own (local) or its peer's address. */
+static void
+report_fd(int fd, int local, const char *what)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	char name[RELAY_NAME_MAX];
 
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-		warnx("listening on %s", relay_name((struct sockaddr *)&ss,
-		    len, name, sizeof(name)));
+	if ((local ? getsockname(fd, (struct sockaddr *)&ss, &len) :
+	    getpeername(fd, (struct sockaddr *)&ss, &len)) == 0)
+		warnx("%s %s", what, relay_name((struct sockaddr *)&ss, len,
+		    name, sizeof(name)));
+}
+
+void
+report_listening(int fd)
+{
+	report_fd(fd, 1, "listening on");
 }
 
 void
@@ -56,13 +64,7 @@ report_connection_from(const struct sockaddr *sa, socklen_t len)
 void
 report_connected(int fd)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	char name[RELAY_NAME_MAX];
-
-	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
-		warnx("connected to %s", relay_name((struct sockaddr *)&ss,
-		    len, name, sizeof(name)));
+	report_fd(fd, 0, "connected to");
 }
 
 int

@@ -165,12 +165,7 @@ parses() {
 		"needs a value|connect 127.0.0.1 80 -w"
 		"'--family' needs a value|resolve 127.0.0.1 --family"
 	)
-	local row pat args
-	for row in "${rows[@]}"; do
-		pat=${row%%|*}
-		args=${row#*|}
-		eval "usage_fails \"\$pat\" $args"
-	done
+	usage_table "${rows[@]}"
 }
 
 @test "a HOST of 300 characters is refused with its length" {

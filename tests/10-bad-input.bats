@@ -71,12 +71,7 @@ row() {
 		"needs a value|serve -p"
 		"needs a value|udp-send -m"
 	)
-	local r pat args
-	for r in "${rows[@]}"; do
-		pat=${r%%|*}
-		args=${r#*|}
-		eval "usage_fails \"\$pat\" $args"
-	done
+	usage_table "${rows[@]}"
 }
 
 @test "hosts of 256 and more characters; a '%' without a scope" {

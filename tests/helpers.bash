@@ -38,6 +38,17 @@ usage_fails() {
 	[ -z "$out" ] || { echo "stdout not empty: $out" >&2; return 1; }
 }
 
+# usage_table ROW...: each ROW is "PATTERN|ARGS" (ARGS shell-quoted);
+# every one must be a usage error as usage_fails checks.
+usage_table() {
+	local row pat args
+	for row in "$@"; do
+		pat=${row%%|*}
+		args=${row#*|}
+		eval "usage_fails \"\$pat\" $args"
+	done
+}
+
 # one_error_line PATTERN: $err is exactly one line starting "sockcat: "
 # and matching PATTERN.
 one_error_line() {

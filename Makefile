@@ -22,7 +22,7 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(BSD_CFLAGS) -Isrc 
              -DSOCKCAT_VERSION='"$(VERSION)"' -MMD -MP
 ALL_LIBS   = $(BSD_LIBS) $(LIBS)
 
-SRC_SRCS   = src/addr.c src/dgram.c src/spawn.c src/pump.c src/sig.c src/sock.c
+SRC_SRCS   = src/addr.c src/dgram.c src/json.c src/spawn.c src/pump.c src/sig.c src/sock.c
 CMD_SRCS   = cmd/main.c cmd/opts.c cmd/relay.c cmd/listen.c cmd/dial.c cmd/serve.c cmd/connect.c \
              cmd/udp-send.c cmd/udp-listen.c cmd/resolve.c cmd/hostname.c
 # Objects go beside their sources, or under OBJDIR (the sanitizer build).
@@ -31,11 +31,12 @@ OBJS       = $(patsubst %.c,$(OBJDIR)/%.o,$(SRC_SRCS) $(CMD_SRCS))
 
 # What `make deps` installs when missing (Debian package names).
 DEPS_PKGS  = gcc make pkg-config libbsd-dev bats mandoc python3 socat \
-             netcat-openbsd ncat curl netbase iproute2 procps strace
+             netcat-openbsd ncat curl netbase iproute2 procps strace \
+             clang libclang-rt-dev valgrind
 
 all: sockcat
 
-sockcat $(OBJDIR)/sockcat: $(OBJS)
+$(OBJDIR)/sockcat: $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(ALL_LIBS)
 
 $(OBJDIR)/%.o: %.c
@@ -61,7 +62,7 @@ check: sockcat
 # report; a report fails the run even where the test itself passed.
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=all
-check-sanitize:
+check-sanitize: sockcat
 	@rm -rf build-san && mkdir -p build-san/src build-san/cmd
 	@$(MAKE) -s --no-print-directory OBJDIR=build-san \
 		CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
@@ -69,10 +70,44 @@ check-sanitize:
 	@rm -f build-san/reports.*
 	@ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:log_path=$(CURDIR)/build-san/reports \
 	 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(CURDIR)/build-san/reports \
-	 SOCKCAT=$(CURDIR)/build-san/sockcat sh tests/run.sh; st=$$?; \
+	 SOCKCAT=$(CURDIR)/build-san/sockcat SOCKCAT_PLAIN=$(CURDIR)/sockcat \
+	 sh tests/run.sh; st=$$?; \
 	 if ls build-san/reports.* >/dev/null 2>&1; then \
 		echo "sanitizer reports:"; cat build-san/reports.*; exit 1; fi; \
 	 exit $$st
+
+# Fuzzing: libFuzzer targets in fuzz/ (clang), each run for FUZZ_SECONDS
+# from its committed seed corpus fuzz/corpus/TARGET; what they find new
+# goes to build-fuzz/corpus/TARGET, a crash to build-fuzz/crash-*.
+FUZZ_TARGETS = addr args spellings json
+FUZZ_SECONDS ?= 60
+FUZZ_CC    = clang
+FUZZ_SAN   = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+             -fno-sanitize-recover=all
+FUZZ_OBJS  = $(filter-out build-fuzz/cmd/main.o,\
+             $(patsubst %.c,build-fuzz/%.o,$(SRC_SRCS) $(CMD_SRCS)))
+FUZZ_BINS  = $(patsubst %,build-fuzz/fuzz-%,$(FUZZ_TARGETS))
+
+fuzz-build:
+	@mkdir -p build-fuzz/src build-fuzz/cmd
+	@$(MAKE) -s --no-print-directory OBJDIR=build-fuzz CC=$(FUZZ_CC) \
+		CFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(FUZZ_BINS)
+
+build-fuzz/fuzz-%: fuzz/%.c fuzz/jsoncheck.c fuzz/jsoncheck.h $(FUZZ_OBJS)
+	$(CC) $(ALL_CFLAGS) -Ifuzz -fsanitize=fuzzer -o $@ $< \
+		fuzz/jsoncheck.c $(FUZZ_OBJS) $(ALL_LIBS)
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p build-fuzz/corpus/$$t; \
+		echo "fuzz $$t: $(FUZZ_SECONDS) s"; \
+		build-fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) \
+			-close_fd_mask=3 -print_final_stats=0 \
+			-artifact_prefix=build-fuzz/crash-$$t- \
+			build-fuzz/corpus/$$t fuzz/corpus/$$t 2>build-fuzz/$$t.log || \
+			{ tail -n 60 build-fuzz/$$t.log; exit 1; }; \
+		grep -E '^(#[0-9]+ *DONE|Done)' build-fuzz/$$t.log | tail -n 1; \
+	done
 
 # Benchmarks: sockcat side by side with the installed peers (not part
 # of check).  BENCH_ARGS=--quick for a short run.
@@ -97,6 +132,7 @@ uninstall:
 
 clean:
 	rm -f sockcat $(OBJS) $(OBJS:.o=.d)
-	rm -rf build-san
+	rm -rf build-san build-fuzz
 
-.PHONY: all deps bench-deps bench check check-sanitize lint-man install uninstall clean
+.PHONY: all deps bench-deps bench check check-sanitize fuzz fuzz-build lint-man \
+        install uninstall clean

@@ -536,13 +536,22 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--markdown")
+    ap.add_argument("--only", help="comma-separated rows: zero, file, rev, "
+                    "pipes, startup, transactions, pingpong, udp, crowd")
+    ap.add_argument("--tools", help="comma-separated peers to run beside "
+                    "sockcat (default: every installed one)")
     a = ap.parse_args()
+    only = set(a.only.split(",")) if a.only else None
+
+    def want(row):
+        return only is None or row in only
     sockcat = os.path.abspath(a.sockcat)
     if a.quick:
         a.size, a.repeat = 64, 1
     size = a.size << 20
     tools = ["sockcat"] + [t for t in TOOLS if t != "sockcat" and
-                           shutil.which(t.split()[0])]
+                           shutil.which(t.split()[0]) and
+                           (not a.tools or t in a.tools.split(","))]
     lines = ["# sockcat benchmark", "",
              "- date: %s" % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
              "- machine: %s, %d cores, %s" % (platform.machine(),
@@ -559,6 +568,8 @@ def main():
             for _ in range(a.size):
                 f.write(chunk)
         for shape in SHAPES:
+            if not want(shape):
+                continue
             usable = []
             for t in tools:
                 # Integrity first, on a small transfer of the real file.
@@ -580,43 +591,56 @@ def main():
                       "KiB",
                       {t: median_row(rss[t]) for t in usable}, False, tools,
                       lines)
-        table("start-up: connect to a closed port, start to exit (ms)",
-              "ms", startup(tools, sockcat, a.repeat), False,
-              tools + (["busybox nc"] if shutil.which("busybox") else []),
-              lines)
-        table("transactions: echo x | TOOL connect, against an echo server "
-              "(per second)", "/s",
-              transactions(tools, sockcat, 50 if a.quick else 200), True,
-              tools, lines)
-        table("64-byte round trips through the server's stdin and stdout "
-              "(per second)", "/s",
-              pingpong(tools, sockcat, 1 if a.quick else 2), True, tools,
-              lines)
-        blast = udpblast()
-        n = 50000 if a.quick else 200000
-        table("udp-send: %d lines of 64 bytes (datagrams per second)" % n,
-              "/s", udp_send_rate(sockcat, blast, n), True,
-              ["sockcat udp-send", "C sendto loop"], lines)
-        for rate in (50000, 100000, 200000, 400000):
-            table("UDP loss: 100000 datagrams of 64 bytes at %d/s "
-                  "(percent lost, lower is better)" % rate, "%",
-                  udp_loss(tools, sockcat, blast, rate, 100000), False,
+        if want("startup"):
+            table("start-up: connect to a closed port, start to exit (ms)",
+                  "ms", startup(tools, sockcat, a.repeat), False,
+                  tools + (["busybox nc"] if shutil.which("busybox")
+                           else []), lines)
+        if want("transactions"):
+            table("transactions: echo x | TOOL connect, against an echo "
+                  "server (per second)", "/s",
+                  transactions(tools, sockcat, 50 if a.quick else 200),
+                  True, tools, lines)
+        if want("pingpong"):
+            table("64-byte round trips through the server's stdin and "
+                  "stdout (per second)", "/s",
+                  pingpong(tools, sockcat, 1 if a.quick else 2), True,
                   tools, lines)
-        c = crowd(sockcat, 1000)
-        lines += ["", "### 1000 clients at once, each sends a line and holds "
-                  "(serve -k)", ""]
-        if c:
-            lines.append("all lines on stdout after %.3f s (%d missing); "
-                         "%d process(es); server PSS %s KiB" %
-                         (c[0], c[3], c[1], c[2]))
-        else:
-            lines.append("n/a")
-        print("\n".join(lines[-3:]), flush=True)
+        if want("udp"):
+            udp_rows(tools, sockcat, a.quick, lines)
+        if want("crowd"):
+            crowd_row(sockcat, lines)
     finally:
         shutil.rmtree(tmp)
     if a.markdown:
         with open(a.markdown, "w") as f:
             f.write("\n".join(lines) + "\n")
+
+
+def udp_rows(tools, sockcat, quick, lines):
+    blast = udpblast()
+    n = 50000 if quick else 200000
+    table("udp-send: %d lines of 64 bytes (datagrams per second)" % n,
+          "/s", udp_send_rate(sockcat, blast, n), True,
+          ["sockcat udp-send", "C sendto loop"], lines)
+    for rate in (50000, 100000, 200000, 400000):
+        table("UDP loss: 100000 datagrams of 64 bytes at %d/s "
+              "(percent lost, lower is better)" % rate, "%",
+              udp_loss(tools, sockcat, blast, rate, 100000), False,
+              tools, lines)
+
+
+def crowd_row(sockcat, lines):
+    c = crowd(sockcat, 1000)
+    lines += ["", "### 1000 clients at once, each sends a line and holds "
+              "(serve -k)", ""]
+    if c:
+        lines.append("all lines on stdout after %.3f s (%d missing); "
+                     "%d process(es); server PSS %s KiB" %
+                     (c[0], c[3], c[1], c[2]))
+    else:
+        lines.append("n/a")
+    print("\n".join(lines[-3:]), flush=True)
 
 
 if __name__ == "__main__":

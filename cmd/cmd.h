@@ -14,6 +14,8 @@
 #ifndef SOCKCAT_CMD_H
 #define SOCKCAT_CMD_H
 
+#include <stdio.h>
+
 int	cmd_serve(int argc, char **argv);
 int	cmd_connect(int argc, char **argv);
 int	cmd_udp_send(int argc, char **argv);
@@ -21,5 +23,28 @@ int	cmd_udp_listen(int argc, char **argv);
 int	cmd_resolve(int argc, char **argv);
 int	cmd_hostname(int argc, char **argv);
 int	cmd_help(int argc, char **argv);
+
+/*
+ * The same command lines parsed and checked but not run: 0 when the
+ * command would start (or printed --help), EXIT_USAGE after the usage
+ * error.  Nothing is resolved, opened or sent.  The fuzz targets drive
+ * these.
+ */
+int	cmd_serve_check(int argc, char **argv);
+int	cmd_connect_check(int argc, char **argv);
+int	cmd_udp_send_check(int argc, char **argv);
+int	cmd_udp_listen_check(int argc, char **argv);
+int	cmd_resolve_check(int argc, char **argv);
+int	cmd_hostname_check(int argc, char **argv);
+
+/*
+ * Print the getaddrinfo(3) results res as resolve does: one line each,
+ * or with json one JSON array (closed even after a failure).  canon, when
+ * not NULL, is every result's canonical name.  Returns 0 or the EAI_*
+ * code of an address that would not format.
+ */
+struct addrinfo;
+int	resolve_print(FILE *fp, const struct addrinfo *res, const char *canon,
+	    int json);
 
 #endif

@@ -205,8 +205,8 @@ run(struct connect_opts *o, const struct endpoint *ep)
 	return relay_session(&o->co, fd, type == SOCK_DGRAM, name);
 }
 
-int
-cmd_connect(int argc, char **argv)
+static int
+connect_main(int argc, char **argv, int check_only)
 {
 	struct connect_opts o;
 	struct endpoint ep;
@@ -226,7 +226,20 @@ cmd_connect(int argc, char **argv)
 	if ((r = opts_endpoint(&o.co, OPERANDS_HOST_PORT, o.scan,
 	    argc - first, argv + first, &ep)) != 0)
 		return r;
-	r = run(&o, &ep);
+	r = check_only ? 0 : run(&o, &ep);
+	sig_fini();
 	free(ep.alloc);
 	return r;
+}
+
+int
+cmd_connect(int argc, char **argv)
+{
+	return connect_main(argc, argv, 0);
+}
+
+int
+cmd_connect_check(int argc, char **argv)
+{
+	return connect_main(argc, argv, 1);
 }

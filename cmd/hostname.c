@@ -147,8 +147,8 @@ print_interfaces(int family)
 	return n;
 }
 
-int
-cmd_hostname(int argc, char **argv)
+static int
+hostname_main(int argc, char **argv, int check_only)
 {
 	struct hostname_opts o;
 	struct addrinfo hints, *res;
@@ -164,6 +164,8 @@ cmd_hostname(int argc, char **argv)
 	if (o.co.family != AF_UNSPEC && !o.addresses)
 		return usage_error("hostname", "%s goes only with -a",
 		    o.co.family_by);
+	if (check_only)
+		return 0;
 	if (gethostname(name, sizeof(name)) == -1) {
 		warn("hostname: gethostname");
 		return EXIT_FAILURE;
@@ -208,4 +210,16 @@ cmd_hostname(int argc, char **argv)
 		warnx("hostname: no %saddress found", o.co.family == AF_INET ?
 		    "IPv4 " : o.co.family == AF_INET6 ? "IPv6 " : "");
 	return EXIT_FAILURE;
+}
+
+int
+cmd_hostname(int argc, char **argv)
+{
+	return hostname_main(argc, argv, 0);
+}
+
+int
+cmd_hostname_check(int argc, char **argv)
+{
+	return hostname_main(argc, argv, 1);
 }

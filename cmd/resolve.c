@@ -12,6 +12,7 @@
 
 #include "addr.h"
 #include "cmd.h"
+#include "json.h"
 #include "opts.h"
 
 enum {
@@ -82,31 +83,77 @@ static const struct opts_spec spec = {
 	"resolve", usage, "46t:up:nrvh", longopts, resolve_option
 };
 
-/* Print s as a JSON string. */
-static void
-json_string(const char *s)
+/* One result's fields, as resolve prints them. */
+static int
+print_one(FILE *fp, const struct addrinfo *ai, const char *canon, int json,
+    int first)
 {
-	const unsigned char *p;
+	const char *fam, *type, *proto;
+	char host[NI_MAXHOST], tbuf[16], pbuf[16];
+	int r, port;
 
-	putchar('"');
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
+	if ((r = addr_format(ai->ai_addr, ai->ai_addrlen, host, sizeof(host),
+	    &port)) != 0)
+		return r;
+	if ((fam = addr_family_name(ai->ai_family)) == NULL)
+		fam = "unknown";
+	if ((type = addr_type_name(ai->ai_socktype)) == NULL) {
+		snprintf(tbuf, sizeof(tbuf), "%d", ai->ai_socktype);
+		type = tbuf;
 	}
-	putchar('"');
+	if ((proto = addr_protocol_name(ai->ai_protocol)) == NULL) {
+		snprintf(pbuf, sizeof(pbuf), "%d", ai->ai_protocol);
+		proto = pbuf;
+	}
+	if (!json) {
+		fprintf(fp, "%s %s %s %s %d", fam, type, proto, host, port);
+		if (canon != NULL)
+			fprintf(fp, " %s", canon);
+		putc('\n', fp);
+		return 0;
+	}
+	fprintf(fp, "%s\n  {\"family\": ", first ? "" : ",");
+	json_string(fp, fam);
+	fputs(", \"type\": ", fp);
+	json_string(fp, type);
+	fputs(", \"protocol\": ", fp);
+	json_string(fp, proto);
+	fputs(", \"address\": ", fp);
+	json_string(fp, host);
+	fprintf(fp, ", \"port\": %d", port);
+	if (canon != NULL) {
+		fputs(", \"canonical\": ", fp);
+		json_string(fp, canon);
+	}
+	putc('}', fp);
+	return 0;
+}
+
+int
+resolve_print(FILE *fp, const struct addrinfo *res, const char *canon,
+    int json)
+{
+	const struct addrinfo *ai;
+	int r = 0, first = 1;
+
+	if (json)
+		putc('[', fp);
+	for (ai = res; ai != NULL && r == 0; ai = ai->ai_next) {
+		r = print_one(fp, ai, canon, json, first);
+		first = 0;
+	}
+	/* Even after a failure the array is closed: valid JSON. */
+	if (json)
+		fputs(res == NULL ? "]\n" : "\n]\n", fp);
+	return r;
 }
 
 static int
 forward(struct resolve_opts *o, const struct endpoint *ep)
 {
-	struct addrinfo hints, *res, *ai;
-	const char *canon = NULL, *fam, *type, *proto;
-	char host[NI_MAXHOST], tbuf[16], pbuf[16];
-	int r, port, first = 1;
+	struct addrinfo hints, *res;
+	const char *canon = NULL;
+	int r;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = o->co.family;
@@ -126,51 +173,12 @@ forward(struct resolve_opts *o, const struct endpoint *ep)
 	 * result shares it. */
 	if (o->canonical)
 		canon = res->ai_canonname != NULL ? res->ai_canonname : "-";
-	if (o->json)
-		putchar('[');
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		if ((r = addr_format(ai->ai_addr, ai->ai_addrlen, host,
-		    sizeof(host), &port)) != 0) {
-			warnx("resolve '%s': %s", ep->host, gai_strerror(r));
-			freeaddrinfo(res);
-			return EXIT_FAILURE;
-		}
-		if ((fam = addr_family_name(ai->ai_family)) == NULL)
-			fam = "unknown";
-		if ((type = addr_type_name(ai->ai_socktype)) == NULL) {
-			snprintf(tbuf, sizeof(tbuf), "%d", ai->ai_socktype);
-			type = tbuf;
-		}
-		if ((proto = addr_protocol_name(ai->ai_protocol)) == NULL) {
-			snprintf(pbuf, sizeof(pbuf), "%d", ai->ai_protocol);
-			proto = pbuf;
-		}
-		if (!o->json) {
-			printf("%s %s %s %s %d", fam, type, proto, host, port);
-			if (canon != NULL)
-				printf(" %s", canon);
-			putchar('\n');
-			continue;
-		}
-		printf("%s\n  {\"family\": ", first ? "" : ",");
-		json_string(fam);
-		fputs(", \"type\": ", stdout);
-		json_string(type);
-		fputs(", \"protocol\": ", stdout);
-		json_string(proto);
-		fputs(", \"address\": ", stdout);
-		json_string(host);
-		printf(", \"port\": %d", port);
-		if (canon != NULL) {
-			fputs(", \"canonical\": ", stdout);
-			json_string(canon);
-		}
-		putchar('}');
-		first = 0;
-	}
-	if (o->json)
-		puts(first ? "]" : "\n]");
+	r = resolve_print(stdout, res, canon, o->json);
 	freeaddrinfo(res);
+	if (r != 0) {
+		warnx("resolve '%s': %s", ep->host, gai_strerror(r));
+		return EXIT_FAILURE;
+	}
 	return 0;
 }
 
@@ -208,8 +216,8 @@ reverse(struct resolve_opts *o, const struct endpoint *ep)
 	return 0;
 }
 
-int
-cmd_resolve(int argc, char **argv)
+static int
+resolve_main(int argc, char **argv, int check_only)
 {
 	struct resolve_opts o;
 	struct endpoint ep;
@@ -227,7 +235,22 @@ cmd_resolve(int argc, char **argv)
 	if ((r = opts_endpoint(&o.co, OPERANDS_OPT_PORT, 0, argc - first,
 	    argv + first, &ep)) != 0)
 		return r;
-	r = o.reverse ? reverse(&o, &ep) : forward(&o, &ep);
+	if (check_only)
+		r = 0;
+	else
+		r = o.reverse ? reverse(&o, &ep) : forward(&o, &ep);
 	free(ep.alloc);
 	return r;
+}
+
+int
+cmd_resolve(int argc, char **argv)
+{
+	return resolve_main(argc, argv, 0);
+}
+
+int
+cmd_resolve_check(int argc, char **argv)
+{
+	return resolve_main(argc, argv, 1);
 }

@@ -424,8 +424,8 @@ run(const struct serve_opts *o, const struct endpoint *ep)
 	return r;
 }
 
-int
-cmd_serve(int argc, char **argv)
+static int
+serve_main(int argc, char **argv, int check_only)
 {
 	struct serve_opts o;
 	struct endpoint ep;
@@ -450,7 +450,20 @@ cmd_serve(int argc, char **argv)
 	if ((r = opts_endpoint(&o.co, OPERANDS_OPT_HOST, 0, argc - first,
 	    argv + first, &ep)) != 0)
 		return r;
-	r = run(&o, &ep);
+	r = check_only ? 0 : run(&o, &ep);
+	sig_fini();
 	free(ep.alloc);
 	return r;
+}
+
+int
+cmd_serve(int argc, char **argv)
+{
+	return serve_main(argc, argv, 0);
+}
+
+int
+cmd_serve_check(int argc, char **argv)
+{
+	return serve_main(argc, argv, 1);
 }

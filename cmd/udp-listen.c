@@ -232,8 +232,8 @@ run(const struct udp_listen_opts *o, const struct endpoint *ep)
 	return r;
 }
 
-int
-cmd_udp_listen(int argc, char **argv)
+static int
+udp_listen_main(int argc, char **argv, int check_only)
 {
 	struct udp_listen_opts o;
 	struct endpoint ep;
@@ -245,7 +245,20 @@ cmd_udp_listen(int argc, char **argv)
 	if ((r = opts_endpoint(&o.co, OPERANDS_OPT_HOST, 0, argc - first,
 	    argv + first, &ep)) != 0)
 		return r;
-	r = run(&o, &ep);
+	r = check_only ? 0 : run(&o, &ep);
+	sig_fini();
 	free(ep.alloc);
 	return r;
+}
+
+int
+cmd_udp_listen(int argc, char **argv)
+{
+	return udp_listen_main(argc, argv, 0);
+}
+
+int
+cmd_udp_listen_check(int argc, char **argv)
+{
+	return udp_listen_main(argc, argv, 1);
 }

@@ -275,8 +275,8 @@ run(const struct udp_send_opts *o, const struct endpoint *ep)
 	return r;
 }
 
-int
-cmd_udp_send(int argc, char **argv)
+static int
+udp_send_main(int argc, char **argv, int check_only)
 {
 	struct udp_send_opts o;
 	struct endpoint ep;
@@ -290,9 +290,22 @@ cmd_udp_send(int argc, char **argv)
 		r = opts_endpoint(&o.co, OPERANDS_HOST_PORT, 0, argc - first,
 		    argv + first, &ep);
 	if (r == 0) {
-		r = run(&o, &ep);
+		r = check_only ? 0 : run(&o, &ep);
+		sig_fini();
 		free(ep.alloc);
 	}
 	free(o.messages);
 	return r == OPTS_HELP ? 0 : r;
+}
+
+int
+cmd_udp_send(int argc, char **argv)
+{
+	return udp_send_main(argc, argv, 0);
+}
+
+int
+cmd_udp_send_check(int argc, char **argv)
+{
+	return udp_send_main(argc, argv, 1);
 }

@@ -76,3 +76,21 @@ sig_drain(void)
 	while (read(pipefd[0], buf, sizeof(buf)) > 0)
 		continue;
 }
+
+void
+sig_fini(void)
+{
+	struct sigaction sa;
+
+	if (pipefd[0] == -1)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGCHLD, &sa, NULL);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	pipefd[0] = pipefd[1] = -1;
+}

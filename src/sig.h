@@ -29,4 +29,10 @@ int	sig_caught(void);
 /* Empty the descriptor after it polled readable. */
 void	sig_drain(void);
 
+/*
+ * Give the signals back their default actions and close the descriptor:
+ * the end of a command's run.  A no-op before sig_init().
+ */
+void	sig_fini(void);
+
 #endif

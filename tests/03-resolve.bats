@@ -118,6 +118,24 @@ PY
 	python3 -c 'import json,sys; a=json.loads(sys.argv[1]); assert a[0]["address"]=="fe80::1%lo", a' "$out"
 }
 
+@test "--json stays valid JSON when the canonical name is not UTF-8 (fuzz finding)" {
+	# A hosts(5) file, private to this test through a mount namespace,
+	# gives a canonical name with a Latin-1 byte and a control character.
+	unshare -m true 2>/dev/null || skip "unshare -m: no mount namespaces here"
+	printf '127.0.0.1 caf\xe9.ex\x01ample scfuzzalias\n' >"$BATS_TEST_TMPDIR/hosts"
+	status=0
+	timeout "$TMO" unshare -m sh -c 'mount --bind "$1" /etc/hosts &&
+		exec "$2" resolve --json --canonical -4 -t stream scfuzzalias' \
+		sh "$BATS_TEST_TMPDIR/hosts" "$SOCKCAT" >"$BATS_TEST_TMPDIR/j" || status=$?
+	[ "$status" -eq 0 ]
+	python3 - "$BATS_TEST_TMPDIR/j" <<'PY'
+import json, sys
+raw = open(sys.argv[1], "rb").read()
+arr = json.loads(raw.decode("utf-8"))   # strict: raises on a stray byte
+assert arr[0]["canonical"] == "caf\ufffd.ex\x01ample", arr
+PY
+}
+
 @test "-r looks an address up with getnameinfo" {
 	sc 0 resolve -r 127.0.0.1
 	want=$(python3 -c 'import socket; print(socket.getnameinfo(("127.0.0.1", 0), socket.NI_NAMEREQD)[0])')

@@ -1,0 +1,109 @@
+#!/usr/bin/env bats
+# valgrind --leak-check=full --track-fds=yes on a whole session of each
+# kind: no memory error, no leak, no descriptor open at exit that
+# sockcat opened (only what the test's shell handed it).
+
+load helpers
+
+# valgrind cannot run an ASan build: check-sanitize passes the plain
+# binary as SOCKCAT_PLAIN.
+VG_SOCKCAT="${SOCKCAT_PLAIN:-$SOCKCAT}"
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+}
+
+# vg NAME ARGS...: the valgrind command line for sockcat ARGS, its log
+# in $T/NAME.vg.
+vg() {
+	local name=$1
+	shift
+	VG=(valgrind --log-file="$T/$name.vg" --leak-check=full
+		--show-leak-kinds=definite,indirect,possible
+		--errors-for-leak-kinds=definite,indirect,possible
+		--track-fds=yes --error-exitcode=99 "$VG_SOCKCAT" "$@")
+}
+
+# vg_clean NAME: the log of NAME shows no error, no leak, and every
+# descriptor still open at exit was inherited.
+vg_clean() {
+	local log=$T/$1.vg opened inherited
+	grep -q 'ERROR SUMMARY: 0 errors' "$log" || { cat "$log" >&2; return 1; }
+	if grep -qE '(definitely|indirectly|possibly) lost: [1-9]' "$log"; then
+		cat "$log" >&2
+		return 1
+	fi
+	grep -q 'FILE DESCRIPTORS:' "$log" || { echo "no fd report" >&2; cat "$log" >&2; return 1; }
+	opened=$(grep -c 'Open .*file descriptor' "$log" || true)
+	inherited=$(grep -c '<inherited from parent>' "$log" || true)
+	[ "$opened" -eq "$inherited" ] || { cat "$log" >&2; return 1; }
+}
+
+@test "valgrind: a connect session (both directions, half-close) is clean" {
+	seq 1 20000 >"$T/up"
+	bg srv -i "$T/up" "$SOCKCAT" serve -v 127.0.0.1 0
+	listen_port srv
+	vg conn connect 127.0.0.1 "$port"
+	status=0
+	seq 1 30000 | timeout 60 "${VG[@]}" >"$T/down" 2>"$T/conn.err" 3>&- || status=$?
+	[ "$status" -eq 0 ] || { cat "$T/conn.err" "$T/conn.vg" >&2; false; }
+	cmp "$T/down" "$T/up"
+	wait_exit "$srv_pid"
+	[ "$status" -eq 0 ]
+	cmp "$T/srv.out" <(seq 1 30000)
+	vg_clean conn
+}
+
+@test "valgrind: a serve session, and serve -k with three clients ended by SIGTERM, are clean" {
+	vg one serve -v 127.0.0.1 0
+	seq 1 20000 >"$T/up"
+	bg one -i "$T/up" "${VG[@]}"
+	wait_for "$T/one.err" 'listening on .* port [0-9]+'
+	port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$T/one.err" | head -n 1)
+	seq 1 30000 | timeout 60 "$SOCKCAT" connect 127.0.0.1 "$port" >"$T/down"
+	cmp "$T/down" "$T/up"
+	wait_exit "$one_pid"
+	[ "$status" -eq 0 ]
+	cmp "$T/one.out" <(seq 1 30000)
+	vg_clean one
+
+	vg many serve -k -v 127.0.0.1 0
+	bg many "${VG[@]}"
+	wait_for "$T/many.err" 'listening on .* port [0-9]+'
+	port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$T/many.err" | head -n 1)
+	for i in 1 2 3; do
+		echo "client $i" | timeout 30 "$SOCKCAT" connect -q 0 127.0.0.1 "$port" >/dev/null
+	done
+	wait_for "$T/many.out" 'client 3'
+	kill -TERM "$many_pid"
+	wait_exit "$many_pid"
+	[ "$status" -eq 143 ]
+	[ "$(grep -c client "$T/many.out")" -eq 3 ]
+	vg_clean many
+}
+
+@test "valgrind: a udp-listen session (fed by udp-send, also under valgrind) is clean" {
+	vg ul udp-listen -v -c 3 127.0.0.1 0
+	bg ul "${VG[@]}"
+	wait_for "$T/ul.err" 'listening on .* port [0-9]+'
+	port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$T/ul.err" | head -n 1)
+	vg us udp-send 127.0.0.1 "$port"
+	printf 'one\ntwo\nthree\n' | timeout 60 "${VG[@]}" 3>&-
+	wait_exit "$ul_pid"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$T/ul.out")" = "$(printf 'one\ntwo\nthree')" ]
+	vg_clean ul
+	vg_clean us
+}
+
+@test "valgrind: resolve (text, --json --canonical, -r) is clean" {
+	for args in "localhost 80" "--json --canonical localhost http" "-r 127.0.0.1 80"; do
+		# shellcheck disable=SC2086
+		vg res resolve $args
+		status=0
+		timeout 60 "${VG[@]}" >"$T/res.out" 2>"$T/res.err" 3>&- || status=$?
+		[ "$status" -eq 0 ] || { cat "$T/res.err" "$T/res.vg" >&2; false; }
+		[ -s "$T/res.out" ]
+		vg_clean res
+	done
+}

@@ -118,9 +118,11 @@ def cmd(tool, role, port, sockcat):
     return None if t is None else t.format(S=sockcat, P=port)
 
 
-def run_pair(server, client, sinput, coutput, port, extra_env=None):
+def run_pair(server, client, sinput, coutput, port, extra_env=None,
+             rss=False):
     """Start server, wait for it to listen, run client; both under a
-    time-out.  Returns (seconds, server rusage, client rusage, ok)."""
+    time-out.  Returns (seconds, server peak RSS, client peak RSS, ok);
+    the RSS only when asked (sampling steals CPU from timed runs)."""
     env = dict(os.environ, **(extra_env or {}))
     srv = subprocess.Popen(["sh", "-c", "exec " + server], stdin=sinput[0],
                            stdout=sinput[1], stderr=subprocess.DEVNULL,
@@ -151,7 +153,8 @@ def run_pair(server, client, sinput, coutput, port, extra_env=None):
             time.sleep(0.005)
 
     th = threading.Thread(target=sample, daemon=True)
-    th.start()
+    if rss:
+        th.start()
     try:
         wait4(cli, TMO)
         wait4(srv, TMO)
@@ -161,21 +164,33 @@ def run_pair(server, client, sinput, coutput, port, extra_env=None):
         return None, None, None, False
     finally:
         stop.set()
-        th.join()
+        if rss:
+            th.join()
     t1 = time.perf_counter()
     return t1 - t0, hwm[srv.pid], hwm[cli.pid], True
 
 
 def wait4(p, tmo):
-    end = time.time() + tmo
-    while True:
-        pid, st, ru = os.wait4(p.pid, os.WNOHANG)
-        if pid == p.pid:
-            p.returncode = st
-            return pid, st, ru
-        if time.time() > end:
-            raise TimeoutError
-        time.sleep(0.002)
+    """Block in wait4(2) (no polling to steal the CPU from what is
+    measured); a timer kills the process group after tmo seconds."""
+    fired = threading.Event()
+
+    def expire():
+        fired.set()
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    timer = threading.Timer(tmo, expire)
+    timer.start()
+    try:
+        pid, st, ru = os.wait4(p.pid, 0)
+    finally:
+        timer.cancel()
+    p.returncode = st
+    if fired.is_set():
+        raise TimeoutError
+    return pid, st, ru
 
 
 def kill(p):
@@ -193,7 +208,7 @@ def kill(p):
         pass
 
 
-def bulk(tool, shape, size, tmp, sockcat, check):
+def bulk(tool, shape, size, tmp, sockcat, check, rss=False):
     """One transfer of size bytes in shape; returns (secs, rss_srv,
     rss_cli) or None when the tool cannot do it or got it wrong."""
     port = free_port()
@@ -221,7 +236,8 @@ def bulk(tool, shape, size, tmp, sockcat, check):
     if shape == "pipes":
         server = "sh -c '%s'" % server
     secs, sru, cru, ok = run_pair(server, client, (sin, subprocess.DEVNULL),
-                                  (cin, subprocess.DEVNULL), port)
+                                  (cin, subprocess.DEVNULL), port,
+                                  rss=rss)
     devnull.close()
     if secs is None:
         return None
@@ -466,12 +482,21 @@ UDP_LISTEN = {
 }
 
 
-def udpblast():
-    """Build bench/udpblast (a plain C sendto loop and pacer)."""
-    exe = os.path.join(tempfile.gettempdir(), "sockcat-udpblast")
+def build(name):
+    """Build bench/NAME.c into a temporary executable; its path."""
+    exe = os.path.join(tempfile.gettempdir(), "sockcat-" + name)
     subprocess.run(["cc", "-O2", "-o", exe,
-                    os.path.join(HERE, "udpblast.c")], check=True)
+                    os.path.join(HERE, name + ".c")], check=True)
     return exe
+
+
+def ceiling(exe, f, size):
+    """MB/s of one ceiling run, or None."""
+    r = subprocess.run([exe, f], capture_output=True, timeout=TMO)
+    got = r.stdout.split()
+    if r.returncode != 0 or len(got) != 2 or int(got[0]) != size:
+        return None
+    return size / float(got[1]) / 1e6
 
 
 def udp_send_rate(sockcat, blast, n):
@@ -577,15 +602,33 @@ def main():
                     usable.append(t)
             secs = {t: [] for t in usable}
             rss = {t: [] for t in usable}
-            for _ in range(a.repeat):
+            ceil = []
+            for i in range(a.repeat + (shape == "file")):
                 for t in usable:
-                    r = bulk(t, shape, size, tmp, sockcat, False)
-                    if r:
-                        secs[t].append(size / r[0] / 1e6)
+                    # The file shape's last round samples peak RSS,
+                    # untimed.
+                    sampled = shape == "file" and i == a.repeat
+                    r = bulk(t, shape, size, tmp, sockcat, False, sampled)
+                    if r and sampled:
                         rss[t].append(max(r[1], r[2]))
+                    elif r:
+                        secs[t].append(size / r[0] / 1e6)
+                if shape == "file" and i < a.repeat:
+                    c = ceiling(build("ceiling"), os.path.join(tmp, "file"),
+                                size)
+                    if c:
+                        ceil.append(c)
             table("bulk %s: %s (MB/s)" % (shape, SHAPES[shape]), "MB/s",
                   {t: median_row(secs[t]) for t in usable}, True, tools,
                   lines)
+            if ceil and secs.get("sockcat"):
+                c = statistics.median(ceil)
+                lines += ["", "ceiling, no relay at all (bench/ceiling.c: "
+                          "sendfile -> recv MSG_TRUNC in one process "
+                          "pair): %.0f MB/s (%.0f-%.0f); sockcat reaches "
+                          "%.0f%% of it" % (c, min(ceil), max(ceil),
+                          100 * statistics.median(secs["sockcat"]) / c)]
+                print(lines[-1], flush=True)
             if shape == "file":
                 table("peak RSS (VmHWM) of the larger side, bulk file (KiB)",
                       "KiB",
@@ -618,7 +661,7 @@ def main():
 
 
 def udp_rows(tools, sockcat, quick, lines):
-    blast = udpblast()
+    blast = build("udpblast")  # a plain C sendto loop and pacer
     n = 50000 if quick else 200000
     table("udp-send: %d lines of 64 bytes (datagrams per second)" % n,
           "/s", udp_send_rate(sockcat, blast, n), True,

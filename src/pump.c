@@ -14,8 +14,11 @@
  * bytes for stdout wait in a FIFO and the head one is written out before
  * the next, so no read is ever cut into by another client's.
  */
+#include <sys/ioctl.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +39,30 @@
 
 /* The size asked for pipes: stdin's, stdout's and the private ones. */
 #define PUMP_PIPESZ	(1024 * 1024)
+
+/*
+ * How stdin's bytes reach the client.  The direct paths (one stream
+ * client only) hold nothing in between: the bytes wait in stdin itself
+ * until the socket takes them.
+ */
+enum in_path {
+	IN_COPY,	/* read() into in[], write() to each client */
+	IN_PIPE,	/* splice: stdin -> in_pipe -> the client */
+	IN_SPLICE,	/* stdin is a pipe: splice straight to the client */
+	IN_SENDFILE	/* stdin is a regular file: sendfile(2) */
+};
+
+/* How a client's bytes reach stdout. */
+enum out_path {
+	OUT_COPY,	/* read() into buf, write() to stdout */
+	OUT_PIPE,	/* splice: socket -> pipe -> stdout */
+	OUT_SPLICE,	/* stdout is a pipe: splice straight into it */
+	OUT_DISCARD	/* stdout is /dev/null, or --send-only: recv(2) with
+			   MSG_TRUNC drops the bytes in the kernel */
+};
+
+/* The most one direct transfer asks for. */
+#define PUMP_DIRECT_MAX	(4 * 1024 * 1024)
 
 /* The fixed poll slots; clients and listeners follow. */
 enum { P_STDIN, P_STDOUT, P_SIG, P_FIXED };
@@ -59,9 +86,11 @@ struct client {
 	long long	 linger_from;	/* single session: peer EOF seen */
 	size_t		 slot;		/* its poll slot */
 	void		*tag;		/* what cfg->joined returned */
-	/* zero-copy: socket -> pipe[1], pipe[0] -> stdout; len counts the
-	 * bytes in the pipe instead of buf */
-	int		 splice;
+	/* OUT_PIPE: socket -> pipe[1], pipe[0] -> stdout, and len counts
+	 * the bytes in the pipe instead of buf.  OUT_SPLICE: out_stuck when
+	 * the socket has bytes and stdout's pipe is full. */
+	enum out_path	 out_path;
+	int		 out_stuck;
 	int		 pipe[2];
 	size_t		 pipe_cap;
 	uint64_t	 sent;
@@ -89,11 +118,15 @@ struct pump {
 	int			 quitting;	/* -q's moment has come */
 	int			 out_fifo;	/* stdout is a pipe: watch for its
 					   reader leaving even when idle */
-	/* zero-copy: stdin -> in_pipe[1], in_pipe[0] -> the client */
-	int			 splice_in;
+	/* IN_PIPE: stdin -> in_pipe[1], in_pipe[0] -> the client.  The
+	 * direct paths: in_stuck when stdin has bytes and the socket is
+	 * full. */
+	enum in_path		 in_path;
+	int			 in_stuck;
 	int			 in_pipe[2];
 	size_t			 in_pipe_cap;
 	long long		 accept_pause;	/* EMFILE: until then */
+	int			 out_gone;	/* OUT_SPLICE met EPIPE */
 };
 
 /* Whether a failed read or write only means "not now". */
@@ -171,6 +204,7 @@ client_new(struct pump *p, int fd)
 		return NULL;
 	c->bufsz = many(p) ? PUMP_CLIENT_BUFSZ : PUMP_BUFSZ;
 	c->fd = fd;
+	c->pipe[0] = c->pipe[1] = -1;
 	c->pos = p->iend;
 	c->moved_at = clock_ms();
 	c->linger_from = -1;
@@ -246,7 +280,9 @@ in_room(struct pump *p)
 		continue;
 	if (i == p->nc)
 		return 0;	/* nobody to send it to: leave it unread */
-	if (p->splice_in)
+	if (p->in_path == IN_SPLICE || p->in_path == IN_SENDFILE)
+		return !p->in_stuck;
+	if (p->in_path == IN_PIPE)
 		return p->iend - min_pos(p) < p->in_pipe_cap;
 	if (min_pos(p) == p->iend)
 		p->ibase = p->iend;	/* everyone caught up: start over */
@@ -258,6 +294,60 @@ in_room(struct pump *p)
 /* splice(2) flags: never SPLICE_F_MORE, which corks like Nagle. */
 #define SPLICE_FLAGS	(SPLICE_F_NONBLOCK | SPLICE_F_MOVE)
 
+/* Whether a transfer's errno comes from the socket's side. */
+static int
+net_error(int e)
+{
+	return e == EPIPE || e == ECONNRESET || e == ENOTCONN ||
+	    e == ETIMEDOUT || e == EHOSTUNREACH || e == ENETUNREACH ||
+	    e == ENETDOWN || e == ECONNABORTED || e == ECONNREFUSED ||
+	    e == EHOSTDOWN;
+}
+
+/* Bytes waiting to be read from fd (a pipe or socket), or 0. */
+static int
+readable_bytes(int fd)
+{
+	int n;
+
+	return ioctl(fd, FIONREAD, &n) == 0 ? n : 0;
+}
+
+/*
+ * The direct paths: move stdin's bytes to the one client in one call.
+ * Returns bytes moved, 0 at EOF, -1 with errno: EAGAIN (in_stuck says
+ * whether the socket is the one that is full), EINVAL before the first
+ * byte (the path is not possible: the caller falls back), or an error of
+ * stdin or, per net_error(), of the socket.
+ */
+static ssize_t
+move_in(struct pump *p, struct client *c)
+{
+	ssize_t n;
+
+	do
+		n = p->in_path == IN_SENDFILE ?
+		    sendfile(c->fd, p->cfg->in_fd, NULL, PUMP_DIRECT_MAX) :
+		    splice(p->cfg->in_fd, NULL, c->fd, NULL, PUMP_DIRECT_MAX,
+		    SPLICE_FLAGS);
+	while (n == -1 && errno == EINTR && !sig_caught());
+	/* On EAGAIN, a file is never empty but at its end, so the socket
+	 * is full; a pipe says which side it was. */
+	p->in_stuck = n == -1 && errno == EAGAIN &&
+	    (p->in_path == IN_SENDFILE || readable_bytes(p->cfg->in_fd) > 0);
+	if (n < 0)
+		return n;
+	if (n == 0) {
+		p->in_eof = 1;
+		return 0;
+	}
+	p->iend += (uint64_t)n;
+	c->pos += (uint64_t)n;
+	c->sent += (uint64_t)n;
+	p->res->sent += (uint64_t)n;
+	return n;
+}
+
 /* Read stdin.  Returns bytes read, 0 at EOF, -1 with errno. */
 static ssize_t
 fill_in(struct pump *p)
@@ -265,7 +355,21 @@ fill_in(struct pump *p)
 	size_t used = (size_t)(p->iend - p->ibase);
 	ssize_t n;
 
-	if (p->splice_in) {
+	if (p->in_path == IN_SPLICE || p->in_path == IN_SENDFILE) {
+		n = move_in(p, p->c[0]);
+		/* Not possible after all: copy instead. */
+		if (n == -1 && errno == EINVAL && p->iend == 0) {
+			p->in_path = IN_COPY;
+			return fill_in(p);
+		}
+		if (n == -1 && net_error(errno)) {
+			/* The peer takes no more: as drain_in's failure. */
+			p->c[0]->wr_err = errno;
+			errno = EAGAIN;
+		}
+		return n;
+	}
+	if (p->in_path == IN_PIPE) {
 		do
 			n = splice(p->cfg->in_fd, NULL, p->in_pipe[1], NULL,
 			    p->in_pipe_cap - (size_t)(p->iend - min_pos(p)),
@@ -273,7 +377,7 @@ fill_in(struct pump *p)
 		while (n == -1 && errno == EINTR && !sig_caught());
 		/* Not spliceable after all (nothing is in the pipe yet). */
 		if (n == -1 && errno == EINVAL && p->iend == 0) {
-			p->splice_in = 0;
+			p->in_path = IN_COPY;
 			return fill_in(p);
 		}
 	} else {
@@ -297,7 +401,7 @@ drain_in(struct pump *p, struct client *c)
 	ssize_t n;
 
 	do
-		n = p->splice_in ? splice(p->in_pipe[0], NULL, c->fd, NULL, len,
+		n = p->in_path == IN_PIPE ? splice(p->in_pipe[0], NULL, c->fd, NULL, len,
 		    SPLICE_FLAGS) : write(c->fd, p->in + (c->pos - p->ibase),
 		    len);
 	while (n == -1 && errno == EINTR && !sig_caught());
@@ -321,9 +425,45 @@ net_room(const struct pump *p, const struct client *c)
 		return 0;
 	if (p->cfg->net_dgram)
 		return c->len == 0;
-	if (c->splice)
+	if (c->out_path == OUT_SPLICE)
+		return !c->out_stuck;
+	if (c->out_path == OUT_DISCARD)
+		return 1;
+	if (c->out_path == OUT_PIPE)
 		return c->len < c->pipe_cap;
 	return c->off + c->len < c->bufsz;
+}
+
+/*
+ * The direct paths of c's bytes: spliced straight into stdout's pipe, or
+ * dropped in the kernel.  Returns bytes moved, 0 at EOF, -1 with errno:
+ * EAGAIN (out_stuck says whether stdout is the one that is full), EPIPE
+ * when stdout's reader has gone (out_gone set), or a socket error.
+ */
+static ssize_t
+move_out(struct pump *p, struct client *c)
+{
+	ssize_t n;
+
+	do
+		n = c->out_path == OUT_DISCARD ? recv(c->fd, NULL,
+		    PUMP_DIRECT_MAX, MSG_TRUNC | MSG_DONTWAIT) :
+		    splice(c->fd, NULL, p->cfg->out_fd, NULL, PUMP_DIRECT_MAX,
+		    SPLICE_FLAGS);
+	while (n == -1 && errno == EINTR && !sig_caught());
+	c->out_stuck = n == -1 && errno == EAGAIN &&
+	    c->out_path == OUT_SPLICE && readable_bytes(c->fd) > 0;
+	if (n == -1 && errno == EPIPE && c->out_path == OUT_SPLICE)
+		p->out_gone = 1;
+	if (n < 0)
+		return n;
+	if (n == 0) {
+		c->rd_eof = 1;
+		return 0;
+	}
+	c->received += (uint64_t)n;
+	p->res->received += (uint64_t)n;
+	return n;
 }
 
 /* Read c's socket.  Returns bytes read (0: EOF, or an empty datagram),
@@ -333,14 +473,24 @@ fill_net(struct pump *p, struct client *c)
 {
 	ssize_t n;
 
+	if (c->out_path == OUT_SPLICE || c->out_path == OUT_DISCARD) {
+		n = move_out(p, c);
+		/* Not possible after all: copy instead. */
+		if (n == -1 && (errno == EINVAL || errno == EFAULT) &&
+		    c->received == 0) {
+			c->out_path = OUT_COPY;
+			return fill_net(p, c);
+		}
+		return n;
+	}
 	if (c->len == 0)
 		c->off = 0;
-	if (!c->splice && c->buf == NULL &&
+	if (c->out_path == OUT_COPY && c->buf == NULL &&
 	    (c->buf = malloc(c->bufsz)) == NULL)
 		return -1;
 	do
-		n = c->splice ? splice(c->fd, NULL, c->pipe[1], NULL,
-		    c->pipe_cap - c->len, SPLICE_FLAGS) : read(c->fd,
+		n = c->out_path == OUT_PIPE ? splice(c->fd, NULL, c->pipe[1],
+		    NULL, c->pipe_cap - c->len, SPLICE_FLAGS) : read(c->fd,
 		    c->buf + c->off + c->len, c->bufsz - c->off - c->len);
 	while (n == -1 && errno == EINTR && !sig_caught());
 	if (n == 0 && !p->cfg->net_dgram)
@@ -374,7 +524,8 @@ drain_out(struct pump *p)
 	ssize_t n;
 
 	do
-		n = c->splice ? splice(c->pipe[0], NULL, p->cfg->out_fd, NULL,
+		n = c->out_path == OUT_PIPE ? splice(c->pipe[0], NULL,
+		    p->cfg->out_fd, NULL,
 		    c->len, SPLICE_FLAGS) : write(p->cfg->out_fd,
 		    c->buf + c->off, c->len);
 	while (n == -1 && errno == EINTR && !sig_caught());
@@ -428,7 +579,7 @@ client_done(struct pump *p, struct client *c, long long now,
 	/* The peer closed its side; stdin may still flow to it. */
 	if (c->linger_from < 0)
 		c->linger_from = now;
-	return c->pos == p->iend && !p->cfg->end_on_sent &&
+	return c->pos == p->iend && !p->in_stuck && !p->cfg->end_on_sent &&
 	    now >= c->linger_from + PUMP_LINGER_MS;
 }
 
@@ -471,14 +622,14 @@ plan(struct pump *p, long long now, long long wake)
 	struct client *c;
 	size_t i, n = P_FIXED;
 	short ev;
-	int accepting;
+	int accepting, out_wait;
 
 	p->pfd[P_STDIN].fd = in_room(p) ? cfg->in_fd : -1;
 	p->pfd[P_STDIN].events = POLLIN;
 	/* An idle stdout pipe still reports POLLERR when its reader goes. */
-	p->pfd[P_STDOUT].fd = p->out_head != NULL || p->out_fifo ?
-	    cfg->out_fd : -1;
-	p->pfd[P_STDOUT].events = p->out_head != NULL ? POLLOUT : 0;
+	out_wait = p->out_head != NULL || (p->nc == 1 && p->c[0]->out_stuck);
+	p->pfd[P_STDOUT].fd = out_wait || p->out_fifo ? cfg->out_fd : -1;
+	p->pfd[P_STDOUT].events = out_wait ? POLLOUT : 0;
 	p->pfd[P_SIG].fd = sig_fd();
 	p->pfd[P_SIG].events = POLLIN;
 	for (i = 0; i < p->nc; i++) {
@@ -486,7 +637,7 @@ plan(struct pump *p, long long now, long long wake)
 		ev = 0;
 		if (net_room(p, c))
 			ev |= POLLIN;
-		if (wants_in(p, c) && c->pos < p->iend)
+		if (wants_in(p, c) && (c->pos < p->iend || p->in_stuck))
 			ev |= POLLOUT;
 		c->slot = n;
 		/* No events: leave the slot out, or POLLHUP would spin. */
@@ -537,19 +688,27 @@ drop_slow(struct pump *p, long long now)
 	return due;
 }
 
+/* stdin moved: the session is active, and a linger starts again. */
+static void
+stdin_moved(struct pump *p)
+{
+	size_t i;
+
+	p->last_active = clock_ms();
+	for (i = 0; i < p->nc; i++)
+		if (p->c[i]->linger_from >= 0)
+			p->c[i]->linger_from = p->last_active;
+}
+
 /* stdin is readable.  Returns 1 when the session ends (res set). */
 static int
 on_stdin(struct pump *p)
 {
 	ssize_t n;
-	size_t i;
 
-	if ((n = fill_in(p)) > 0) {
-		p->last_active = clock_ms();
-		for (i = 0; i < p->nc; i++)
-			if (p->c[i]->linger_from >= 0)
-				p->c[i]->linger_from = p->last_active;
-	} else if (n == -1 && !again(errno)) {
+	if ((n = fill_in(p)) > 0)
+		stdin_moved(p);
+	else if (n == -1 && !again(errno)) {
 		p->res->end = PUMP_ERR_IN;
 		p->res->err = errno;
 		return 1;
@@ -557,19 +716,25 @@ on_stdin(struct pump *p)
 	return 0;
 }
 
-/* c's socket is readable. */
-static void
+/* c's socket is readable.  Returns 1 when the session ends (stdout's
+ * reader gone, on a direct path). */
+static int
 on_client_read(struct pump *p, struct client *c)
 {
 	ssize_t n;
 
 	if ((n = fill_net(p, c)) > 0)
 		p->last_active = clock_ms();
-	else if (n == -1 && !again(errno)) {
+	else if (p->out_gone) {
+		p->res->end = PUMP_OUT_GONE;
+		p->res->err = EPIPE;
+		return 1;
+	} else if (n == -1 && !again(errno)) {
 		/* What came before the error is still written. */
 		c->rd_err = errno;
 		c->rd_eof = 1;
 	}
+	return 0;
 }
 
 /* Send c what it lacks of stdin, if it takes it now. */
@@ -578,8 +743,17 @@ on_client_write(struct pump *p, struct client *c)
 {
 	ssize_t n;
 
-	if (!wants_in(p, c) || c->pos >= p->iend)
+	if (!wants_in(p, c) || (c->pos >= p->iend && !p->in_stuck))
 		return;
+	if (p->in_stuck) {
+		/* A direct path: the socket has room again; a failure of
+		 * stdin is on_stdin's to report. */
+		if (fill_in(p) > 0) {
+			stdin_moved(p);
+			c->moved_at = p->last_active;
+		}
+		return;
+	}
 	if ((n = drain_in(p, c)) > 0)
 		p->last_active = c->moved_at = clock_ms();
 	else if (n == -1 && !again(errno)) {
@@ -596,6 +770,8 @@ on_stdout(struct pump *p)
 {
 	ssize_t n;
 
+	if (p->nc == 1 && p->c[0]->out_stuck)
+		return on_client_read(p, p->c[0]);
 	if (p->out_head == NULL)
 		return 0;
 	if ((n = drain_out(p)) > 0)
@@ -714,16 +890,21 @@ relay(struct pump *p)
 		if (p->pfd[P_STDIN].revents) {
 			if (on_stdin(p))
 				return 0;
-			for (i = 0; i < p->nc; i++)
+			for (i = 0; i < p->nc && !p->in_stuck; i++)
 				on_client_write(p, p->c[i]);
 		}
 		for (i = 0; i < p->nc; i++) {
 			c = p->c[i];
 			if (p->pfd[c->slot].fd < 0 || p->pfd[c->slot].revents == 0)
 				continue;
-			if (p->pfd[c->slot].events & POLLIN)
-				on_client_read(p, c);
-			if (p->pfd[c->slot].events & POLLOUT)
+			if ((p->pfd[c->slot].events & POLLIN) &&
+			    on_client_read(p, c))
+				return 0;
+			/* Optimistic, but not on a direct path's full
+			 * socket: that waits for POLLOUT. */
+			if ((p->pfd[c->slot].events & POLLOUT) &&
+			    (!p->in_stuck || (p->pfd[c->slot].revents &
+			    (POLLOUT | POLLERR | POLLHUP))))
 				on_client_write(p, c);
 		}
 		if ((p->pfd[P_STDOUT].revents || p->out_head != NULL) &&
@@ -792,37 +973,77 @@ can_splice_in(int fd)
 	    S_ISCHR(st.st_mode));
 }
 
+/* Whether fd is /dev/null open for writing (a closed stdout is held
+ * open read-only on /dev/null, and its writes must still fail). */
+static int
+is_devnull(int fd)
+{
+	struct stat st;
+	int fl;
+
+	return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
+	    st.st_rdev == makedev(1, 3) && (fl = fcntl(fd, F_GETFL)) != -1 &&
+	    (fl & O_ACCMODE) != O_RDONLY;
+}
+
+/* The type of fd's file (S_IFMT bits), or 0. */
+static mode_t
+file_type(int fd)
+{
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 ? st.st_mode & S_IFMT : 0;
+}
+
 /*
  * Choose zero-copy where it can be: one stream client, and stdin or
- * stdout that splice(2) takes.  Anything else stays read/write.
+ * stdout that splice(2) or sendfile(2) takes; straight from a pipe or a
+ * file to the socket, straight from the socket into a pipe or nowhere
+ * (/dev/null), through a private pipe otherwise.  Terminals, datagrams
+ * and many clients stay read/write.  A path that turns out impossible
+ * at its first byte (EINVAL) falls back to read/write.
  */
 static void
-choose_splice(struct pump *p)
+choose_paths(struct pump *p)
 {
 	const struct pump_cfg *cfg = p->cfg;
 	struct client *c;
+	mode_t in_type = file_type(cfg->in_fd);
+	int copy = cfg->copy_only || many(p) || cfg->net_dgram || p->nc != 1;
 
-	p->in_pipe[0] = p->in_pipe[1] = -1;
-	if (cfg->copy_only || many(p) || cfg->net_dgram || p->nc != 1)
+	if (copy)
 		return;
 	c = p->c[0];
-	if (takes_stdin(p) && can_splice_in(cfg->in_fd) &&
+	if (!takes_stdin(p) || isatty(cfg->in_fd))
+		;
+	else if (in_type == S_IFIFO)
+		p->in_path = IN_SPLICE;
+	else if (in_type == S_IFREG)
+		p->in_path = IN_SENDFILE;
+	else if (can_splice_in(cfg->in_fd) &&
 	    make_pipe(p->in_pipe, &p->in_pipe_cap) == 0)
-		p->splice_in = 1;
-	if (cfg->discard_net || make_pipe(c->pipe, &c->pipe_cap) == -1)
-		return;
-	if (can_splice_out(cfg->out_fd, c->pipe[0]))
-		c->splice = 1;
-	else {
-		close(c->pipe[0]);
-		close(c->pipe[1]);
+		p->in_path = IN_PIPE;
+	if (cfg->discard_net || is_devnull(cfg->out_fd))
+		c->out_path = OUT_DISCARD;
+	else if (isatty(cfg->out_fd))
+		;
+	else if (file_type(cfg->out_fd) == S_IFIFO)
+		c->out_path = OUT_SPLICE;
+	else if (make_pipe(c->pipe, &c->pipe_cap) == 0) {
+		if (can_splice_out(cfg->out_fd, c->pipe[0]))
+			c->out_path = OUT_PIPE;
+		else {
+			close(c->pipe[0]);
+			close(c->pipe[1]);
+			c->pipe[0] = c->pipe[1] = -1;
+		}
 	}
 }
 
 static void
-close_pipe(int fds[2], int used)
+close_pipe(int fds[2])
 {
-	if (used) {
+	if (fds[0] >= 0) {
 		close(fds[0]);
 		close(fds[1]);
 	}
@@ -841,6 +1062,7 @@ pump_run(const struct pump_cfg *cfg, struct pump_result *res)
 	p.cfg = cfg;
 	p.res = res;
 	p.quit_at = -1;
+	p.in_pipe[0] = p.in_pipe[1] = -1;
 	r = -1;
 	/* The session owns net_fd from here on, whatever happens. */
 	if ((p.in = malloc(PUMP_BUFSZ)) == NULL ||
@@ -852,20 +1074,20 @@ pump_run(const struct pump_cfg *cfg, struct pump_result *res)
 	grow_pipe(cfg->in_fd);
 	grow_pipe(cfg->out_fd);
 	p.out_fifo = fstat(cfg->out_fd, &st) == 0 && S_ISFIFO(st.st_mode);
-	choose_splice(&p);
+	choose_paths(&p);
 	in_fl = nonblock_unless_tty(cfg->in_fd);
 	out_fl = nonblock_unless_tty(cfg->out_fd);
 	r = relay(&p);
 	saved = errno;
 	restore_flags(cfg->in_fd, in_fl);
 	restore_flags(cfg->out_fd, out_fl);
-	close_pipe(p.in_pipe, p.splice_in || p.in_pipe[0] >= 0);
+	close_pipe(p.in_pipe);
 	errno = saved;
 out:
 	saved = errno;
 	while (p.nc > 0) {
 		c = p.c[p.nc - 1];
-		close_pipe(c->pipe, c->splice);
+		close_pipe(c->pipe);
 		/* A single session's end is the caller's to report. */
 		if (!many(&p)) {
 			p.nc--;

@@ -5,12 +5,13 @@ usage: peer.py (--listen PORTFILE | --connect PORT | --unix-connect PATH)
                [--host H] [--send FILE] [--after-send hold|shut|close|reset]
                [--recv FILE] [--reply-after-eof FILE] [--slow]
                [--hold-secs S] [--mark FILE] [--wait-file FILE]
+               [--read-delay S]
 
 Sequence: get a connection; send FILE; wait until --wait-file is not
 empty; then per --after-send: keep the
 connection as it is (hold), half-close it (shut), close it (close), or
 reset it (reset), and create --mark FILE.  Unless it closed, read until EOF into --recv (creating
-RECV.done when EOF came); then send --reply-after-eof and close; with
+RECV.done when EOF came), after --read-delay seconds; then send --reply-after-eof and close; with
 hold, wait --hold-secs (default 30) before closing.  --listen writes the
 port to PORTFILE once listening.  Every wait is bounded.
 """
@@ -36,6 +37,7 @@ def main():
     ap.add_argument("--hold-secs", type=float, default=30)
     ap.add_argument("--mark")
     ap.add_argument("--wait-file")
+    ap.add_argument("--read-delay", type=float, default=0)
     a = ap.parse_args()
 
     if a.listen:
@@ -81,6 +83,7 @@ def main():
         open(a.mark, "w").close()
 
     if a.recv:
+        time.sleep(a.read_delay)
         with open(a.recv, "wb") as out:
             while True:
                 b = s.recv(65536)

@@ -1,0 +1,127 @@
+#!/usr/bin/env bats
+# The data paths of the relay, each checked with a checksum of what
+# arrived: stdin from a file (sendfile), a pipe (splice straight to the
+# socket), a character device (through a private pipe), a terminal
+# (read/write); stdout to a file (through a private pipe), a pipe (splice
+# straight from the socket), /dev/null (dropped in the kernel), a file
+# opened for appending and a terminal (read/write); and the same under
+# SOCKCAT_NO_SPLICE.
+
+load helpers
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	head -c 8388608 /dev/urandom >"$T/up"
+	head -c 8388608 /dev/urandom >"$T/down"
+}
+
+# peer [ARGS...]: a python peer on 127.0.0.1 that sends $T/down,
+# half-closes, and records what it gets in $T/rec; sets $port.
+peer() {
+	rm -f "$T/peer.port" "$T/rec" "$T/rec.done"
+	bg peer python3 "$TESTS/peer.py" --listen "$T/peer.port" \
+		--send "$T/down" --after-send shut --recv "$T/rec" "$@"
+	wait_file "$T/peer.port"
+	port=$(cat "$T/peer.port")
+}
+
+# uploaded FILE: the peer got exactly FILE.
+uploaded() {
+	wait_file "$T/rec.done"
+	cmp "$1" "$T/rec"
+}
+
+@test "paths: stdin a file, stdout a file" {
+	peer
+	timeout 30 "$SOCKCAT" connect 127.0.0.1 "$port" <"$T/up" >"$T/got"
+	uploaded "$T/up"
+	cmp "$T/down" "$T/got"
+}
+
+@test "paths: stdin a pipe, stdout a pipe" {
+	peer
+	cat "$T/up" | timeout 30 "$SOCKCAT" connect 127.0.0.1 "$port" | cat >"$T/got"
+	uploaded "$T/up"
+	cmp "$T/down" "$T/got"
+}
+
+@test "paths: stdin a character device (/dev/zero through head's pipe and /dev/null), stdout /dev/null" {
+	peer
+	timeout 30 "$SOCKCAT" connect -v 127.0.0.1 "$port" </dev/null >/dev/null 2>"$T/e"
+	uploaded /dev/null
+	grep -q "received 8388608 bytes" "$T/e"
+	peer
+	timeout 30 "$SOCKCAT" connect -v 127.0.0.1 "$port" < <(head -c 3000000 /dev/zero) >/dev/null 2>"$T/e"
+	uploaded <(head -c 3000000 /dev/zero)
+	grep -q "sent 3000000 bytes, received 8388608 bytes" "$T/e"
+}
+
+@test "paths: stdout a file opened for appending (>>) keeps what was there" {
+	printf 'before\n' >"$T/log"
+	peer
+	timeout 30 "$SOCKCAT" connect 127.0.0.1 "$port" <"$T/up" >>"$T/log"
+	uploaded "$T/up"
+	{ printf 'before\n'; cat "$T/down"; } | cmp - "$T/log"
+}
+
+@test "paths: stdout a terminal (script(1), raw mode)" {
+	peer
+	timeout 30 script -qec "stty raw -echo; exec '$SOCKCAT' connect 127.0.0.1 $port <'$T/up'" \
+		/dev/null </dev/null >"$T/got"
+	uploaded "$T/up"
+	cmp "$T/down" "$T/got"
+}
+
+@test "paths: stdin a terminal (script(1)): lines typed, then EOF" {
+	peer
+	printf 'typed line one\nand two\n' | timeout 30 script -qec \
+		"exec '$SOCKCAT' connect 127.0.0.1 $port >'$T/got'" /dev/null >/dev/null
+	uploaded <(printf 'typed line one\nand two\n')
+	cmp "$T/down" "$T/got"
+}
+
+@test "paths: SOCKCAT_NO_SPLICE with a file, a pipe and /dev/null" {
+	peer
+	SOCKCAT_NO_SPLICE=1 timeout 30 "$SOCKCAT" connect 127.0.0.1 "$port" <"$T/up" >"$T/got"
+	uploaded "$T/up"
+	cmp "$T/down" "$T/got"
+	peer
+	cat "$T/up" | SOCKCAT_NO_SPLICE=1 timeout 30 "$SOCKCAT" connect -v 127.0.0.1 "$port" 2>"$T/e" >/dev/null
+	uploaded "$T/up"
+	grep -q "received 8388608 bytes" "$T/e"
+}
+
+@test "paths: serve < file to connect > file, and serve > pipe from connect < pipe" {
+	IN="$T/up" serve_bg 127.0.0.1 0
+	timeout 30 "$SOCKCAT" connect 127.0.0.1 "$port" </dev/null >"$T/got"
+	cmp "$T/up" "$T/got"
+	wait_exit "$srv_pid"
+	[ "$status" -eq 0 ]
+	bg srv2 sh -c "exec '$SOCKCAT' serve -v 127.0.0.1 0 | cat >'$T/got2'"
+	listen_port srv2
+	cat "$T/down" | timeout 30 "$SOCKCAT" connect 127.0.0.1 "$port" >/dev/null
+	wait_exit "$srv2_pid"
+	cmp "$T/down" "$T/got2"
+}
+
+@test "paths: a peer that half-closes at once and reads late still gets every byte (file and pipe stdin)" {
+	# The upload waits on a full socket for longer than the linger
+	# after the peer's EOF; it must go on all the same.
+	head -c 33554432 /dev/urandom >"$T/big"
+	peer --read-delay 1.5
+	timeout 30 "$SOCKCAT" connect 127.0.0.1 "$port" <"$T/big" >/dev/null
+	uploaded "$T/big"
+	peer --read-delay 1.5
+	cat "$T/big" | timeout 30 "$SOCKCAT" connect 127.0.0.1 "$port" >/dev/null
+	uploaded "$T/big"
+}
+
+@test "paths: stdout's reader leaving mid-transfer ends the session quietly (pipe)" {
+	head -c 33554432 /dev/urandom >"$T/down"
+	peer
+	status=0
+	timeout 30 "$SOCKCAT" connect -d 127.0.0.1 "$port" 2>"$T/e" | head -c 1000 >"$T/got" || true
+	[ "$(stat -c %s "$T/got")" -eq 1000 ]
+	[ ! -s "$T/e" ]
+	cmp "$T/got" <(head -c 1000 "$T/down")
+}

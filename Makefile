@@ -9,7 +9,16 @@ PKG_CONFIG ?= pkg-config
 # Recursive on purpose: evaluated when a recipe runs, after `make deps`
 # has installed pkg-config and libbsd in the same invocation.
 BSD_CFLAGS = $(shell $(PKG_CONFIG) --cflags libbsd-overlay)
+# libbsd (and its libmd) are linked in statically by default: two fewer
+# shared objects to map at every start (about 0.2 ms of a 1.3 ms
+# connect).  STATIC_BSD=0 links them dynamically.
+STATIC_BSD ?= 1
+ifeq ($(STATIC_BSD),1)
+BSD_LIBS   = -Wl,-Bstatic $(shell $(PKG_CONFIG) --static --libs libbsd-overlay) \
+             -Wl,-Bdynamic
+else
 BSD_LIBS   = $(shell $(PKG_CONFIG) --libs libbsd-overlay)
+endif
 
 CFLAGS    ?= -O2 -g
 # -Wconversion without its sign half: socket APIs mix int, size_t,

@@ -13,6 +13,7 @@ does not land on one of them.
 """
 import argparse
 import hashlib
+import json
 import os
 import platform
 import shutil
@@ -268,6 +269,8 @@ def fmt(v, unit):
     med, lo, hi = v
     if unit == "%":
         return "%.2f %%" % med
+    if unit == "ms":
+        return "%.2f ms (%.2f-%.2f)" % (med, lo, hi)
     return "%.0f %s (%.0f-%.0f)" % (med, unit, lo, hi)
 
 
@@ -291,34 +294,39 @@ def table(title, unit, results, higher_better, tools, lines):
 
 
 def startup(tools, sockcat, repeat):
-    """Start to exit of a connect to a closed port, per tool (ms)."""
+    """Start to exit of a connect to a closed port, per tool (ms): rounds
+    of hyperfine runs, the tools interleaved round by round."""
     port = free_port()
-    res = {}
-    runs = max(20, repeat * 10)
-    for t in tools + (["busybox nc"] if shutil.which("busybox") else []):
-        c = "busybox nc 127.0.0.1 %d" % port if t == "busybox nc" else \
-            cmd(t, "closed", port, sockcat)
-        if shutil.which("hyperfine"):
-            js = os.path.join(tempfile.gettempdir(), "sockcat-hf.json")
-            subprocess.run(["hyperfine", "-N", "-i", "-w", "3", "-r",
-                            str(runs), "--export-json", js, c],
-                           stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-                           timeout=TMO)
-            import json
-            with open(js) as f:
-                times = json.load(f)["results"][0]["times"]
-            os.unlink(js)
-        else:
-            times = []
-            for _ in range(runs):
-                t0 = time.perf_counter()
-                subprocess.run(c.split(), stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, timeout=TMO)
-                times.append(time.perf_counter() - t0)
-        res[t] = median_row([x * 1000 for x in times])
-    return res
+    everyone = tools + (["busybox nc"] if shutil.which("busybox") else [])
+    times = {t: [] for t in everyone}
+    for _ in range(max(3, repeat)):
+        for t in everyone:
+            c = "busybox nc 127.0.0.1 %d" % port if t == "busybox nc" \
+                else cmd(t, "closed", port, sockcat)
+            times[t] += [x * 1000 for x in start_times(c, 40)]
+    return {t: median_row(times[t]) for t in everyone}
+
+
+def start_times(c, runs):
+    """Seconds from start to exit of command line c, runs times."""
+    if shutil.which("hyperfine"):
+        js = os.path.join(tempfile.gettempdir(), "sockcat-hf.json")
+        subprocess.run(["hyperfine", "-N", "-i", "-w", "3", "-r", str(runs),
+                        "--export-json", js, c],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       stdin=subprocess.DEVNULL, timeout=TMO)
+        with open(js) as f:
+            times = json.load(f)["results"][0]["times"]
+        os.unlink(js)
+        return times
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(c.split(), stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=TMO)
+        times.append(time.perf_counter() - t0)
+    return times
 
 
 class Echo:

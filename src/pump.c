@@ -93,6 +93,9 @@ struct client {
 	int		 out_stuck;
 	int		 pipe[2];
 	size_t		 pipe_cap;
+	int		 pipe_full;	/* OUT_PIPE: splice found no room,
+					   small fragments filling its slots
+					   before pipe_cap bytes */
 	uint64_t	 sent;
 	uint64_t	 received;
 };
@@ -125,6 +128,7 @@ struct pump {
 	int			 in_stuck;
 	int			 in_pipe[2];
 	size_t			 in_pipe_cap;
+	int			 in_pipe_full;	/* as a client's pipe_full */
 	long long		 accept_pause;	/* EMFILE: until then */
 	int			 out_gone;	/* OUT_SPLICE met EPIPE */
 };
@@ -283,7 +287,8 @@ in_room(struct pump *p)
 	if (p->in_path == IN_SPLICE || p->in_path == IN_SENDFILE)
 		return !p->in_stuck;
 	if (p->in_path == IN_PIPE)
-		return p->iend - min_pos(p) < p->in_pipe_cap;
+		return !p->in_pipe_full &&
+		    p->iend - min_pos(p) < p->in_pipe_cap;
 	if (min_pos(p) == p->iend)
 		p->ibase = p->iend;	/* everyone caught up: start over */
 	if (p->cfg->net_dgram)
@@ -380,6 +385,10 @@ fill_in(struct pump *p)
 			p->in_path = IN_COPY;
 			return fill_in(p);
 		}
+		/* stdin polled readable, so a pipe holding bytes is full:
+		 * wait until some leave it, or poll would spin. */
+		if (n == -1 && errno == EAGAIN && p->iend > min_pos(p))
+			p->in_pipe_full = 1;
 	} else {
 		do
 			n = read(p->cfg->in_fd, p->in + used,
@@ -401,12 +410,13 @@ drain_in(struct pump *p, struct client *c)
 	ssize_t n;
 
 	do
-		n = p->in_path == IN_PIPE ? splice(p->in_pipe[0], NULL, c->fd, NULL, len,
-		    SPLICE_FLAGS) : write(c->fd, p->in + (c->pos - p->ibase),
-		    len);
+		n = p->in_path == IN_PIPE ? splice(p->in_pipe[0], NULL, c->fd,
+		    NULL, len, SPLICE_FLAGS) : write(c->fd,
+		    p->in + (c->pos - p->ibase), len);
 	while (n == -1 && errno == EINTR && !sig_caught());
 	if (n == -1)
 		return -1;
+	p->in_pipe_full = 0;
 	if (p->cfg->net_dgram && (size_t)n < len) {
 		errno = EMSGSIZE;
 		return -1;
@@ -430,7 +440,7 @@ net_room(const struct pump *p, const struct client *c)
 	if (c->out_path == OUT_DISCARD)
 		return 1;
 	if (c->out_path == OUT_PIPE)
-		return c->len < c->pipe_cap;
+		return !c->pipe_full && c->len < c->pipe_cap;
 	return c->off + c->len < c->bufsz;
 }
 
@@ -493,6 +503,9 @@ fill_net(struct pump *p, struct client *c)
 		    NULL, c->pipe_cap - c->len, SPLICE_FLAGS) : read(c->fd,
 		    c->buf + c->off + c->len, c->bufsz - c->off - c->len);
 	while (n == -1 && errno == EINTR && !sig_caught());
+	/* As in fill_in: a private pipe holding bytes is full. */
+	if (n == -1 && errno == EAGAIN && c->out_path == OUT_PIPE && c->len > 0)
+		c->pipe_full = 1;
 	if (n == 0 && !p->cfg->net_dgram)
 		c->rd_eof = 1;
 	if (n <= 0)
@@ -525,12 +538,12 @@ drain_out(struct pump *p)
 
 	do
 		n = c->out_path == OUT_PIPE ? splice(c->pipe[0], NULL,
-		    p->cfg->out_fd, NULL,
-		    c->len, SPLICE_FLAGS) : write(p->cfg->out_fd,
-		    c->buf + c->off, c->len);
+		    p->cfg->out_fd, NULL, c->len, SPLICE_FLAGS) :
+		    write(p->cfg->out_fd, c->buf + c->off, c->len);
 	while (n == -1 && errno == EINTR && !sig_caught());
 	if (n == -1)
 		return -1;
+	c->pipe_full = 0;
 	c->off += (size_t)n;
 	c->len -= (size_t)n;
 	if (c->len == 0) {

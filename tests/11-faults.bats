@@ -129,3 +129,42 @@ c, _ = s.accept(); time.sleep(30)'
 	[ "$status" -eq 0 ]
 	cmp "$T/up" "$T/long.out"
 }
+
+@test "small fragments from the peer and a stdout that stops reading: no spinning" {
+	# A private pipe's slots fill with small pieces long before its byte
+	# count says full; the relay must then wait for stdout, not poll a
+	# readable socket in a loop.  stdout is a unix socket (spliced through
+	# a private pipe) whose reader sleeps.
+	bg peer python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True)
+c, _ = s.accept()
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+c.settimeout(0.5)
+end = time.time() + 20
+while time.time() < end:
+    try:
+        c.send(b"x" * 50)
+    except OSError:
+        time.sleep(0.05)
+    time.sleep(0.0005)'
+	wait_for "$T/peer.out" '^[0-9]+$'
+	bg sock python3 -c '
+import socket, subprocess, sys, time
+a, b = socket.socketpair()
+p = subprocess.Popen(sys.argv[1:], stdout=b, stdin=subprocess.DEVNULL)
+b.close()
+print(p.pid, flush=True)
+time.sleep(30)
+p.kill()' "$SOCKCAT" connect -d 127.0.0.1 "$(head -1 "$T/peer.out")"
+	wait_for "$T/sock.out" '^[0-9]+$'
+	pid=$(head -1 "$T/sock.out")
+	BG_PIDS+=("$pid")
+	sleep 2
+	a=$(cpu_ticks "$pid")
+	sleep 2
+	b=$(cpu_ticks "$pid")
+	still_running "$pid"
+	[ $((b - a)) -le 20 ] || { echo "sockcat used $((b - a)) ticks in 2 s" >&2; false; }
+}

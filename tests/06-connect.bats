@@ -36,8 +36,10 @@ py_listen() {
 		listen_port srv
 		kill "$srv_pid"; wait "$srv_pid" || true
 		case $tool in
-		nc)	bg "$tool" -i /dev/null nc.openbsd -N -l 127.0.0.1 "$port" ;;
-		ncat)	bg "$tool" -i /dev/null ncat -l 127.0.0.1 "$port" ;;
+		# Receive-only listeners: what each does at its own stdin's
+		# EOF (some close before reading) is not under test here.
+		nc)	bg "$tool" -i /dev/null nc.openbsd -d -l 127.0.0.1 "$port" ;;
+		ncat)	bg "$tool" -i /dev/null ncat -l --recv-only 127.0.0.1 "$port" ;;
 		socat)	bg "$tool" socat -u TCP-LISTEN:"$port",bind=127.0.0.1,reuseaddr STDOUT ;;
 		esac
 		# The listener is up once a connect succeeds; retry briefly.

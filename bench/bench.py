@@ -114,7 +114,14 @@ def wait_listening(port, proc, deadline=10.0):
     return False
 
 
+# --baseline: another sockcat binary, run as one more tool ("baseline")
+# beside the peers, for before/after numbers from one interleaved run.
+BASELINE = None
+
+
 def cmd(tool, role, port, sockcat):
+    if tool == "baseline":
+        tool, sockcat = "sockcat", BASELINE
     t = TOOLS[tool].get(role)
     return None if t is None else t.format(S=sockcat, P=port)
 
@@ -215,7 +222,8 @@ def bulk(tool, shape, size, tmp, sockcat, check, rss=False):
     port = free_port()
     out = os.path.join(tmp, "out")
     f = os.path.join(tmp, "file")
-    sc = {r: cmd(tool, r, port, sockcat) for r in TOOLS[tool]}
+    sc = {r: cmd(tool, r, port, sockcat)
+          for r in TOOLS["sockcat" if tool == "baseline" else tool]}
     dst = out if check else "/dev/null"
     devnull = open(os.devnull, "rb")
     if shape == "zero":
@@ -283,14 +291,20 @@ def table(title, unit, results, higher_better, tools, lines):
     for t in tools:
         lines.append("| %s | %s |" % (t, fmt(results.get(t), unit)))
     mine = results.get(tools[0])
-    peers = [results[t][0] for t in tools[1:] if results.get(t)]
+    peers = [results[t][0] for t in tools[1:]
+             if results.get(t) and t != "baseline"]
     if mine and peers and mine[0] > 0 and min(peers) > 0:
         best = max(peers) if higher_better else min(peers)
         ratio = mine[0] / best if higher_better else best / mine[0]
         lines.append("")
         lines.append("sockcat / best peer: **%.2fx** (%s)" %
                      (ratio, "above 1: sockcat is better"))
-    print("\n".join(lines[-(len(tools) + 6):]), flush=True)
+    base = results.get("baseline")
+    if mine and base and mine[0] > 0 and base[0] > 0:
+        ratio = mine[0] / base[0] if higher_better else base[0] / mine[0]
+        lines.append("")
+        lines.append("sockcat / baseline: **%.2fx**" % ratio)
+    print("\n".join(lines[-(len(tools) + 8):]), flush=True)
 
 
 def startup(tools, sockcat, repeat):
@@ -537,7 +551,8 @@ def udp_loss(tools, sockcat, blast, rate, n):
     res = {}
     for t in tools:
         port = free_port()
-        c = UDP_LISTEN[t].format(S=sockcat, P=port)
+        c = UDP_LISTEN["sockcat" if t == "baseline" else t].format(
+            S=BASELINE if t == "baseline" else sockcat, P=port)
         out = os.path.join(tempfile.gettempdir(), "sockcat-udp-out")
         with open(out, "wb") as fh:
             p = subprocess.Popen(["sh", "-c", "exec " + c], stdout=fh,
@@ -571,6 +586,8 @@ def main():
     ap.add_argument("--markdown")
     ap.add_argument("--only", help="comma-separated rows: zero, file, rev, "
                     "pipes, startup, transactions, pingpong, udp, crowd")
+    ap.add_argument("--baseline", help="another sockcat binary to run "
+                    "beside, as the tool 'baseline' (before/after)")
     ap.add_argument("--tools", help="comma-separated peers to run beside "
                     "sockcat (default: every installed one)")
     a = ap.parse_args()
@@ -585,6 +602,10 @@ def main():
     tools = ["sockcat"] + [t for t in TOOLS if t != "sockcat" and
                            shutil.which(t.split()[0]) and
                            (not a.tools or t in a.tools.split(","))]
+    if a.baseline:
+        global BASELINE
+        BASELINE = os.path.abspath(a.baseline)
+        tools.insert(1, "baseline")
     lines = ["# sockcat benchmark", "",
              "- date: %s" % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
              "- machine: %s, %d cores, %s" % (platform.machine(),

@@ -38,8 +38,10 @@ CMD_SRCS   = cmd/main.c cmd/opts.c cmd/relay.c cmd/listen.c cmd/dial.c cmd/serve
 OBJDIR    ?= .
 OBJS       = $(patsubst %.c,$(OBJDIR)/%.o,$(SRC_SRCS) $(CMD_SRCS))
 
-# What `make deps` installs when missing (Debian package names).
-DEPS_PKGS  = gcc make pkg-config libbsd-dev bats mandoc python3 socat \
+# What `make deps` installs when missing (Debian package names): the
+# build, the tests' peers and tools, clang for `make fuzz`.
+BUILD_PKGS = gcc make pkg-config libbsd-dev
+DEPS_PKGS  = $(BUILD_PKGS) bats mandoc python3 socat \
              netcat-openbsd ncat curl netbase iproute2 procps strace \
              clang libclang-rt-dev valgrind
 
@@ -120,8 +122,8 @@ fuzz: fuzz-build
 
 # Benchmarks: sockcat side by side with the installed peers (not part
 # of check).  BENCH_ARGS=--quick for a short run.
-BENCH_PKGS = hyperfine busybox netcat-traditional netcat-openbsd ncat socat \
-             python3
+BENCH_PKGS = $(BUILD_PKGS) hyperfine busybox netcat-traditional \
+             netcat-openbsd ncat socat python3
 bench-deps:
 	@$(MAKE) --no-print-directory deps DEPS_PKGS="$(BENCH_PKGS)"
 

@@ -191,6 +191,14 @@ many(const struct pump *p)
 	return p->cfg->nlisten > 0;
 }
 
+/* Whether bytes wait for stdout: in a buffer or private pipe (the FIFO),
+ * or in the socket of a direct path whose stdout pipe is full. */
+static int
+out_pending(const struct pump *p)
+{
+	return p->out_head != NULL || (p->nc == 1 && p->c[0]->out_stuck);
+}
+
 static struct client *
 client_new(struct pump *p, int fd)
 {
@@ -640,7 +648,7 @@ plan(struct pump *p, long long now, long long wake)
 	p->pfd[P_STDIN].fd = in_room(p) ? cfg->in_fd : -1;
 	p->pfd[P_STDIN].events = POLLIN;
 	/* An idle stdout pipe still reports POLLERR when its reader goes. */
-	out_wait = p->out_head != NULL || (p->nc == 1 && p->c[0]->out_stuck);
+	out_wait = out_pending(p);
 	p->pfd[P_STDOUT].fd = out_wait || p->out_fifo ? cfg->out_fd : -1;
 	p->pfd[P_STDOUT].events = out_wait ? POLLOUT : 0;
 	p->pfd[P_SIG].fd = sig_fd();
@@ -857,7 +865,7 @@ relay(struct pump *p)
 		}
 		if (p->quit_at >= 0 && now >= p->quit_at)
 			p->quitting = 1;
-		if (p->quitting && p->out_head == NULL) {
+		if (p->quitting && !out_pending(p)) {
 			/*
 			 * Take what the sockets already hold, so that it is
 			 * written and closing does not reset the connection.

@@ -125,3 +125,17 @@ uploaded() {
 	[ ! -s "$T/e" ]
 	cmp "$T/got" <(head -c 1000 "$T/down")
 }
+
+@test "paths: -q with stdout's pipe full still writes what the peer sent before the quit" {
+	# stdout is a pipe whose reader sleeps past the -q moment: the bytes
+	# then wait in the socket (a direct splice path), and must come out.
+	head -c 4000000 /dev/urandom >"$T/down"
+	rm -f "$T/peer.port"
+	bg peer python3 "$TESTS/peer.py" --listen "$T/peer.port" \
+		--send "$T/down" --after-send hold --hold-secs 20
+	wait_file "$T/peer.port"
+	port=$(cat "$T/peer.port")
+	timeout 20 "$SOCKCAT" connect -q 0.5 127.0.0.1 "$port" </dev/null |
+		{ sleep 2; cat; } >"$T/got"
+	cmp "$T/down" "$T/got"
+}

@@ -151,7 +151,7 @@ connect_unix(struct connect_opts *o, const char *path, int type)
 	}
 	if (o->co.verbose)
 		warnx("connected to %s", path);
-	return relay_session(&o->co, fd, type == SOCK_DGRAM, path);
+	return relay_session(&o->co, fd, type == SOCK_DGRAM, path, 0);
 }
 
 static int
@@ -202,7 +202,7 @@ run(struct connect_opts *o, const struct endpoint *ep)
 	freeaddrinfo(res);
 	if (o->co.verbose)
 		report_connected(fd);
-	return relay_session(&o->co, fd, type == SOCK_DGRAM, name);
+	return relay_session(&o->co, fd, type == SOCK_DGRAM, name, 0);
 }
 
 static int

@@ -131,7 +131,7 @@ end_status(const struct common_opts *co, const struct pump_result *res,
 
 int
 relay_session(const struct common_opts *co, int fd, int dgram,
-    const char *peer)
+    const char *peer, uint64_t earlier)
 {
 	struct pump_cfg cfg;
 	struct pump_result res;
@@ -146,7 +146,7 @@ relay_session(const struct common_opts *co, int fd, int dgram,
 	status = end_status(co, &res, peer);
 	if (co->verbose)
 		warnx("sent %" PRIu64 " bytes, received %" PRIu64 " bytes",
-		    res.sent, res.received);
+		    res.sent, earlier + res.received);
 	return status;
 }
 

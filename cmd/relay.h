@@ -8,6 +8,7 @@
 
 #include <sys/socket.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "opts.h"
 
@@ -32,11 +33,13 @@ void	report_connected(int fd);
 
 /*
  * Relay stdin/stdout with the connected socket fd as co says (fd is
- * closed on return); peer names the other end in messages.  Returns the
- * exit status: 0, 1 with a message, or 128+N after signal N.
+ * closed on return); peer names the other end in messages, and earlier
+ * counts the bytes already received from it and written (serve -u's
+ * first datagrams), for the -v totals.  Returns the exit status: 0, 1
+ * with a message, or 128+N after signal N.
  */
 int	relay_session(const struct common_opts *co, int fd, int dgram,
-	    const char *peer);
+	    const char *peer, uint64_t earlier);
 
 /*
  * Serve many clients on the n listening sockets fds (serve -k): stdin

@@ -290,6 +290,7 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 	struct pollfd pfd[MAX_LISTEN + 1];
 	char name[RELAY_NAME_MAX];
 	unsigned char *buf;
+	uint64_t earlier;
 	ssize_t n = -1;
 	size_t i;
 	int fd = -1;
@@ -327,6 +328,7 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 	relay_name((struct sockaddr *)&peer, peerlen, name, sizeof(name));
 	if (co.verbose)
 		report_connection_from((struct sockaddr *)&peer, peerlen);
+	earlier = (uint64_t)n;
 	if (relay_write_stdout(buf, (size_t)n) == -1 ||
 	    connect(fd, (struct sockaddr *)&peer, peerlen) == -1) {
 		free(buf);
@@ -347,6 +349,7 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 		if (fromlen == peerlen && memcmp(&from, &peer, peerlen) == 0) {
 			if (relay_write_stdout(buf, (size_t)n) == -1)
 				break;
+			earlier += (uint64_t)n;
 		} else if (co.verbose >= 2) {
 			char other[RELAY_NAME_MAX];
 
@@ -358,7 +361,7 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 	free(buf);
 	if (co.quit_ms == OPTS_NO_TIME)
 		co.quit_ms = RELAY_DGRAM_QUIT_MS;
-	return relay_session(&co, fd, 1, name);
+	return relay_session(&co, fd, 1, name, earlier);
 }
 
 /* Many clients need many descriptors: take the hard limit. */
@@ -416,7 +419,7 @@ run(const struct serve_opts *o, const struct endpoint *ep)
 			    sizeof(name));
 			if (ep->path != NULL)
 				strlcpy(name, ep->path, sizeof(name));
-			r = relay_session(&o->co, fd, 0, name);
+			r = relay_session(&o->co, fd, 0, name, 0);
 		}
 	}
 	listeners_close(&l);

@@ -232,6 +232,9 @@ print(a.recv(70000).decode())' "$port" "$T/go"
 	wait_for "$T/srv.out" 'second'
 	[ "$(cat "$T/srv.out")" = firstsecond ]
 	grep -q "connection from 127.0.0.1 port" "$T/srv.err"
+	# The -v totals count the first datagram too.
+	wait_exit "$srv_pid"
+	grep -q "sent 5 bytes, received 11 bytes" "$T/srv.err"
 }
 
 @test "serve -u conflicts with -k and -e" {

@@ -632,6 +632,7 @@ def main():
             secs = {t: [] for t in usable}
             rss = {t: [] for t in usable}
             ceil = []
+            cexe = build("ceiling") if shape == "file" else None
             for i in range(a.repeat + (shape == "file")):
                 for t in usable:
                     # The file shape's last round samples peak RSS,
@@ -643,8 +644,7 @@ def main():
                     elif r:
                         secs[t].append(size / r[0] / 1e6)
                 if shape == "file" and i < a.repeat:
-                    c = ceiling(build("ceiling"), os.path.join(tmp, "file"),
-                                size)
+                    c = ceiling(cexe, os.path.join(tmp, "file"), size)
                     if c:
                         ceil.append(c)
             table("bulk %s: %s (MB/s)" % (shape, SHAPES[shape]), "MB/s",

@@ -8,16 +8,6 @@ setup() {
 	T=$BATS_TEST_TMPDIR
 }
 
-# py_listen NAME [peer.py options]: a python peer listening on
-# 127.0.0.1; sets $port.
-py_listen() {
-	local name=$1
-	shift
-	bg "$name" python3 "$TESTS/peer.py" --listen "$T/$name.port" "$@"
-	wait_file "$T/$name.port"
-	port=$(cat "$T/$name.port")
-}
-
 @test "connect relays both ways with a python peer" {
 	printf 'hello from the peer\n' >"$T/down"
 	printf 'hello from sockcat\n' >"$T/up"

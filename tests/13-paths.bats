@@ -18,11 +18,8 @@ setup() {
 # peer [ARGS...]: a python peer on 127.0.0.1 that sends $T/down,
 # half-closes, and records what it gets in $T/rec; sets $port.
 peer() {
-	rm -f "$T/peer.port" "$T/rec" "$T/rec.done"
-	bg peer python3 "$TESTS/peer.py" --listen "$T/peer.port" \
-		--send "$T/down" --after-send shut --recv "$T/rec" "$@"
-	wait_file "$T/peer.port"
-	port=$(cat "$T/peer.port")
+	rm -f "$T/rec" "$T/rec.done"
+	py_listen peer --send "$T/down" --after-send shut --recv "$T/rec" "$@"
 }
 
 # uploaded FILE: the peer got exactly FILE.
@@ -130,11 +127,7 @@ uploaded() {
 	# stdout is a pipe whose reader sleeps past the -q moment: the bytes
 	# then wait in the socket (a direct splice path), and must come out.
 	head -c 4000000 /dev/urandom >"$T/down"
-	rm -f "$T/peer.port"
-	bg peer python3 "$TESTS/peer.py" --listen "$T/peer.port" \
-		--send "$T/down" --after-send hold --hold-secs 20
-	wait_file "$T/peer.port"
-	port=$(cat "$T/peer.port")
+	py_listen peer --send "$T/down" --after-send hold --hold-secs 20
 	timeout 20 "$SOCKCAT" connect -q 0.5 127.0.0.1 "$port" </dev/null |
 		{ sleep 2; cat; } >"$T/got"
 	cmp "$T/down" "$T/got"

@@ -75,6 +75,17 @@ bg() {
 	printf -v "${name//-/_}_pid" '%s' "$!"
 }
 
+# py_listen NAME [peer.py options]: a python peer (tests/peer.py)
+# listening on 127.0.0.1; sets $port.
+py_listen() {
+	local name=$1 pf="$BATS_TEST_TMPDIR/$1.port"
+	shift
+	rm -f "$pf"
+	bg "$name" python3 "$TESTS/peer.py" --listen "$pf" "$@"
+	wait_file "$pf"
+	port=$(cat "$pf")
+}
+
 # wait_for FILE PATTERN: wait (bounded by $TMO) until FILE has a line
 # matching PATTERN; fails on time-out.
 wait_for() {

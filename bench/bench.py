@@ -3,8 +3,16 @@
 side in one run, on 127.0.0.1: medians, min-max, and the ratio of
 sockcat to the best peer.  Run by `make bench`; not part of `make check`.
 
-usage: bench.py [--sockcat PATH] [--size MiB] [--repeat N] [--quick]
+usage: bench.py [--sockcat PATH] [--baseline PATH] [--size MiB]
+                [--repeat N] [--quick] [--only ROW,...] [--tools PEER,...]
                 [--markdown FILE]
+
+The many-client rows (crowd10k, idlebulk, uploaders) run serve -k of
+sockcat and of --baseline only (the peers have no one-process
+many-client mode), beside bench/manyref.c, a C epoll server that shows
+the floor set by the client driver (bench/manyclients.py) and the
+kernel.  bulk-idle runs every tool with the receiver's stdin an idle
+pipe, as a terminal is.
 
 Every process runs under a time-out, every port is a free one, every
 shape is checked for integrity (a checksum) before it is timed, and the
@@ -16,6 +24,7 @@ import hashlib
 import json
 import os
 import platform
+import select
 import shutil
 import signal
 import socket
@@ -40,6 +49,8 @@ TOOLS = {
         "closed": "{S} connect 127.0.0.1 {P}",
         "echo_client": "{S} connect 127.0.0.1 {P}",
         "pingpong_server": "{S} serve 127.0.0.1 {P}",
+        "idle_server": "{S} serve 127.0.0.1 {P}",
+        "idle_client": "{S} connect 127.0.0.1 {P}",
     },
     "nc.openbsd": {
         "send_client": "nc.openbsd -N 127.0.0.1 {P}",
@@ -49,6 +60,8 @@ TOOLS = {
         "closed": "nc.openbsd 127.0.0.1 {P}",
         "echo_client": "nc.openbsd -N 127.0.0.1 {P}",
         "pingpong_server": "nc.openbsd -l 127.0.0.1 {P}",
+        "idle_server": "nc.openbsd -l 127.0.0.1 {P}",
+        "idle_client": "nc.openbsd 127.0.0.1 {P}",
     },
     "ncat": {
         "send_client": "ncat --send-only 127.0.0.1 {P}",
@@ -58,6 +71,8 @@ TOOLS = {
         "closed": "ncat 127.0.0.1 {P}",
         "echo_client": "ncat 127.0.0.1 {P}",
         "pingpong_server": "ncat -l 127.0.0.1 {P}",
+        "idle_server": "ncat -l 127.0.0.1 {P}",
+        "idle_client": "ncat 127.0.0.1 {P}",
     },
     "socat": {
         "send_client": "socat -u STDIN TCP:127.0.0.1:{P}",
@@ -67,6 +82,8 @@ TOOLS = {
         "closed": "socat STDIO TCP:127.0.0.1:{P}",
         "echo_client": "socat -t 5 STDIO TCP:127.0.0.1:{P}",
         "pingpong_server": "socat STDIO TCP-LISTEN:{P},bind=127.0.0.1,reuseaddr",
+        "idle_server": "socat STDIO TCP-LISTEN:{P},bind=127.0.0.1,reuseaddr",
+        "idle_client": "socat STDIO TCP:127.0.0.1:{P}",
     },
     "nc.traditional": {
         "send_client": "nc.traditional -q 0 127.0.0.1 {P}",
@@ -76,6 +93,8 @@ TOOLS = {
         "closed": "nc.traditional 127.0.0.1 {P}",
         "echo_client": "nc.traditional -q 5 127.0.0.1 {P}",
         "pingpong_server": "nc.traditional -l -s 127.0.0.1 -p {P}",
+        "idle_server": "nc.traditional -l -s 127.0.0.1 -p {P}",
+        "idle_client": "nc.traditional 127.0.0.1 {P}",
     },
 }
 
@@ -86,6 +105,18 @@ SHAPES = {
     "rev": "{send_server} < file  ->  {recv_client} > out",
     "pipes": "cat file | {send_client}  ->  {recv_server} | cat > out",
 }
+
+# bulk-idle: the receiver as typed at a terminal (no -d, no --recv-only),
+# its stdin a pipe the benchmark holds open and never writes, as a
+# terminal is.  A tool that does not end by itself there is n/a.
+IDLE_SHAPES = {
+    "idle-serve": "{send_client} < file  ->  {idle_server} > out, "
+                  "its stdin an idle pipe",
+    "idle-connect": "{send_server} < file  ->  {idle_client} > out, "
+                    "its stdin an idle pipe",
+}
+IDLE_MIB = 64
+IDLE_TMO = 15
 
 
 def free_port():
@@ -127,7 +158,7 @@ def cmd(tool, role, port, sockcat):
 
 
 def run_pair(server, client, sinput, coutput, port, extra_env=None,
-             rss=False):
+             rss=False, tmo=TMO):
     """Start server, wait for it to listen, run client; both under a
     time-out.  Returns (seconds, server peak RSS, client peak RSS, ok);
     the RSS only when asked (sampling steals CPU from timed runs)."""
@@ -164,8 +195,8 @@ def run_pair(server, client, sinput, coutput, port, extra_env=None,
     if rss:
         th.start()
     try:
-        wait4(cli, TMO)
-        wait4(srv, TMO)
+        wait4(cli, tmo)
+        wait4(srv, tmo)
     except TimeoutError:
         kill(cli)
         kill(srv)
@@ -216,17 +247,30 @@ def kill(p):
         pass
 
 
-def bulk(tool, shape, size, tmp, sockcat, check, rss=False):
-    """One transfer of size bytes in shape; returns (secs, rss_srv,
-    rss_cli) or None when the tool cannot do it or got it wrong."""
+def bulk(tool, shape, size, tmp, sockcat, check, rss=False, src="file",
+         tmo=TMO):
+    """One transfer of size bytes (tmp/src's) in shape; returns (secs,
+    rss_srv, rss_cli) or None when the tool cannot do it or got it
+    wrong."""
     port = free_port()
     out = os.path.join(tmp, "out")
-    f = os.path.join(tmp, "file")
+    f = os.path.join(tmp, src)
     sc = {r: cmd(tool, r, port, sockcat)
           for r in TOOLS["sockcat" if tool == "baseline" else tool]}
     dst = out if check else "/dev/null"
     devnull = open(os.devnull, "rb")
-    if shape == "zero":
+    idle_r = idle_w = None
+    if shape.startswith("idle-"):
+        idle_r, idle_w = os.pipe()     # held open, never written
+    if shape == "idle-serve":
+        server = sc["idle_server"] + " > " + dst
+        client = "exec " + sc["send_client"] + " < " + f
+        sin, cin = idle_r, devnull
+    elif shape == "idle-connect":
+        server = sc["send_server"] + " < " + f
+        client = "exec " + sc["idle_client"] + " > " + dst
+        sin, cin = devnull, idle_r
+    elif shape == "zero":
         server = sc["recv_server"] + " > " + dst
         client = "head -c %d /dev/zero | %s" % (size, sc["send_client"])
         sin, cin = devnull, devnull
@@ -244,10 +288,16 @@ def bulk(tool, shape, size, tmp, sockcat, check, rss=False):
         sin, cin = devnull, devnull
     if shape == "pipes":
         server = "sh -c '%s'" % server
-    secs, sru, cru, ok = run_pair(server, client, (sin, subprocess.DEVNULL),
-                                  (cin, subprocess.DEVNULL), port,
-                                  rss=rss)
-    devnull.close()
+    try:
+        secs, sru, cru, ok = run_pair(server, client,
+                                      (sin, subprocess.DEVNULL),
+                                      (cin, subprocess.DEVNULL), port,
+                                      rss=rss, tmo=tmo)
+    finally:
+        devnull.close()
+        if idle_r is not None:
+            os.close(idle_r)
+            os.close(idle_w)
     if secs is None:
         return None
     if check:
@@ -495,6 +545,511 @@ def crowd(sockcat, n):
     return secs, procs, pss, left
 
 
+# The many-client rows (crowd10k, idlebulk, uploaders): serve -k of
+# sockcat and of the --baseline build, and bench/manyref.c, a C epoll
+# server doing the same with no bookkeeping: the floor that the client
+# driver (bench/manyclients.py, in several processes) and the kernel
+# allow.  A sockcat number near the reference's cannot show sockcat's
+# cost; the tables also give the driver's own time and CPU.
+sys.path.insert(0, HERE)
+from manyclients import PATTERN, line  # noqa: E402
+
+CLIENTS = os.path.join(HERE, "manyclients.py")
+PER_DRIVER = 5000       # clients per driver process
+REF = "epoll ref"
+
+
+class Drivers:
+    """manyclients.py processes sharing n clients; their report lines
+    (and any other descriptors put in .extra) read with poll(2)."""
+
+    def __init__(self, mode, port, n, size, secs=None):
+        k = max(1, -(-n // PER_DRIVER))
+        self.procs, self.said, self.bufs, self.extra = [], {}, {}, {}
+        self.open = 0
+        self.poll = select.poll()
+        first = 0
+        for j in range(k):
+            cnt = n // k + (j < n % k)
+            argv = [sys.executable, CLIENTS, mode, str(port), str(cnt),
+                    str(first), str(size)] + \
+                ([str(secs)] if secs is not None else [])
+            p = subprocess.Popen(argv, stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL,
+                                 start_new_session=True)
+            self.procs.append(p)
+            self.bufs[p.stdout.fileno()] = (j, bytearray())
+            self.poll.register(p.stdout.fileno(), select.POLLIN)
+            self.open += 1
+            first += cnt
+
+    def add(self, fd, callback):
+        self.extra[fd] = callback
+        self.poll.register(fd, select.POLLIN)
+
+    def pump(self, timeout):
+        for fd, _ in self.poll.poll(max(0, timeout) * 1000):
+            if fd in self.extra:
+                if self.extra[fd]() is False:
+                    self.poll.unregister(fd)
+                    del self.extra[fd]
+                continue
+            j, buf = self.bufs[fd]
+            b = os.read(fd, 65536)
+            if not b:
+                self.poll.unregister(fd)
+                self.open -= 1
+                continue
+            buf += b
+            while b"\n" in buf:
+                i = buf.index(b"\n")
+                words = bytes(buf[:i]).decode().split()
+                del buf[:i + 1]
+                if words:
+                    self.said.setdefault(words[0], {})[j] = \
+                        (time.perf_counter(), words[1:])
+
+    def all(self, word):
+        """[(time, words)] of every driver once all said word."""
+        got = self.said.get(word, {})
+        if len(got) < len(self.procs):
+            return None
+        return [got[j] for j in range(len(self.procs))]
+
+    def until(self, pred, deadline):
+        while not pred():
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return False
+            self.pump(min(left, 0.05))
+        return True
+
+    def go(self):
+        for p in self.procs:
+            p.stdin.write(b"go\n")
+            p.stdin.flush()
+
+    def close(self):
+        """Close their stdins and collect the "end" reports; kill them."""
+        for p in self.procs:
+            try:
+                p.stdin.close()
+            except OSError:
+                pass
+        self.until(lambda: self.open == 0, time.perf_counter() + 10)
+        for p in self.procs:
+            kill(p)
+            p.stdout.close()
+        return self.all("end")
+
+    @staticmethod
+    def total(reports, field):
+        return sum(int(w[field]) for _, w in reports)
+
+    @staticmethod
+    def cpu(reports):
+        return sum(float(w[-1]) for _, w in reports)
+
+    @staticmethod
+    def when(reports):
+        """CLOCK_MONOTONIC time of the last of them, as they stamped it."""
+        return max(float(w[-2]) for _, w in reports)
+
+
+def proc_cpu(pid):
+    """CPU seconds of a live process: its threads' run time from
+    schedstat (ns, current to the last tick), else utime + stime (in
+    clock ticks, 10 ms)."""
+    try:
+        ns = 0
+        for t in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/schedstat" % (pid, t)) as f:
+                ns += int(f.read().split()[0])
+        return ns / 1e9
+    except (OSError, ValueError, IndexError):
+        pass
+    with open("/proc/%d/stat" % pid) as f:
+        s = f.read()
+    f = s[s.rindex(")") + 2:].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def proc_hwm(pid):
+    """Peak RSS (VmHWM) of a live process, KiB."""
+    with open("/proc/%d/status" % pid) as f:
+        for ln in f:
+            if ln.startswith("VmHWM:"):
+                return int(ln.split()[1])
+    return None
+
+
+def listen_overflows():
+    """TcpExt ListenOverflows, machine-wide: SYNs or handshakes dropped
+    because an accept queue was full (each costs a client a 1 s or
+    longer retransmission)."""
+    with open("/proc/net/netstat") as f:
+        rows = [ln.split() for ln in f if ln.startswith("TcpExt:")]
+    return int(rows[1][rows[0].index("ListenOverflows")])
+
+
+def many_server(tool, sockcat, ref, port, stdin, stdout):
+    exe = BASELINE if tool == "baseline" else sockcat
+    argv = [ref, str(port)] if tool == REF else \
+        [exe, "serve", "-k", "127.0.0.1", str(port)]
+    return subprocess.Popen(argv, stdin=stdin, stdout=stdout,
+                            stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def crowd_many(tool, sockcat, ref, n, bsize, tmo):
+    """n clients at once (serve -k, stdin an idle pipe, stdout a pipe
+    read here), each sends a 64-byte line; once every line is on stdout
+    (each checked whole and present once), bsize bytes go into stdin and
+    every client must read them.  A dict of what was measured, or None
+    when the server did not listen."""
+    port = free_port()
+    out_r, out_w = os.pipe()
+    in_r, in_w = os.pipe()
+    srv = many_server(tool, sockcat, ref, port, in_r, out_w)
+    os.close(out_w)
+    os.close(in_r)
+    drv = None
+    try:
+        if not wait_listening(port, srv):
+            return None
+        drv = Drivers("crowd", port, n, bsize)
+        if not drv.until(lambda: drv.all("ready"), time.perf_counter() + 30):
+            return None
+        st = {"buf": bytearray(), "nl": 0}
+
+        def on_out():
+            b = os.read(out_r, 1 << 20)
+            st["buf"] += b
+            st["nl"] += b.count(b"\n")
+            return bool(b)
+        drv.add(out_r, on_out)
+        ov0, cpu0 = listen_overflows(), proc_cpu(srv.pid)
+        t0 = time.monotonic()
+        drv.go()
+        drv.until(lambda: st["nl"] >= n, time.perf_counter() + tmo)
+        t1 = time.monotonic()
+        r = {"secs": t1 - t0, "cpu_lines": proc_cpu(srv.pid) - cpu0,
+             "overflows": listen_overflows() - ov0}
+        seen = bytearray(n)
+        whole = 0
+        for ln in bytes(st["buf"]).split(b"\n")[:-1]:
+            try:
+                i = int(ln[7:14])
+            except ValueError:
+                continue
+            if 0 <= i < n and not seen[i] and ln + b"\n" == line(i):
+                seen[i] = 1
+                whole += 1
+        r["missing"] = n - whole
+        r["garbled"] = st["nl"] - whole
+        drv.until(lambda: drv.all("sent"), time.perf_counter() + 10)
+        sent = drv.all("sent")
+        r["drv_sent"] = Drivers.when(sent) - t0 if sent else None
+        r["drv_cpu"] = Drivers.cpu(sent) if sent else None
+        if whole == n:
+            tb = time.monotonic()
+            os.write(in_w, PATTERN[:bsize])
+            drv.until(lambda: drv.all("got"), time.perf_counter() + tmo)
+            got = drv.all("got")
+            r["bcast"] = Drivers.when(got) - tb if got else None
+            r["bcast_bad"] = Drivers.total(got, 1) if got else n
+        r["cpu"] = proc_cpu(srv.pid) - cpu0
+        r["hwm"] = proc_hwm(srv.pid)
+        return r
+    finally:
+        if drv:
+            drv.close()
+        kill(srv)
+        os.close(out_r)
+        os.close(in_w)
+
+
+def fd_count(pid):
+    try:
+        return len(os.listdir("/proc/%d/fd" % pid))
+    except OSError:
+        return 0
+
+
+def idle_crowd(srv, port, n, tmo):
+    """n idle clients connected and accepted by srv; their Drivers, or
+    None."""
+    base = fd_count(srv.pid)
+    drv = Drivers("idle", port, n, 0)
+    end = time.perf_counter() + tmo
+    if not drv.until(lambda: drv.all("ready"), end):
+        drv.close()
+        return None
+    drv.go()
+    if not drv.until(lambda: drv.all("connected"), end) or \
+            Drivers.total(drv.all("connected"), 1) or not \
+            drv.until(lambda: fd_count(srv.pid) >= base + n, end):
+        drv.close()
+        return None
+    return drv
+
+
+def idlebulk_one(tool, sockcat, ref, nidle, size, secs, tmo):
+    """One client uploads size bytes of zeros (or what secs seconds
+    allow) to serve -k > /dev/null beside nidle idle clients (stdin an
+    idle pipe)."""
+    port = free_port()
+    in_r, in_w = os.pipe()
+    null = os.open(os.devnull, os.O_WRONLY)
+    srv = many_server(tool, sockcat, ref, port, in_r, null)
+    os.close(in_r)
+    os.close(null)
+    idle = snd = None
+    try:
+        if not wait_listening(port, srv):
+            return None
+        if nidle:
+            idle = idle_crowd(srv, port, nidle, tmo)
+            if idle is None:
+                return None
+        snd = Drivers("send", port, 1, size, secs)
+        if not snd.until(lambda: snd.all("ready"), time.perf_counter() + 30):
+            return None
+        cpu0 = proc_cpu(srv.pid)
+        snd.go()
+        if not snd.until(lambda: snd.all("sent"),
+                         time.perf_counter() + secs + tmo):
+            return None
+        cpu = proc_cpu(srv.pid) - cpu0
+        _, w = snd.all("sent")[0]
+        r = {"bytes": int(w[0]), "secs": float(w[1]), "cpu": cpu,
+             "drv_cpu": float(w[-1])}
+        r["mbs"] = r["bytes"] / r["secs"] / 1e6
+        r["cpu_gib"] = cpu / (r["bytes"] / 2.0 ** 30)
+        if idle:
+            end = idle.close()
+            idle = None
+            r["dropped"] = Drivers.total(end, 0) if end else None
+        return r
+    finally:
+        for d in (snd, idle):
+            if d:
+                d.close()
+        kill(srv)
+        os.close(in_w)
+
+
+def uploaders_one(tool, sockcat, ref, n, size, hold, tmo):
+    """n clients at once each upload size bytes, half-close and wait for
+    the close, to serve -k (stdin an idle pipe); its stdout /dev/null
+    (hold None) or a pipe left unread for the first hold seconds, then
+    drained here and counted."""
+    port = free_port()
+    in_r, in_w = os.pipe()
+    if hold is None:
+        out_r, out_w = None, os.open(os.devnull, os.O_WRONLY)
+    else:
+        out_r, out_w = os.pipe()
+    srv = many_server(tool, sockcat, ref, port, in_r, out_w)
+    os.close(in_r)
+    os.close(out_w)
+    drv = None
+    try:
+        if not wait_listening(port, srv):
+            return None
+        drv = Drivers("upload", port, n, size)
+        if not drv.until(lambda: drv.all("ready"), time.perf_counter() + 30):
+            return None
+        st = {"bytes": 0}
+
+        def on_out():
+            b = os.read(out_r, 1 << 20)
+            st["bytes"] += len(b)
+            return bool(b)
+        cpu0 = proc_cpu(srv.pid)
+        t0 = time.perf_counter()
+        m0 = time.monotonic()
+        drv.go()
+        if hold is not None:
+            drv.until(lambda: False, t0 + hold)
+            drv.add(out_r, on_out)
+        want = n * size if hold is not None else 0
+        drv.until(lambda: drv.all("done") and st["bytes"] >= want, t0 + tmo)
+        r = {"secs": time.perf_counter() - t0, "cpu": proc_cpu(srv.pid) - cpu0,
+             "hwm": proc_hwm(srv.pid)}
+        done = drv.all("done")
+        r["bad"] = Drivers.total(done, 1) if done else n
+        r["lost"] = n * size - st["bytes"] if hold is not None else None
+        sent = drv.all("sent")
+        r["drv_sent"] = Drivers.when(sent) - m0 if sent else None
+        r["drv_cpu"] = Drivers.cpu(done) if done else None
+        return r
+    finally:
+        if drv:
+            drv.close()
+        kill(srv)
+        os.close(in_w)
+        if out_r is not None:
+            os.close(out_r)
+
+
+def mm(samples, f):
+    """median (min-max) of the samples that are there, printed with f."""
+    v = [x for x in samples if x is not None]
+    if not v:
+        return "n/a"
+    if len(v) == 1:
+        return f % v[0]
+    return (f + " (" + f + "-" + f + ")") % (statistics.median(v), min(v),
+                                              max(v))
+
+
+def med(samples):
+    v = [x for x in samples if x is not None]
+    return statistics.median(v) if v else None
+
+
+def many_table(title, cols, rows, lines, notes=()):
+    """cols: [(key, header, format)]; rows: [(label, tool, [dicts])]."""
+    lines += ["", "### " + title, "",
+              "| | tool | " + " | ".join(h for _, h, _ in cols) + " |",
+              "|---|---|" + "---|" * len(cols)]
+    for label, tool, rs in rows:
+        lines.append("| %s | %s | " % (label, tool) + " | ".join(
+            mm([r.get(k) if r else None for r in rs], f)
+            for k, _, f in cols) + " |")
+    lines += [""] + list(notes) if notes else []
+    print("\n".join(lines[-(len(rows) + 5 + len(notes) +
+                            (1 if notes else 0)):]), flush=True)
+
+
+def ratio_note(rows, key, label, higher_better):
+    """'sockcat / baseline' for each label with both."""
+    by = {}
+    for lab, tool, rs in rows:
+        by.setdefault(lab, {})[tool] = med([r.get(key) if r else None
+                                            for r in rs])
+    out = []
+    for lab, t in by.items():
+        a, b = t.get("sockcat"), t.get("baseline")
+        if a and b:
+            out.append("%s: %.2fx" % (lab, a / b if higher_better else b / a))
+    return "sockcat / baseline, %s (above 1: sockcat is better): %s" % (
+        label, ", ".join(out)) if out else None
+
+
+def many_tools(sockcat):
+    return ["sockcat"] + (["baseline"] if BASELINE else []) + [REF]
+
+
+def crowd10k_row(sockcat, quick, repeat, lines):
+    ref = build("manyref")
+    sizes = [1000, 2000] if quick else [1000, 2000, 5000, 10000]
+    tools = many_tools(sockcat)
+    res = {(n, t): [] for n in sizes for t in tools}
+    for _ in range(repeat):
+        for n in sizes:
+            for t in tools:
+                res[n, t].append(crowd_many(t, sockcat, ref, n, 1000,
+                                            60 if n <= 5000 else 120))
+    rows = [("%d" % n, t, res[n, t]) for n in sizes for t in tools]
+    notes = [x for x in (ratio_note(rows, "secs", "all lines in", False),
+                         ratio_note(rows, "cpu", "CPU", False),
+                         ratio_note(rows, "hwm", "peak RSS", False)) if x]
+    notes.append("clients: connected at once by %d-client driver "
+                 "processes (bench/manyclients.py, epoll), each sends "
+                 "a 64-byte line as soon as it is connected; 'driver "
+                 "sent': when the last driver had every line sent, "
+                 "'driver CPU' theirs until then; '%s': bench/manyref.c, "
+                 "the floor the driver and the kernel allow; overflows: "
+                 "TcpExt ListenOverflows during the connect phase "
+                 "(machine-wide; each one a client's SYN retransmitted "
+                 "after 1 s or more)" % (PER_DRIVER, REF))
+    many_table("crowd10k: N clients at once (serve -k), each sends a "
+               "64-byte line and reads a 1000-byte broadcast from stdin",
+               [("secs", "all lines in (s)", "%.3f"),
+                ("missing", "missing", "%d"),
+                ("bcast", "broadcast read (s)", "%.3f"),
+                ("bcast_bad", "broadcast bad", "%d"),
+                ("cpu", "serve CPU (s)", "%.2f"),
+                ("hwm", "peak RSS (KiB)", "%d"),
+                ("overflows", "listen overflows", "%d"),
+                ("drv_sent", "driver sent (s)", "%.3f"),
+                ("drv_cpu", "driver CPU (s)", "%.2f")],
+               rows, lines, notes)
+
+
+def idlebulk_row(sockcat, quick, repeat, lines):
+    ref = build("manyref")
+    size, secs = (200 << 20, 10) if quick else (1 << 30, 20)
+    idles = [0, 1000] if quick else [0, 1000, 10000]
+    tools = many_tools(sockcat)
+    res = {(n, t): [] for n in idles for t in tools}
+    for _ in range(repeat):
+        for n in idles:
+            for t in tools:
+                res[n, t].append(idlebulk_one(t, sockcat, ref, n, size,
+                                              secs, 120))
+    for n in idles:
+        for t in tools:
+            alone = med([r["mbs"] if r else None for r in res[0, t]])
+            for r in res[n, t]:
+                if r and alone:
+                    r["vs_alone"] = r["mbs"] / alone
+    rows = [("%d idle" % n, t, res[n, t]) for n in idles for t in tools]
+    notes = [x for x in (ratio_note(rows, "mbs", "MB/s", True),
+                         ratio_note(rows, "cpu_gib", "CPU a GiB", False))
+             if x]
+    notes.append("the uploader: one connection sending %d MiB of zeros "
+                 "in 1 MiB send(2)s (or what %d s allow), half-closing and "
+                 "waiting for the close (bench/manyclients.py send); "
+                 "MB/s of 10^6 bytes; 'vs alone': against the same "
+                 "tool's 0-idle median; 'dropped': idle clients the "
+                 "server closed" % (size >> 20, secs))
+    many_table("idlebulk: one client uploading to serve -k > /dev/null "
+               "beside N idle clients",
+               [("mbs", "MB/s", "%.0f"),
+                ("vs_alone", "vs alone", "%.3f"),
+                ("cpu", "serve CPU (s)", "%.2f"),
+                ("cpu_gib", "serve CPU a GiB (s)", "%.2f"),
+                ("bytes", "bytes", "%d"),
+                ("dropped", "dropped", "%d"),
+                ("drv_cpu", "uploader CPU (s)", "%.2f")],
+               rows, lines, notes)
+
+
+def uploaders_row(sockcat, quick, repeat, lines):
+    ref = build("manyref")
+    n, size, hold = (1000 if quick else 5000), 65000, 2.0
+    tools = many_tools(sockcat)
+    kinds = [("/dev/null", None), ("stalled pipe", hold)]
+    res = {(k, t): [] for k, _ in kinds for t in tools}
+    for _ in range(repeat):
+        for k, h in kinds:
+            for t in tools:
+                res[k, t].append(uploaders_one(t, sockcat, ref, n, size, h,
+                                               120))
+    rows = [(k, t, res[k, t]) for k, _ in kinds for t in tools]
+    notes = [x for x in (ratio_note(rows, "hwm", "peak RSS", False),
+                         ratio_note(rows, "secs", "time", False)) if x]
+    notes.append("stdout: /dev/null, or a pipe left unread for the first "
+                 "%.0f s and then drained and counted ('lost': bytes "
+                 "short); 'bad': clients reset or never closed; time: "
+                 "until every client was closed (and every byte out)"
+                 % hold)
+    many_table("uploaders: %d clients at once each upload %d bytes to "
+               "serve -k" % (n, size),
+               [("hwm", "peak RSS (KiB)", "%d"),
+                ("secs", "all done (s)", "%.3f"),
+                ("cpu", "serve CPU (s)", "%.2f"),
+                ("bad", "bad", "%d"),
+                ("lost", "lost", "%d"),
+                ("drv_sent", "driver sent (s)", "%.3f"),
+                ("drv_cpu", "driver CPU (s)", "%.2f")],
+               rows, lines, notes)
+
+
 UDP_LISTEN = {
     "sockcat": "{S} udp-listen -i 1 127.0.0.1 {P}",
     "nc.openbsd": "nc.openbsd -u -l 127.0.0.1 {P}",
@@ -585,7 +1140,8 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--markdown")
     ap.add_argument("--only", help="comma-separated rows: zero, file, rev, "
-                    "pipes, startup, transactions, pingpong, udp, crowd")
+                    "pipes, startup, transactions, pingpong, udp, crowd, "
+                    "crowd10k, idlebulk, uploaders, bulk-idle")
     ap.add_argument("--baseline", help="another sockcat binary to run "
                     "beside, as the tool 'baseline' (before/after)")
     ap.add_argument("--tools", help="comma-separated peers to run beside "
@@ -617,10 +1173,11 @@ def main():
     print("\n".join(lines), flush=True)
     tmp = tempfile.mkdtemp(prefix="sockcat-bench-")
     try:
-        with open(os.path.join(tmp, "file"), "wb") as f:
-            chunk = os.urandom(1 << 20)
-            for _ in range(a.size):
-                f.write(chunk)
+        chunk = os.urandom(1 << 20)
+        if any(want(shape) for shape in SHAPES):
+            with open(os.path.join(tmp, "file"), "wb") as f:
+                for _ in range(a.size):
+                    f.write(chunk)
         for shape in SHAPES:
             if not want(shape):
                 continue
@@ -682,11 +1239,44 @@ def main():
             udp_rows(tools, sockcat, a.quick, lines)
         if want("crowd"):
             crowd_row(sockcat, lines)
+        if want("bulk-idle"):
+            with open(os.path.join(tmp, "file64"), "wb") as f:
+                for _ in range(IDLE_MIB):
+                    f.write(chunk)
+            bulk_idle_rows(tools, sockcat, tmp, a.repeat, lines)
+        if want("crowd10k"):
+            crowd10k_row(sockcat, a.quick, a.repeat, lines)
+        if want("idlebulk"):
+            idlebulk_row(sockcat, a.quick, a.repeat, lines)
+        if want("uploaders"):
+            uploaders_row(sockcat, a.quick, a.repeat, lines)
     finally:
         shutil.rmtree(tmp)
     if a.markdown:
         with open(a.markdown, "w") as f:
             f.write("\n".join(lines) + "\n")
+
+
+def bulk_idle_rows(tools, sockcat, tmp, repeat, lines):
+    """The bulk shapes with the receiver's stdin an idle pipe."""
+    size = IDLE_MIB << 20
+    for shape in IDLE_SHAPES:
+        usable = [t for t in tools
+                  if bulk(t, shape, size, tmp, sockcat, True, src="file64",
+                          tmo=IDLE_TMO) is not None]
+        secs = {t: [] for t in usable}
+        for _ in range(repeat):
+            for t in usable:
+                r = bulk(t, shape, size, tmp, sockcat, False, src="file64",
+                         tmo=IDLE_TMO)
+                if r:
+                    secs[t].append(size / r[0] / 1e6)
+        table("bulk-idle %s, %d MiB: %s (MB/s; n/a: did not end by "
+              "itself within %d s, or wrong)" % (shape[5:], IDLE_MIB,
+                                                 IDLE_SHAPES[shape],
+                                                 IDLE_TMO),
+              "MB/s", {t: median_row(secs[t]) for t in usable}, True,
+              tools, lines)
 
 
 def udp_rows(tools, sockcat, quick, lines):

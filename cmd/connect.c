@@ -150,7 +150,7 @@ connect_unix(struct connect_opts *o, const char *path, int type)
 		return EXIT_FAILURE;
 	}
 	if (o->co.verbose)
-		warnx("connected to %s", path);
+		report_connected_name(path);
 	return relay_session(&o->co, fd, type == SOCK_DGRAM, path, 0);
 }
 

@@ -147,6 +147,13 @@ common_option(struct common_opts *co, int c, const char *arg,
 	case 'q':
 		ms = &co->quit_ms;
 		break;
+	case OPT_GRACE:
+		if (strcmp(arg, "inf") == 0) {
+			co->grace_ms = OPTS_FOREVER;
+			return 0;
+		}
+		ms = &co->grace_ms;
+		break;
 	default:
 		return -1;
 	}
@@ -167,6 +174,7 @@ opts_parse(const struct opts_spec *spec, struct common_opts *co, void *self,
 	memset(co, 0, sizeof(*co));
 	co->cmd = spec->cmd;
 	co->connect_ms = co->idle_ms = co->quit_ms = OPTS_NO_TIME;
+	co->grace_ms = OPTS_NO_TIME;
 	/* ':' first: report a missing argument as ':' rather than '?'. */
 	snprintf(shortopts, sizeof(shortopts), ":%s", spec->shortopts);
 	opterr = 0;

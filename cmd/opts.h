@@ -23,11 +23,14 @@ enum {
 	OPT_SOURCE_PORT,
 	OPT_SEND_ONLY,
 	OPT_RECV_ONLY,
+	OPT_GRACE,
 	OPT_COMMAND = 300
 };
 
 /* A time option not given. */
 #define OPTS_NO_TIME	(-1LL)
+/* A time option given as "inf" (--grace). */
+#define OPTS_FOREVER	(-2LL)
 
 /* The options every command may share; which ones a command takes is
  * what its option table lists. */
@@ -44,6 +47,7 @@ struct common_opts {
 	long long	 connect_ms;	/* -w, or OPTS_NO_TIME */
 	long long	 idle_ms;	/* -i */
 	long long	 quit_ms;	/* -q */
+	long long	 grace_ms;	/* --grace, or OPTS_FOREVER */
 	/* The relay's directions (connect, serve). */
 	int		 no_stdin;	/* -d */
 	int		 send_only;
@@ -80,7 +84,8 @@ struct common_opts {
 	{ "idle-timeout", required_argument,	NULL, 'i' }, \
 	{ "no-stdin",	no_argument,		NULL, 'd' }, \
 	{ "send-only",	no_argument,		NULL, OPT_SEND_ONLY }, \
-	{ "recv-only",	no_argument,		NULL, OPT_RECV_ONLY }
+	{ "recv-only",	no_argument,		NULL, OPT_RECV_ONLY }, \
+	{ "grace",	required_argument,	NULL, OPT_GRACE }
 #define OPTL_BASE \
 	{ "verbose",	no_argument,		NULL, 'v' }, \
 	{ "help",	no_argument,		NULL, 'h' }

@@ -12,8 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "pump.h"
+#include "engine.h"
+#include "event.h"
+#include "flow.h"
 #include "relay.h"
 #include "sig.h"
 
@@ -21,50 +22,70 @@ char *
 relay_name(const struct sockaddr *sa, socklen_t len, char *buf,
     size_t buflen)
 {
-	char host[NI_MAXHOST];
-	int port;
-
-	if (addr_format(sa, len, host, sizeof(host), &port) != 0)
-		strlcpy(buf, "(unknown address)", buflen);
-	else if (port < 0)
-		strlcpy(buf, host, buflen);
-	else
-		snprintf(buf, buflen, "%s port %d", host, port);
-	return buf;
+	return event_name(sa, len, buf, buflen);
 }
 
-/* Report "WHAT NAME" for fd's own (local) or its peer's address. */
+/* Every -v line of the relay is an event, rendered in one place. */
 static void
-report_fd(int fd, int local, const char *what)
+report(const struct event *ev)
+{
+	char line[EVENT_NAME_MAX + 200];
+
+	warnx("%s", event_format(ev, line, sizeof(line)));
+}
+
+/* Report an event of kind about fd's own (local) or its peer's
+ * address. */
+static void
+report_fd(int fd, int local, enum event_kind kind)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	char name[RELAY_NAME_MAX];
+	char name[EVENT_NAME_MAX];
+	struct event ev;
 
 	if ((local ? getsockname(fd, (struct sockaddr *)&ss, &len) :
-	    getpeername(fd, (struct sockaddr *)&ss, &len)) == 0)
-		warnx("%s %s", what, relay_name((struct sockaddr *)&ss, len,
-		    name, sizeof(name)));
+	    getpeername(fd, (struct sockaddr *)&ss, &len)) != 0)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.name = event_name((struct sockaddr *)&ss, len, name, sizeof(name));
+	report(&ev);
 }
 
 void
 report_listening(int fd)
 {
-	report_fd(fd, 1, "listening on");
+	report_fd(fd, 1, EVENT_LISTENING);
 }
 
 void
 report_connection_from(const struct sockaddr *sa, socklen_t len)
 {
-	char name[RELAY_NAME_MAX];
+	char name[EVENT_NAME_MAX];
+	struct event ev;
 
-	warnx("connection from %s", relay_name(sa, len, name, sizeof(name)));
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EVENT_CONNECTION;
+	ev.name = event_name(sa, len, name, sizeof(name));
+	report(&ev);
 }
 
 void
 report_connected(int fd)
 {
-	report_fd(fd, 0, "connected to");
+	report_fd(fd, 0, EVENT_CONNECTED);
+}
+
+void
+report_connected_name(const char *name)
+{
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EVENT_CONNECTED;
+	ev.name = name;
+	report(&ev);
 }
 
 int
@@ -73,22 +94,35 @@ relay_signal_status(void)
 	return 128 + sig_caught();
 }
 
-/* The pump's settings that the shared options make. */
+/* The engine's events, as -v lines. */
 static void
-pump_settings(const struct common_opts *co, int dgram, struct pump_cfg *cfg)
+on_event(void *arg, const struct event *ev)
+{
+	const struct common_opts *co = arg;
+
+	if (co->verbose)
+		report(ev);
+}
+
+/* The engine's settings that the shared options make. */
+static void
+engine_settings(const struct common_opts *co, struct engine_cfg *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->in_fd = co->no_stdin || co->recv_only ? -1 : STDIN_FILENO;
 	cfg->out_fd = STDOUT_FILENO;
 	cfg->net_fd = -1;
-	cfg->net_dgram = dgram;
 	cfg->shut_at_start = co->recv_only;
 	cfg->discard_net = co->send_only;
 	cfg->end_on_sent = co->send_only;
 	cfg->idle_ms = co->idle_ms;
 	cfg->quit_ms = co->quit_ms;
+	cfg->grace_ms = co->grace_ms == OPTS_NO_TIME ? ENGINE_GRACE_MS :
+	    co->grace_ms == OPTS_FOREVER ? ENGINE_FOREVER : co->grace_ms;
 	/* For comparing and testing the two data paths. */
 	cfg->copy_only = getenv("SOCKCAT_NO_SPLICE") != NULL;
+	cfg->on_event = on_event;
+	cfg->arg = (void *)(uintptr_t)co;
 }
 
 /*
@@ -96,122 +130,103 @@ pump_settings(const struct common_opts *co, int dgram, struct pump_cfg *cfg)
  * status; peer names the other end, or is NULL with many clients.
  */
 static int
-end_status(const struct common_opts *co, const struct pump_result *res,
+end_status(const struct common_opts *co, const struct engine_result *res,
     const char *peer)
 {
+	struct event ev;
+
 	switch (res->end) {
-	case PUMP_NET_EOF:
-	case PUMP_SENT:
-	case PUMP_QUIT:
-	case PUMP_OUT_GONE:
-	case PUMP_DROPPED:
+	case ENGINE_NET_EOF:
+	case ENGINE_SENT:
+	case ENGINE_QUIT:
+	case ENGINE_OUT_GONE:
+	case ENGINE_DROPPED:
 		return 0;
-	case PUMP_IDLE:
-		if (co->verbose)
-			warnx("idle for %lld.%03lld seconds: ending",
-			    co->idle_ms / 1000, co->idle_ms % 1000);
+	case ENGINE_IDLE:
+		if (co->verbose) {
+			memset(&ev, 0, sizeof(ev));
+			ev.kind = EVENT_IDLE;
+			ev.ms = co->idle_ms;
+			report(&ev);
+		}
 		return 0;
-	case PUMP_SIGNAL:
+	case ENGINE_SIGNAL:
 		return relay_signal_status();
-	case PUMP_ERR_NET_READ:
-		warnx("receive from %s: %s", peer, strerror(res->err));
+	case ENGINE_ERR_NET_READ:
+		if (res->err == EMSGSIZE)
+			warnx("receive from %s: a record larger than %d "
+			    "bytes: %s", peer, FLOW_RECORD_MAX,
+			    strerror(res->err));
+		else
+			warnx("receive from %s: %s", peer,
+			    strerror(res->err));
 		break;
-	case PUMP_ERR_NET_WRITE:
+	case ENGINE_ERR_NET_WRITE:
 		warnx("send to %s: %s", peer, strerror(res->err));
 		break;
-	case PUMP_ERR_IN:
+	case ENGINE_ERR_IN:
 		warnx("read from stdin: %s", strerror(res->err));
 		break;
-	case PUMP_ERR_OUT:
+	case ENGINE_ERR_OUT:
 		warnx("write to stdout: %s", strerror(res->err));
 		break;
 	}
 	return EXIT_FAILURE;
 }
 
+static void
+report_totals(const struct engine_result *res, uint64_t earlier, int all)
+{
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EVENT_TOTALS;
+	ev.sent = res->sent;
+	ev.received = earlier + res->received;
+	ev.all = all;
+	report(&ev);
+}
+
 int
 relay_session(const struct common_opts *co, int fd, int dgram,
     const char *peer, uint64_t earlier)
 {
-	struct pump_cfg cfg;
-	struct pump_result res;
+	struct engine_cfg cfg;
+	struct engine_result res;
 	int status;
 
-	pump_settings(co, dgram, &cfg);
+	(void)dgram;	/* the socket's type says */
+	engine_settings(co, &cfg);
 	cfg.net_fd = fd;
-	if (pump_run(&cfg, &res) == -1) {
+	if (engine_run(&cfg, &res) == -1) {
 		warn("relay with %s", peer);
 		return EXIT_FAILURE;
 	}
 	status = end_status(co, &res, peer);
 	if (co->verbose)
-		warnx("sent %" PRIu64 " bytes, received %" PRIu64 " bytes",
-		    res.sent, earlier + res.received);
+		report_totals(&res, earlier, 0);
 	return status;
-}
-
-/* The -v lines of clients that come and go: the name is kept from the
- * start, since a peer that left has no name to ask for. */
-static void *
-client_joined(void *arg, int fd, const struct sockaddr *sa, socklen_t len)
-{
-	const struct common_opts *co = arg;
-	char name[RELAY_NAME_MAX];
-
-	(void)fd;
-	if (!co->verbose)
-		return NULL;
-	relay_name(sa, len, name, sizeof(name));
-	warnx("connection from %s", name);
-	return strdup(name);
-}
-
-static void
-client_left(void *arg, void *tag, const struct pump_result *res)
-{
-	const struct common_opts *co = arg;
-	char why[160];
-
-	if (!co->verbose) {
-		free(tag);
-		return;
-	}
-	why[0] = '\0';
-	if (res->end == PUMP_ERR_NET_READ || res->end == PUMP_ERR_NET_WRITE)
-		snprintf(why, sizeof(why), " (%s)", strerror(res->err));
-	else if (res->end == PUMP_DROPPED)
-		snprintf(why, sizeof(why), " (dropped: it read nothing for "
-		    "%d seconds while the others waited)",
-		    PUMP_SLOW_DROP_MS / 1000);
-	warnx("disconnected %s%s: sent %" PRIu64 " bytes, received %" PRIu64
-	    " bytes", tag != NULL ? (char *)tag : "a client", why, res->sent,
-	    res->received);
-	free(tag);
 }
 
 int
 relay_many(const struct common_opts *co, const int *fds, size_t n,
     size_t max_clients)
 {
-	struct pump_cfg cfg;
-	struct pump_result res;
+	struct engine_cfg cfg;
+	struct engine_result res;
 	int status;
 
-	pump_settings(co, 0, &cfg);
+	engine_settings(co, &cfg);
 	cfg.listen_fd = fds;
 	cfg.nlisten = n;
 	cfg.max_clients = max_clients;
-	cfg.joined = client_joined;
-	cfg.left = client_left;
-	cfg.arg = (void *)(uintptr_t)co;
-	if (pump_run(&cfg, &res) == -1) {
+	if (engine_run(&cfg, &res) == -1) {
 		warn("serve");
 		return EXIT_FAILURE;
 	}
 	status = end_status(co, &res, NULL);
 	if (co->verbose)
-		warnx("sent %" PRIu64 " bytes, received %" PRIu64 " bytes "
-		    "in all", res.sent, res.received);
+		report_totals(&res, 0, 1);
 	return status;
 }
 

@@ -1,6 +1,6 @@
 /*
  * relay: what connect and serve share once they hold a socket: the
- * fixed -v lines, running the pump with the shared options, and turning
+ * fixed -v lines, running the engine with the shared options, and turning
  * how it ended into a message and an exit status.
  */
 #ifndef SOCKCAT_RELAY_H
@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "event.h"
 #include "opts.h"
 
 /* How long a datagram relay waits for replies after stdin EOF without
@@ -17,7 +18,7 @@
 #define RELAY_DGRAM_QUIT_MS	1000
 
 /* Room for "ADDR port PORT" or a unix path. */
-#define RELAY_NAME_MAX	1100
+#define RELAY_NAME_MAX	EVENT_NAME_MAX
 
 /*
  * Describe sa as "ADDR port PORT" (a unix socket: its path) in buf.
@@ -30,6 +31,7 @@ char	*relay_name(const struct sockaddr *sa, socklen_t len, char *buf,
 void	report_listening(int fd);
 void	report_connection_from(const struct sockaddr *sa, socklen_t len);
 void	report_connected(int fd);
+void	report_connected_name(const char *name);
 
 /*
  * Relay stdin/stdout with the connected socket fd as co says (fd is

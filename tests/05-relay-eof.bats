@@ -37,13 +37,16 @@ eof_case() {
 		in=$T/idle
 		peer_args=(--send "$T/down" --after-send close) ;;
 	peer-half)
-		# stdin flows only once the peer has half-closed.
+		# stdin has begun to flow when the peer half-closes (its
+		# first 32 KiB are in the pipe), and the rest comes after:
+		# a stdin that never delivered a byte would end the session
+		# at the peer's EOF.
 		head -c 1048576 /dev/urandom >"$T/up"
 		mkfifo "$T/slow"
-		bg feeder sh -c 'exec 4>"$3"; until [ -e "$1" ]; do sleep 0.02; done; exec cat "$2" >&4' \
-			sh "$T/peer.shut" "$T/up" "$T/slow"
+		bg feeder sh -c 'exec 4>"$3"; head -c 32768 "$2" >&4; echo x >"$4"; until [ -e "$1" ]; do sleep 0.02; done; exec tail -c +32769 "$2" >&4' \
+			sh "$T/peer.shut" "$T/up" "$T/slow" "$T/part1"
 		in=$T/slow
-		peer_args=(--send "$T/down" --after-send shut --mark "$T/peer.shut" --recv "$T/rec") ;;
+		peer_args=(--send "$T/down" --wait-file "$T/part1" --after-send shut --mark "$T/peer.shut" --recv "$T/rec") ;;
 	esac
 
 	if [ "$role" = connect ]; then

@@ -1,0 +1,93 @@
+/*
+ * engine: the relay between stdin/stdout and sockets, for one peer or
+ * many, on one epoll loop.
+ *
+ * A peer is a socket stream with two flows: its bytes to stdout (a
+ * flow from the socket into stdout's queue, or straight into stdout),
+ * and stdin's bytes to it (one flow from stdin feeding every peer's
+ * queue, or straight into the one socket).  The loop registers each
+ * descriptor once, edge-triggered, keeps every deadline in a heap, and
+ * runs only the flows and queues that an event or a neighbour woke, so
+ * that the cost of one event does not grow with idle peers.  Signals
+ * arrive through sig.h's descriptor.
+ */
+#ifndef SOCKCAT_ENGINE_H
+#define SOCKCAT_ENGINE_H
+
+#include <sys/socket.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+/* The default --grace: how long stdin may pause, after the peer's EOF,
+ * before the session ends. */
+#define ENGINE_GRACE_MS		500
+/* --grace=inf */
+#define ENGINE_FOREVER		(-2LL)
+
+/* With many peers: how long one that takes nothing may hold stdin up
+ * for the others before it is dropped. */
+#define ENGINE_SLOW_DROP_MS	5000
+
+/* How long the end of a session waits for the peer to take what was
+ * sent (--send-only, -q) before the socket is closed. */
+#define ENGINE_LINGER_MS	10000
+
+/* Why a session (or a peer) ended. */
+enum engine_end {
+	ENGINE_NET_EOF,		/* the peer closed and all was written */
+	ENGINE_SENT,		/* --send-only: stdin all sent */
+	ENGINE_QUIT,		/* -q after stdin EOF */
+	ENGINE_IDLE,		/* -i */
+	ENGINE_OUT_GONE,	/* stdout's reader went away (EPIPE) */
+	ENGINE_SIGNAL,		/* SIGINT or SIGTERM: see sig_caught() */
+	ENGINE_ERR_NET_READ,	/* reading the socket failed: err */
+	ENGINE_ERR_NET_WRITE,	/* writing the socket failed: err */
+	ENGINE_ERR_IN,		/* reading stdin failed: err */
+	ENGINE_ERR_OUT,		/* writing stdout failed: err */
+	ENGINE_DROPPED		/* a peer too slow for the others */
+};
+
+struct engine_result {
+	enum engine_end	end;
+	int		err;		/* errno, for the _ERR_ ends */
+	uint64_t	sent;		/* bytes written to the socket(s) */
+	uint64_t	received;	/* bytes read from the socket(s) */
+};
+
+/* What the session does; see the contract's "The relay". */
+struct engine_cfg {
+	int		in_fd;		/* stdin, or -1: never read it */
+	int		out_fd;		/* stdout */
+	int		net_fd;		/* the connected socket, or -1 */
+	int		shut_at_start;	/* --recv-only: half-close at once */
+	int		discard_net;	/* --send-only: drop what arrives */
+	int		end_on_sent;	/* --send-only: stdin sent, done */
+	long long	idle_ms;	/* -i, or negative */
+	long long	quit_ms;	/* -q, or negative */
+	long long	grace_ms;	/* --grace, or ENGINE_FOREVER */
+	int		copy_only;	/* never splice(2): read/write only */
+
+	/* Many peers: accept them on these until the session ends. */
+	const int	*listen_fd;
+	size_t		 nlisten;
+	size_t		 max_clients;	/* 0: no cap */
+
+	/* Told of what happens (clients come and go), when not NULL. */
+	void		(*on_event)(void *arg, const struct event *ev);
+	void		*arg;
+};
+
+/*
+ * Run one session as cfg says until it ends; *res says how.  With no
+ * listening sockets, the session is the one peer net_fd and ends with
+ * it; with them, peers come and go and the session ends only by a
+ * signal, -q, -i, --send-only, or a failure of stdin or stdout.  The
+ * engine owns net_fd and every accepted socket and closes them.
+ * stdin's and stdout's flags are never changed (see stream.h).
+ * Returns 0, or -1 with errno set when the session could not start.
+ */
+int	engine_run(const struct engine_cfg *cfg, struct engine_result *res);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * event: what a relay reports as it goes (listening, connected, a
+ * client come or gone, the totals), rendered in one place as the fixed
+ * -v lines that scripts read; a JSON rendering can sit beside it.
+ */
+#ifndef SOCKCAT_EVENT_H
+#define SOCKCAT_EVENT_H
+
+#include <sys/socket.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Room for "ADDR port PORT" or a unix path. */
+#define EVENT_NAME_MAX	1100
+
+enum event_kind {
+	EVENT_LISTENING,	/* name: the local address */
+	EVENT_CONNECTED,	/* name: the peer */
+	EVENT_CONNECTION,	/* name: a client accepted */
+	EVENT_DISCONNECTED,	/* name, err, dropped_ms, sent, received */
+	EVENT_IDLE,		/* ms: the -i time */
+	EVENT_TOTALS,		/* sent, received; all: serve -k's sums */
+	EVENT_RECORD_TOO_BIG	/* name, size: a record cut or refused */
+};
+
+struct event {
+	enum event_kind	 kind;
+	const char	*name;
+	int		 err;		/* errno of a failure, or 0 */
+	long long	 ms;		/* EVENT_IDLE; EVENT_DISCONNECTED: the
+					   slow-client time when dropped */
+	uint64_t	 sent;
+	uint64_t	 received;
+	size_t		 size;
+	int		 all;
+};
+
+/*
+ * Describe sa as "ADDR port PORT" (a unix socket: its path)
+ * in buf.  Returns buf.
+ */
+char	*event_name(const struct sockaddr *sa, socklen_t len, char *buf,
+	    size_t buflen);
+
+/*
+ * The -v line of ev, without the "sockcat: " prefix and newline, in buf
+ * (cut to fit).  Returns buf.
+ */
+char	*event_format(const struct event *ev, char *buf, size_t buflen);
+
+#endif

@@ -1,0 +1,788 @@
+/*
+ * flow: moving one direction's bytes (see flow.h).
+ */
+#include <sys/ioctl.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "flow.h"
+
+/* Reads (or direct moves) one flow makes in one turn before the others
+ * get theirs. */
+#define FLOW_TURN	16
+
+/* The most one direct transfer asks for. */
+#define FLOW_DIRECT_MAX	(4 * 1024 * 1024)
+
+/* The size asked for private pipes. */
+#define FLOW_PIPESZ	(1024 * 1024)
+
+/* Chunks written with one writev(2) at most. */
+#define FLOW_IOV	64
+
+/* splice(2) flags: never SPLICE_F_MORE, which corks like Nagle. */
+#define SPLICE_FLAGS	(SPLICE_F_NONBLOCK | SPLICE_F_MOVE)
+
+/* Where dropped bytes go (--send-only on the copy path). */
+static unsigned char scratch[64 * 1024];
+
+static struct chunk *
+chunk_new(size_t size)
+{
+	struct chunk *c;
+
+	if ((c = malloc(sizeof(*c) + size)) == NULL)
+		return NULL;
+	c->refs = 0;
+	c->len = 0;
+	c->cap = size;
+	c->from = NULL;
+	return c;
+}
+
+static void
+chunk_put(struct engine *e, struct chunk *c)
+{
+	struct flow *f = c->from;
+
+	if (--c->refs > 0)
+		return;
+	free(c);
+	if (f != NULL && --f->inflight == 0 &&
+	    (f->eof || f->failed || f->stopped))
+		engine_touch(e, f->owner);
+}
+
+/* Bytes waiting to be read from fd (a pipe or socket), or 0. */
+static size_t
+readable_bytes(int fd)
+{
+	int n;
+
+	return ioctl(fd, FIONREAD, &n) == 0 && n > 0 ? (size_t)n : 0;
+}
+
+void
+flow_init(struct flow *f, struct engine *e, struct stream *src,
+    size_t readsz, void *owner)
+{
+	memset(f, 0, sizeof(*f));
+	f->task.run = flow_run;
+	f->e = e;
+	f->src = src;
+	f->path = FLOW_COPY;
+	f->readsz = readsz;
+	f->pipe[0] = f->pipe[1] = -1;
+	f->budget = UINT64_MAX;
+	f->moved_at = -1;
+	f->owner = owner;
+	src->reader = f;
+}
+
+int
+flow_direct(struct flow *f, enum flow_path path, struct stream *dst)
+{
+	int sz;
+
+	if (path == FLOW_PIPE) {
+		if (pipe2(f->pipe, O_NONBLOCK | O_CLOEXEC) == -1)
+			return -1;
+		(void)fcntl(f->pipe[1], F_SETPIPE_SZ, FLOW_PIPESZ);
+		sz = fcntl(f->pipe[1], F_GETPIPE_SZ);
+		f->pipe_cap = sz > 0 ? (size_t)sz : 65536;
+	}
+	f->path = path;
+	f->dst = dst;
+	if (dst != NULL)
+		dst->direct = f;
+	return 0;
+}
+
+int
+flow_add_sink(struct flow *f, struct sinkq *sq)
+{
+	struct sinkq **ns;
+	size_t cap;
+
+	if (f->nsinks == f->capsinks) {
+		cap = f->capsinks ? f->capsinks * 2 : 4;
+		if ((ns = reallocarray(f->sinks, cap, sizeof(*ns))) == NULL)
+			return -1;
+		f->sinks = ns;
+		f->capsinks = cap;
+	}
+	sq->idx = f->nsinks;
+	f->sinks[f->nsinks++] = sq;
+	if (f->eof && f->eof_to_sinks)
+		sinkq_eof(sq, 1);
+	else
+		engine_schedule(f->e, &f->task);
+	return 0;
+}
+
+static void
+unwait(struct flow *f)
+{
+	struct sinkq *sq = f->waiting_on;
+	struct flow **pp;
+
+	if (sq == NULL)
+		return;
+	for (pp = &sq->waiters; *pp != NULL; pp = &(*pp)->wait_next)
+		if (*pp == f) {
+			*pp = f->wait_next;
+			break;
+		}
+	f->waiting_on = NULL;
+	f->wait_next = NULL;
+}
+
+void
+flow_remove_sink(struct flow *f, struct sinkq *sq)
+{
+	size_t i = sq->idx;
+
+	/* A sink fed by several flows keeps the index of one only. */
+	if (i >= f->nsinks || f->sinks[i] != sq)
+		for (i = 0; i < f->nsinks && f->sinks[i] != sq; i++)
+			continue;
+	if (i == f->nsinks)
+		return;
+	f->sinks[i] = f->sinks[--f->nsinks];
+	f->sinks[i]->idx = i;
+	sq->idx = (size_t)-1;
+	/* It may have been the one holding f up. */
+	if (f->waiting_on == sq)
+		unwait(f);
+	engine_schedule(f->e, &f->task);
+}
+
+int
+flow_drained(const struct flow *f)
+{
+	if (!(f->eof || f->failed || f->stopped))
+		return 0;
+	return f->inflight == 0 && (f->pipe_len == 0 || f->failed);
+}
+
+void
+flow_fini(struct flow *f)
+{
+	unwait(f);
+	if (f->pipe[0] >= 0) {
+		close(f->pipe[0]);
+		close(f->pipe[1]);
+		f->pipe[0] = f->pipe[1] = -1;
+	}
+	free(f->sinks);
+	f->sinks = NULL;
+	f->nsinks = f->capsinks = 0;
+	if (f->src != NULL && f->src->reader == f)
+		f->src->reader = NULL;
+	if (f->dst != NULL && f->dst->direct == f)
+		f->dst->direct = NULL;
+}
+
+static void
+flow_failed(struct flow *f, int err, int dst)
+{
+	f->failed = 1;
+	f->dst_failed = dst != 0;
+	f->err = err;
+	engine_touch(f->e, f->owner);
+}
+
+static void
+flow_ended(struct flow *f)
+{
+	size_t i;
+
+	f->eof = 1;
+	if (f->eof_to_sinks)
+		for (i = 0; i < f->nsinks; i++)
+			sinkq_eof(f->sinks[i], 1);
+	engine_touch(f->e, f->owner);
+}
+
+static void
+moved(struct flow *f, size_t n)
+{
+	f->bytes += n;
+	if (f->total != NULL)
+		*f->total += n;
+	if (f->budget != UINT64_MAX)
+		f->budget -= n < f->budget ? n : f->budget;
+	f->moved_at = engine_now(f->e);
+	engine_active(f->e);
+}
+
+/* Hold f up until sq drains. */
+static void
+wait_on(struct flow *f, struct sinkq *sq)
+{
+	if (f->waiting_on == sq)
+		return;
+	unwait(f);
+	f->waiting_on = sq;
+	f->wait_next = sq->waiters;
+	sq->waiters = f;
+}
+
+static void
+wake_waiters(struct sinkq *sq)
+{
+	struct flow *f;
+
+	while ((f = sq->waiters) != NULL) {
+		sq->waiters = f->wait_next;
+		f->wait_next = NULL;
+		f->waiting_on = NULL;
+		engine_schedule(sq->e, &f->task);
+	}
+}
+
+static int
+sinkq_push(struct sinkq *sq, struct chunk *c)
+{
+	struct chunk **nq;
+	size_t i, cap;
+
+	if (sq->failed)
+		return 0;
+	if (sq->n == sq->cap) {
+		cap = sq->cap ? sq->cap * 2 : 4;
+		if ((nq = reallocarray(NULL, cap, sizeof(*nq))) == NULL)
+			return -1;
+		for (i = 0; i < sq->n; i++)
+			nq[i] = sq->q[(sq->head + i) % sq->cap];
+		free(sq->q);
+		sq->q = nq;
+		sq->head = 0;
+		sq->cap = cap;
+	}
+	sq->q[(sq->head + sq->n) % sq->cap] = c;
+	if (sq->n++ == 0 && sq->behind != NULL)
+		++*sq->behind;
+	sq->bytes += c->cap + sizeof(*c);
+	c->refs++;
+	engine_schedule(sq->e, &sq->task);
+	return 0;
+}
+
+/* The size of the next record on a record socket, or -1 with errno. */
+static ssize_t
+record_size(struct stream *s)
+{
+	if (s->family != AF_UNIX)
+		return 65536;	/* any IP datagram fits */
+	return recv(s->fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+}
+
+/* The first sink that holds too much, or NULL. */
+static struct sinkq *
+full_sink(const struct flow *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nsinks; i++)
+		if (f->sinks[i]->bytes >= f->sinks[i]->limit)
+			return f->sinks[i];
+	return NULL;
+}
+
+/*
+ * One read of a copy flow.  Returns 1 when it may read again, 0 when it
+ * must wait (EAGAIN, EOF, a failure).
+ */
+static int
+read_chunk(struct flow *f)
+{
+	struct stream *src = f->src;
+	struct chunk *c = NULL, *small;
+	ssize_t n, size = (ssize_t)f->readsz;
+	size_t i;
+	void *buf;
+
+	if (src->record) {
+		if ((size = record_size(src)) == -1) {
+			if (errno == EAGAIN || errno == EINTR) {
+				src->rd_ready = errno == EINTR;
+				return errno == EINTR;
+			}
+			flow_failed(f, errno, 0);
+			return 0;
+		}
+		if (size > FLOW_RECORD_MAX) {
+			flow_failed(f, EMSGSIZE, 0);
+			return 0;
+		}
+		if (size == 0)
+			size = 1;
+	} else if ((uint64_t)size > f->budget)
+		size = (ssize_t)f->budget;
+	if (f->discard && (!src->record || (size_t)size <= sizeof(scratch)))
+		buf = scratch;
+	else if (f->discard)
+		buf = NULL;	/* a big record: recv drops it whole */
+	else {
+		if ((c = chunk_new((size_t)size)) == NULL) {
+			flow_failed(f, errno, 0);
+			return 0;
+		}
+		buf = c->data;
+	}
+	if (f->discard && !src->record && (size_t)size > sizeof(scratch))
+		size = sizeof(scratch);
+	n = stream_read(src, buf, buf == NULL ? 0 : (size_t)size);
+	if (n == -1) {
+		free(c);
+		if (errno == EINTR)
+			return 1;
+		if (errno == EAGAIN) {
+			src->rd_ready = 0;
+			return 0;
+		}
+		flow_failed(f, errno, 0);
+		return 0;
+	}
+	if (n == 0 && !(src->record && src->socktype == SOCK_DGRAM)) {
+		free(c);
+		flow_ended(f);
+		return 0;
+	}
+	moved(f, (size_t)n);
+	if (c == NULL)
+		return 1;
+	c->len = (size_t)n;
+	/* Idle clients' short lines must not pin whole buffers. */
+	if (c->cap > 4096 && c->len < c->cap / 2 &&
+	    (small = realloc(c, sizeof(*c) + c->len)) != NULL) {
+		c = small;
+		c->cap = c->len;
+	}
+	c->from = f;
+	c->refs = 1;		/* ours while we queue it */
+	f->inflight++;
+	for (i = 0; i < f->nsinks; i++)
+		if (sinkq_push(f->sinks[i], c) == -1) {
+			f->sinks[i]->failed = 1;
+			f->sinks[i]->err = ENOMEM;
+			engine_touch(f->e, f->sinks[i]->owner);
+		}
+	chunk_put(f->e, c);
+	return 1;
+}
+
+static void
+run_copy(struct flow *f)
+{
+	struct sinkq *sq;
+	int i;
+
+	for (i = 0; i < FLOW_TURN; i++) {
+		if (f->eof || f->failed || f->stopped)
+			return;
+		if (f->budget == 0) {
+			f->stopped = 1;
+			engine_touch(f->e, f->owner);
+			return;
+		}
+		if (!f->src->rd_ready && f->src->ops->pending(f->src) == 0)
+			return;
+		if (!f->discard) {
+			if (f->nsinks == 0)
+				return;	/* nobody to send it to: unread */
+			if ((sq = full_sink(f)) != NULL) {
+				wait_on(f, sq);
+				return;
+			}
+		}
+		if (!read_chunk(f))
+			return;
+	}
+	engine_schedule(f->e, &f->task);
+}
+
+/* Whether errno, met moving from src to dst, is dst's. */
+static int
+dst_error(const struct flow *f, int e)
+{
+	if (f->dst == NULL)
+		return 0;
+	if (f->dst->kind == STREAM_SOCKET)
+		return e == EPIPE || e == ECONNRESET || e == ENOTCONN ||
+		    e == ETIMEDOUT || e == EHOSTUNREACH || e == ENETUNREACH ||
+		    e == ENETDOWN || e == ECONNABORTED || e == ECONNREFUSED ||
+		    e == EHOSTDOWN;
+	/* From a socket into stdout: only its reader leaving is stdout's. */
+	return e == EPIPE || f->src->kind != STREAM_SOCKET;
+}
+
+/* A direct path the kernel refuses: copy instead, through the sink's
+ * queue. */
+static void
+fall_back(struct flow *f)
+{
+	struct stream *dst = f->dst;
+
+	if (f->pipe[0] >= 0) {
+		close(f->pipe[0]);
+		close(f->pipe[1]);
+		f->pipe[0] = f->pipe[1] = -1;
+	}
+	if (f->path == FLOW_DISCARD)
+		f->discard = 1;
+	f->path = FLOW_COPY;
+	f->dst = NULL;
+	if (dst != NULL) {
+		dst->direct = NULL;
+		if (dst->sinkq != NULL && flow_add_sink(f, dst->sinkq) == -1)
+			flow_failed(f, ENOMEM, 0);
+	}
+	engine_schedule(f->e, &f->task);
+}
+
+/* The end of a direct flow's source, once nothing is left in between. */
+static void
+direct_end(struct flow *f)
+{
+	if (f->pipe_len > 0 || f->shut)
+		return;
+	if (f->eof_to_sinks && f->dst != NULL && !f->dst_failed)
+		(void)f->dst->ops->shutdown_wr(f->dst);
+	f->shut = 1;
+	engine_touch(f->e, f->owner);
+}
+
+/* Whether fd has room to be written now. */
+static int
+has_room(int fd)
+{
+	struct pollfd pfd;
+
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLOUT);
+}
+
+/*
+ * A direct move said EAGAIN: which side waits?  Only what is known to
+ * be empty or full loses its ready bit, so that an edge is sure to come
+ * (data written after the look, or room made after it).  Returns 1 when
+ * both sides look ready again: try once more.
+ */
+static int
+blocked(struct flow *f)
+{
+	int has, room;
+
+	/* A file is never empty but at its end, which is no EAGAIN. */
+	has = f->path == FLOW_SENDFILE || readable_bytes(f->src->fd) > 0;
+	if (f->path == FLOW_PIPE) {
+		room = !(has && f->pipe_len > 0);
+		f->pipe_full = !room;
+	} else
+		room = f->dst == NULL || has_room(f->dst->fd);
+	if (!has)
+		f->src->rd_ready = 0;
+	if (!room && f->dst != NULL && f->path != FLOW_PIPE)
+		f->dst->wr_ready = 0;
+	return has && room;
+}
+
+/*
+ * One direct move: src to dst (or to the private pipe, or nowhere).
+ * Returns 1 when it may go on, 0 when it waits or is done.
+ */
+static int
+move_direct(struct flow *f)
+{
+	size_t max = FLOW_DIRECT_MAX;
+	ssize_t n;
+
+	if (f->budget < max)
+		max = (size_t)f->budget;
+	if (f->path == FLOW_PIPE) {
+		if (f->pipe_full || f->pipe_len >= f->pipe_cap)
+			return 0;
+		max = f->pipe_cap - f->pipe_len < max ?
+		    f->pipe_cap - f->pipe_len : max;
+	}
+	if (!f->src->rd_ready || max == 0 ||
+	    ((f->path == FLOW_SPLICE || f->path == FLOW_SENDFILE) &&
+	    !f->dst->wr_ready))
+		return 0;
+	switch (f->path) {
+	case FLOW_SENDFILE:
+		n = sendfile(f->dst->fd, f->src->fd, NULL, max);
+		break;
+	case FLOW_SPLICE:
+		n = splice(f->src->fd, NULL, f->dst->fd, NULL, max,
+		    SPLICE_FLAGS);
+		break;
+	case FLOW_PIPE:
+		n = splice(f->src->fd, NULL, f->pipe[1], NULL, max,
+		    SPLICE_FLAGS);
+		break;
+	default:
+		n = recv(f->src->fd, NULL, max, MSG_TRUNC | MSG_DONTWAIT);
+		break;
+	}
+	if (n == -1) {
+		if (errno == EINTR)
+			return 1;
+		if ((errno == EINVAL || errno == EFAULT) && f->bytes == 0) {
+			fall_back(f);
+			return 0;
+		}
+		if (errno == EAGAIN)
+			return blocked(f);
+		flow_failed(f, errno, dst_error(f, errno));
+		return 0;
+	}
+	if (n == 0) {
+		f->eof = 1;
+		engine_touch(f->e, f->owner);
+		return 0;
+	}
+	if (f->path == FLOW_PIPE)
+		f->pipe_len += (size_t)n;
+	moved(f, (size_t)n);
+	return 1;
+}
+
+/* The private pipe's bytes to dst.  Returns 1 when it may go on. */
+static int
+drain_pipe(struct flow *f)
+{
+	ssize_t n;
+
+	if (f->pipe_len == 0 || !f->dst->wr_ready)
+		return 0;
+	n = splice(f->pipe[0], NULL, f->dst->fd, NULL, f->pipe_len,
+	    SPLICE_FLAGS);
+	if (n == -1) {
+		if (errno == EINTR)
+			return 1;
+		if (errno == EAGAIN) {
+			f->dst->wr_ready = 0;
+			return 0;
+		}
+		flow_failed(f, errno, 1);
+		return 0;
+	}
+	f->pipe_len -= (size_t)n;
+	f->pipe_full = 0;
+	engine_active(f->e);
+	return 1;
+}
+
+static void
+run_direct(struct flow *f)
+{
+	int i, more;
+
+	for (i = 0; i < FLOW_TURN; i++) {
+		if (f->failed || f->path == FLOW_COPY)
+			return;
+		if (f->budget == 0 && !f->stopped && f->pipe_len == 0) {
+			f->stopped = 1;
+			engine_touch(f->e, f->owner);
+		}
+		more = 0;
+		if (!f->eof && !f->stopped)
+			more = move_direct(f);
+		if (f->path == FLOW_COPY || f->failed)
+			return;
+		if (f->path == FLOW_PIPE)
+			more |= drain_pipe(f);
+		if (f->eof) {
+			direct_end(f);
+			if (f->pipe_len == 0)
+				return;
+		}
+		if (!more)
+			return;
+	}
+	engine_schedule(f->e, &f->task);
+}
+
+void
+flow_run(struct engine *e, struct task *t)
+{
+	struct flow *f = (struct flow *)t;
+
+	(void)e;
+	if (f->path == FLOW_COPY)
+		run_copy(f);
+	else
+		run_direct(f);
+}
+
+void
+sinkq_init(struct sinkq *sq, struct engine *e, struct stream *st,
+    size_t limit, void *owner)
+{
+	memset(sq, 0, sizeof(*sq));
+	sq->task.run = sinkq_run;
+	sq->e = e;
+	sq->st = st;
+	sq->limit = limit;
+	sq->stall_since = -1;
+	sq->moved_at = -1;
+	sq->idx = (size_t)-1;
+	sq->owner = owner;
+	st->sinkq = sq;
+}
+
+/* Take n written bytes off the head of the queue. */
+static void
+advance(struct sinkq *sq, size_t n)
+{
+	struct chunk *c;
+	size_t left;
+
+	while (sq->n > 0 && (n > 0 || sq->q[sq->head]->len == sq->off)) {
+		c = sq->q[sq->head];
+		left = c->len - sq->off;
+		if (n < left) {
+			sq->off += n;
+			return;
+		}
+		n -= left;
+		sq->off = 0;
+		sq->head = (sq->head + 1) % sq->cap;
+		sq->bytes -= c->cap + sizeof(*c);
+		if (--sq->n == 0 && sq->behind != NULL) {
+			--*sq->behind;
+			engine_touch(sq->e, NULL);
+		}
+		chunk_put(sq->e, c);
+	}
+}
+
+void
+sinkq_clear(struct sinkq *sq)
+{
+	struct chunk *c;
+
+	if (sq->n > 0 && sq->behind != NULL) {
+		--*sq->behind;
+		engine_touch(sq->e, NULL);
+	}
+	while (sq->n > 0) {
+		c = sq->q[sq->head];
+		sq->head = (sq->head + 1) % sq->cap;
+		sq->n--;
+		sq->bytes -= c->cap + sizeof(*c);
+		chunk_put(sq->e, c);
+	}
+	sq->off = 0;
+	wake_waiters(sq);
+}
+
+void
+sinkq_eof(struct sinkq *sq, int shut)
+{
+	sq->eof = 1;
+	sq->shut_at_eof = shut != 0;
+	engine_schedule(sq->e, &sq->task);
+}
+
+void
+sinkq_fini(struct sinkq *sq)
+{
+	sinkq_clear(sq);
+	free(sq->q);
+	sq->q = NULL;
+	sq->cap = 0;
+	if (sq->st != NULL && sq->st->sinkq == sq)
+		sq->st->sinkq = NULL;
+}
+
+/* Write the queue's head, or several chunks at once where allowed.
+ * Returns bytes written, or -1 with errno. */
+static ssize_t
+write_head(struct sinkq *sq)
+{
+	struct iovec iov[FLOW_IOV];
+	struct chunk *c = sq->q[sq->head];
+	size_t i, k;
+
+	if (!sq->coalesce || sq->n == 1 || sq->st->record)
+		return stream_write(sq->st, c->data + sq->off, c->len - sq->off);
+	iov[0].iov_base = c->data + sq->off;
+	iov[0].iov_len = c->len - sq->off;
+	for (i = 1, k = 1; i < sq->n && k < FLOW_IOV; i++) {
+		c = sq->q[(sq->head + i) % sq->cap];
+		iov[k].iov_base = c->data;
+		iov[k++].iov_len = c->len;
+	}
+	return writev(sq->st->fd, iov, (int)k);
+}
+
+void
+sinkq_run(struct engine *e, struct task *t)
+{
+	struct sinkq *sq = (struct sinkq *)t;
+	struct stream *st = sq->st;
+	size_t want;
+	ssize_t n;
+	int turns = FLOW_TURN;
+
+	while (sq->n > 0 && !sq->failed && st->wr_ready && turns-- > 0) {
+		want = sq->q[sq->head]->len - sq->off;
+		if (want == 0) {
+			advance(sq, 0);	/* an empty record */
+			continue;
+		}
+		if ((n = write_head(sq)) == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				st->wr_ready = 0;
+				if (sq->stall_since < 0)
+					sq->stall_since = engine_now(e);
+				break;
+			}
+			sq->failed = 1;
+			sq->err = errno;
+			sinkq_clear(sq);
+			engine_touch(e, sq->owner);
+			return;
+		}
+		if (st->record && (size_t)n < want) {
+			sq->failed = 1;
+			sq->err = EMSGSIZE;
+			sinkq_clear(sq);
+			engine_touch(e, sq->owner);
+			return;
+		}
+		sq->written += (size_t)n;
+		if (sq->total != NULL)
+			*sq->total += (size_t)n;
+		sq->moved_at = engine_now(e);
+		sq->stall_since = -1;
+		engine_active(e);
+		advance(sq, (size_t)n);
+	}
+	if (sq->n > 0 && st->wr_ready && !sq->failed)
+		engine_schedule(e, &sq->task);
+	if (sq->n == 0 && sq->eof && sq->shut_at_eof && !sq->shut &&
+	    !sq->failed) {
+		(void)st->ops->shutdown_wr(st);
+		sq->shut = 1;
+		engine_touch(e, sq->owner);
+	}
+	if (sq->waiters != NULL && sq->bytes < sq->limit)
+		wake_waiters(sq);
+}

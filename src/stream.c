@@ -1,0 +1,218 @@
+/*
+ * stream: the plain kinds of endpoint (see stream.h).
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "stream.h"
+
+static ssize_t
+fd_read(struct stream *s, void *buf, size_t len)
+{
+	return read(s->fd, buf, len);
+}
+
+static ssize_t
+fd_write(struct stream *s, const void *buf, size_t len)
+{
+	if (s->open_err != 0) {
+		errno = s->open_err;
+		return -1;
+	}
+	return write(s->fd, buf, len);
+}
+
+static ssize_t
+sock_read(struct stream *s, void *buf, size_t len)
+{
+	return recv(s->fd, buf, len, s->dontwait ? MSG_DONTWAIT : 0);
+}
+
+static ssize_t
+sock_write(struct stream *s, const void *buf, size_t len)
+{
+	return send(s->fd, buf, len,
+	    MSG_NOSIGNAL | (s->dontwait ? MSG_DONTWAIT : 0));
+}
+
+static int
+sock_shutdown_wr(struct stream *s)
+{
+	return shutdown(s->fd, SHUT_WR);
+}
+
+static int
+no_shutdown(struct stream *s)
+{
+	(void)s;
+	return 0;
+}
+
+static void
+fd_close(struct stream *s)
+{
+	if (s->restore_fl != -1)
+		(void)fcntl(s->shared_fd, F_SETFL, s->restore_fl);
+	if (s->own && s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+}
+
+static size_t
+no_pending(const struct stream *s)
+{
+	(void)s;
+	return 0;
+}
+
+static const struct stream_ops fd_ops = {
+	fd_read, fd_write, no_shutdown, fd_close, no_pending
+};
+
+static const struct stream_ops sock_ops = {
+	sock_read, sock_write, sock_shutdown_wr, fd_close, no_pending
+};
+
+int
+stream_kind_of(int fd)
+{
+	struct stat st;
+	int fl;
+
+	if (fstat(fd, &st) == -1)
+		return -1;
+	switch (st.st_mode & S_IFMT) {
+	case S_IFSOCK:
+		return STREAM_SOCKET;
+	case S_IFIFO:
+		return STREAM_PIPE;
+	case S_IFREG:
+	case S_IFBLK:
+		return STREAM_FILE;
+	case S_IFCHR:
+		if (isatty(fd))
+			return STREAM_TTY;
+		/* /dev/null open for writing; a closed stdout is held open
+		 * read-only on it, and its writes must still fail. */
+		if (st.st_rdev == makedev(1, 3) &&
+		    (fl = fcntl(fd, F_GETFL)) != -1 &&
+		    (fl & O_ACCMODE) != O_RDONLY)
+			return STREAM_NULL;
+		return STREAM_CHAR;
+	}
+	return STREAM_CHAR;
+}
+
+static void
+stream_init(struct stream *s, int fd)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = fd;
+	s->shared_fd = -1;
+	s->restore_fl = -1;
+	s->rd_ready = s->wr_ready = 1;
+	s->ops = &fd_ops;
+}
+
+int
+stream_socket(struct stream *s, int fd)
+{
+	socklen_t len;
+
+	stream_init(s, fd);
+	s->own = 1;
+	s->kind = STREAM_SOCKET;
+	s->ops = &sock_ops;
+	s->pollable = 1;
+	len = sizeof(s->socktype);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &s->socktype, &len) == -1)
+		return -1;
+	len = sizeof(s->family);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &s->family, &len) == -1)
+		s->family = 0;
+	s->record = s->socktype == SOCK_DGRAM ||
+	    s->socktype == SOCK_SEQPACKET;
+	s->splice_ok = !s->record;
+	return 0;
+}
+
+/*
+ * A private, non-blocking open file description of the pipe, FIFO,
+ * terminal or device behind fd, for reading or writing: its flags are
+ * ours alone.  Returns the new descriptor, or -1 with errno.
+ */
+static int
+reopen(int fd, int writing)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return open(path, (writing ? O_WRONLY : O_RDONLY) | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC);
+}
+
+int
+stream_shared(struct stream *s, int fd, int writing)
+{
+	int kind, fl, nfd;
+
+	stream_init(s, fd);
+	s->shared_fd = fd;
+	if ((kind = stream_kind_of(fd)) == -1)
+		return -1;
+	s->kind = (enum stream_kind)kind;
+	if (s->kind == STREAM_SOCKET) {
+		/* No description of its own to be had: every call says
+		 * MSG_DONTWAIT instead. */
+		s->ops = &sock_ops;
+		s->dontwait = 1;
+		s->pollable = 1;
+		return 0;
+	}
+	if (s->kind == STREAM_FILE || s->kind == STREAM_NULL) {
+		/* Never blocks: no flags needed, always ready. */
+		s->splice_ok = 1;
+		return 0;
+	}
+	/* Keep the caller's access mode: a descriptor that may not be
+	 * written stays one whose writes fail. */
+	if ((fl = fcntl(fd, F_GETFL)) == -1)
+		return -1;
+	if ((fl & O_ACCMODE) == (writing ? O_RDONLY : O_WRONLY))
+		return 0;
+	if ((nfd = reopen(fd, writing)) >= 0) {
+		s->fd = nfd;
+		s->own = 1;
+		s->pollable = 1;
+		s->splice_ok = s->kind != STREAM_TTY;
+		return 0;
+	}
+	if (errno == ENXIO && writing && s->kind == STREAM_PIPE) {
+		/* A FIFO nobody reads any more: as a write would say. */
+		s->open_err = EPIPE;
+		return 0;
+	}
+	/*
+	 * No /proc: the old way, the flag set on the shared description
+	 * for the session and given back after.
+	 */
+	if (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0)
+		s->restore_fl = fl;
+	s->pollable = 1;
+	s->splice_ok = s->kind != STREAM_TTY;
+	return 0;
+}
+
+void
+stream_close(struct stream *s)
+{
+	if (s->ops != NULL)
+		s->ops->close(s);
+}

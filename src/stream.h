@@ -1,0 +1,105 @@
+/*
+ * stream: one endpoint of a relay behind a table of operations, so that
+ * the flows moving bytes never know whether they talk to a socket, a
+ * pipe, a file, a terminal or (later) a TLS session.
+ *
+ * A stream over a descriptor that others share (stdin, stdout) never
+ * changes that descriptor's file status flags: a pipe, FIFO or terminal
+ * gets a private open file description of its own (reopened through
+ * /proc/self/fd, non-blocking), a socket is read and written with
+ * MSG_DONTWAIT, and files and /dev/null never block anyway.
+ */
+#ifndef SOCKCAT_STREAM_H
+#define SOCKCAT_STREAM_H
+
+#include <sys/types.h>
+#include <stddef.h>
+
+enum stream_kind {
+	STREAM_SOCKET,		/* a socket of ours, or a shared one */
+	STREAM_PIPE,		/* a pipe or FIFO */
+	STREAM_FILE,		/* a regular file or block device */
+	STREAM_TTY,		/* a terminal */
+	STREAM_NULL,		/* /dev/null open for writing */
+	STREAM_CHAR		/* another character device */
+};
+
+struct stream;
+
+/*
+ * The operations of one kind of stream.  read and write return bytes
+ * moved, 0 at EOF (read), or -1 with errno (EAGAIN: not now).
+ */
+struct stream_ops {
+	ssize_t	(*read)(struct stream *, void *, size_t);
+	ssize_t	(*write)(struct stream *, const void *, size_t);
+	int	(*shutdown_wr)(struct stream *);
+	void	(*close)(struct stream *);
+	/* Bytes already read from the descriptor and held inside (TLS). */
+	size_t	(*pending)(const struct stream *);
+};
+
+struct stream {
+	int			 fd;	/* what I/O goes through */
+	const struct stream_ops	*ops;
+	void			*ctx;	/* the kind's own state */
+	enum stream_kind	 kind;
+	int			 socktype;	/* sockets: SOCK_STREAM, ... */
+	int			 family;	/* sockets: AF_INET, ... */
+	unsigned		 record:1;	/* a read or write is one record
+						   (datagram, seqpacket) */
+	unsigned		 pollable:1;	/* epoll takes fd */
+	unsigned		 splice_ok:1;	/* splice(2) and sendfile(2)
+						   may use fd directly */
+	unsigned		 rd_ready:1;	/* readable, as far as known */
+	unsigned		 wr_ready:1;	/* writable, as far as known */
+	unsigned		 hup:1;		/* EPOLLERR or EPOLLHUP seen */
+	unsigned		 registered:1;	/* in the engine's epoll */
+	/* Private to stream.c. */
+	int			 shared_fd;	/* the caller's fd, or -1 */
+	int			 own;		/* fd is ours to close */
+	int			 dontwait;	/* recv/send with MSG_DONTWAIT */
+	int			 restore_fl;	/* flags to give back, or -1 */
+	int			 open_err;	/* why no writable description */
+	/* The engine's links. */
+	void			*owner;
+	struct flow		*reader;	/* the flow reading it */
+	struct flow		*direct;	/* a direct flow writing it */
+	struct sinkq		*sinkq;		/* its queue, when written */
+};
+
+/*
+ * Make s a stream over a socket of ours (non-blocking already); s owns
+ * fd from now on.  Returns 0, or -1 with errno.
+ */
+int	stream_socket(struct stream *s, int fd);
+
+/*
+ * Make s a stream over a shared descriptor (stdin: writing 0; stdout:
+ * writing 1) without changing its flags, as the header says.  s does
+ * not own fd.  A FIFO whose reader has gone yields a stream whose
+ * writes fail with EPIPE.  Returns 0, or -1 with errno.
+ */
+int	stream_shared(struct stream *s, int fd, int writing);
+
+/* Whether fd is a pipe or FIFO, a regular file, ... (STREAM_* kind);
+ * -1 when fstat fails. */
+int	stream_kind_of(int fd);
+
+/* Close what s holds (a shared descriptor itself is left open). */
+void	stream_close(struct stream *s);
+
+/* Shorthands for the ops. */
+static inline ssize_t
+stream_read(struct stream *s, void *buf, size_t len)
+{
+	return s->ops->read(s, buf, len);
+}
+
+static inline ssize_t
+stream_write(struct stream *s, const void *buf, size_t len)
+{
+	return s->ops->write(s, buf, len);
+}
+
+#endif

@@ -54,6 +54,8 @@ static const char usage[] =
 "  -w, --connect-timeout=SECS  give up each connection attempt after SECS\n"
 "  -i, --idle-timeout=SECS     end after SECS with no data either way\n"
 "  -q, --quit-after-eof=SECS   end SECS after stdin EOF (0: at once)\n"
+"      --grace=SECS       after the peer's EOF, end once stdin is quiet\n"
+"                         this long (default 0.5; 0, or inf: its EOF)\n"
 "  -d, --no-stdin         never read stdin\n"
 "      --send-only        only send stdin; discard what arrives\n"
 "      --recv-only        only receive; send nothing\n"

@@ -361,6 +361,10 @@ opts_check_relay(const struct common_opts *co)
 		return usage_error(co->cmd, "--quit-after-eof conflicts with "
 		    "%s: stdin is not read", co->no_stdin ? "--no-stdin" :
 		    "--recv-only");
+	if (co->grace_ms != OPTS_NO_TIME && (co->no_stdin || co->recv_only))
+		return usage_error(co->cmd, "--grace conflicts with %s: stdin "
+		    "is not read", co->no_stdin ? "--no-stdin" :
+		    "--recv-only");
 	return 0;
 }
 

@@ -94,14 +94,19 @@ relay_signal_status(void)
 	return 128 + sig_caught();
 }
 
-/* The engine's events, as -v lines. */
-static void
-on_event(void *arg, const struct event *ev)
+/* The engine's events, as -v lines for it to write. */
+static size_t
+render(void *arg, const struct event *ev, char *buf, size_t len)
 {
 	const struct common_opts *co = arg;
+	char line[EVENT_NAME_MAX + 200];
+	int n;
 
-	if (co->verbose)
-		report(ev);
+	if (!co->verbose)
+		return 0;
+	n = snprintf(buf, len, "%s: %s\n", getprogname(),
+	    event_format(ev, line, sizeof(line)));
+	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
 }
 
 /* The engine's settings that the shared options make. */
@@ -121,8 +126,9 @@ engine_settings(const struct common_opts *co, struct engine_cfg *cfg)
 	    co->grace_ms == OPTS_FOREVER ? ENGINE_FOREVER : co->grace_ms;
 	/* For comparing and testing the two data paths. */
 	cfg->copy_only = getenv("SOCKCAT_NO_SPLICE") != NULL;
-	cfg->on_event = on_event;
+	cfg->render = render;
 	cfg->arg = (void *)(uintptr_t)co;
+	cfg->diag_fd = STDERR_FILENO;
 }
 
 /*

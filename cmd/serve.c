@@ -29,8 +29,10 @@
 #include "sock.h"
 #include "spawn.h"
 
-/* A datagram server's buffer: any UDP datagram fits. */
+/* A datagram server's buffer: any UDP datagram fits; a larger unix
+ * one grows it up to DGRAM_MAX. */
 #define DGRAM_BUFSZ	(256 * 1024)
+#define DGRAM_MAX	(64 * 1024 * 1024)
 
 
 struct serve_opts {
@@ -63,6 +65,8 @@ static const char usage[] =
 "  -b, --backlog=N        listen(2) backlog (default SOMAXCONN)\n"
 "  -i, --idle-timeout=SECS     end after SECS with no data either way\n"
 "  -q, --quit-after-eof=SECS   end SECS after stdin EOF (0: at once)\n"
+"      --grace=SECS       after the peer's EOF, end once stdin is quiet\n"
+"                         this long (default 0.5; 0, or inf: its EOF)\n"
 "  -d, --no-stdin         never read stdin\n"
 "      --send-only        only send stdin; discard what arrives\n"
 "      --recv-only        only receive; send nothing\n"
@@ -278,6 +282,34 @@ serve_exec(const struct serve_opts *o, struct listeners *l)
 }
 
 /*
+ * Receive one datagram whole from fd into *buf (grown to fit a unix
+ * datagram larger than it, up to DGRAM_MAX).  Returns its size, or -1
+ * with errno (EMSGSIZE: too large to take whole).
+ */
+static ssize_t
+recv_whole(int fd, unsigned char **buf, size_t *bufsz,
+    struct sockaddr_storage *from, socklen_t *fromlen)
+{
+	unsigned char *nb;
+	ssize_t want, n;
+
+	want = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+	if (want > (ssize_t)*bufsz && want <= DGRAM_MAX &&
+	    (nb = realloc(*buf, (size_t)want)) != NULL) {
+		*buf = nb;
+		*bufsz = (size_t)want;
+	}
+	*fromlen = sizeof(*from);
+	n = recvfrom(fd, *buf, *bufsz, MSG_DONTWAIT | MSG_TRUNC,
+	    (struct sockaddr *)from, fromlen);
+	if (n > (ssize_t)*bufsz) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return n;
+}
+
+/*
  * serve -u: the first datagram's sender becomes the peer: its datagram
  * is written, the socket connected to it, and the relay runs.
  */
@@ -290,6 +322,7 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 	struct pollfd pfd[MAX_LISTEN + 1];
 	char name[RELAY_NAME_MAX];
 	unsigned char *buf;
+	size_t bufsz = DGRAM_BUFSZ;
 	uint64_t earlier;
 	ssize_t n = -1;
 	size_t i;
@@ -311,9 +344,15 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 		for (i = 0; i < l->n && fd == -1; i++) {
 			if (pfd[i].revents == 0)
 				continue;
-			peerlen = sizeof(peer);
-			n = recvfrom(l->fd[i], buf, DGRAM_BUFSZ, MSG_DONTWAIT,
-			    (struct sockaddr *)&peer, &peerlen);
+			n = recv_whole(l->fd[i], &buf, &bufsz, &peer,
+			    &peerlen);
+			if (n == -1 && errno == EMSGSIZE) {
+				warnx("serve: a datagram larger than %zu "
+				    "bytes", bufsz);
+				free(buf);
+				listeners_close(l);
+				return EXIT_FAILURE;
+			}
 			if (n >= 0) {
 				fd = l->fd[i];
 				l->fd[i] = l->fd[--l->n];
@@ -341,9 +380,14 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 	/* What came before the connect: the peer's is relayed, others'
 	 * dropped (the kernel drops the later ones unseen). */
 	for (;;) {
-		fromlen = sizeof(from);
-		n = recvfrom(fd, buf, DGRAM_BUFSZ, MSG_DONTWAIT,
-		    (struct sockaddr *)&from, &fromlen);
+		n = recv_whole(fd, &buf, &bufsz, &from, &fromlen);
+		if (n == -1 && errno == EMSGSIZE) {
+			warnx("serve: a datagram larger than %zu bytes from "
+			    "%s", bufsz, name);
+			free(buf);
+			close(fd);
+			return EXIT_FAILURE;
+		}
 		if (n == -1)
 			break;
 		if (fromlen == peerlen && memcmp(&from, &peer, peerlen) == 0) {
@@ -447,9 +491,9 @@ serve_main(int argc, char **argv, int check_only)
 		    o.co.type_by, o.keep_open ? "--keep-open" : "--exec");
 	if (o.exec != NULL && (o.co.send_only || o.co.recv_only ||
 	    o.co.no_stdin || o.co.quit_ms != OPTS_NO_TIME ||
-	    o.co.idle_ms != OPTS_NO_TIME))
+	    o.co.idle_ms != OPTS_NO_TIME || o.co.grace_ms != OPTS_NO_TIME))
 		return usage_error("serve", "--exec conflicts with the relay "
-		    "options (-d, -q, -i, --send-only, --recv-only)");
+		    "options (-d, -q, -i, --grace, --send-only, --recv-only)");
 	if ((r = opts_endpoint(&o.co, OPERANDS_OPT_HOST, 0, argc - first,
 	    argv + first, &ep)) != 0)
 		return r;

@@ -23,8 +23,10 @@
 #include "relay.h"
 #include "sig.h"
 
-/* Big enough for any UDP datagram, and for most unix ones. */
+/* Big enough for any UDP datagram, and for most unix ones; a bigger
+ * unix datagram grows the buffer, up to RECV_MAX. */
 #define RECV_SIZE	(256 * 1024)
+#define RECV_MAX	(64 * 1024 * 1024)
 
 /* The default receive buffer asked for. */
 #define RCVBUF_DEFAULT	(4 * 1024 * 1024)
@@ -117,9 +119,11 @@ set_rcvbuf(const struct udp_listen_opts *o, int fd)
  * exit status to end with.
  */
 static int
-take(const struct udp_listen_opts *o, int fd, unsigned char *buf,
-    uint64_t *count)
+take(const struct udp_listen_opts *o, int fd, unsigned char **bufp,
+    size_t *bufsz, int peek, uint64_t *count)
 {
+	unsigned char *buf = *bufp, *nb;
+	ssize_t want;
 	struct sockaddr_storage from;
 	char host[NI_MAXHOST];
 	socklen_t fromlen;
@@ -127,8 +131,17 @@ take(const struct udp_listen_opts *o, int fd, unsigned char *buf,
 	int port;
 
 	while (o->count == 0 || *count < (uint64_t)o->count) {
+		/* A unix datagram may be larger than any UDP one: make
+		 * room for the next one whole. */
+		want = peek ? recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC |
+		    MSG_DONTWAIT) : 0;
+		if (want > (ssize_t)*bufsz && want <= RECV_MAX &&
+		    (nb = realloc(buf, (size_t)want)) != NULL) {
+			*bufp = buf = nb;
+			*bufsz = (size_t)want;
+		}
 		fromlen = sizeof(from);
-		n = recvfrom(fd, buf, RECV_SIZE, MSG_DONTWAIT | MSG_TRUNC,
+		n = recvfrom(fd, buf, *bufsz, MSG_DONTWAIT | MSG_TRUNC,
 		    (struct sockaddr *)&from, &fromlen);
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK ||
@@ -137,10 +150,11 @@ take(const struct udp_listen_opts *o, int fd, unsigned char *buf,
 			warn("udp-listen: receive");
 			return EXIT_FAILURE;
 		}
-		if (n > RECV_SIZE) {
-			warnx("udp-listen: a datagram of %zd bytes was cut to "
-			    "%d", n, RECV_SIZE);
-			n = RECV_SIZE;
+		if ((size_t)n > *bufsz) {
+			/* Never written cut: a record is whole or fails. */
+			warnx("udp-listen: a datagram of %zd bytes is larger "
+			    "than %zu", n, *bufsz);
+			return EXIT_FAILURE;
 		}
 		(*count)++;
 		if (relay_write_stdout(buf, (size_t)n) == -1) {
@@ -176,6 +190,7 @@ run(const struct udp_listen_opts *o, const struct endpoint *ep)
 	struct listeners l;
 	struct pollfd pfd[MAX_LISTEN + 1];
 	unsigned char *buf;
+	size_t bufsz = RECV_SIZE;
 	uint64_t count = 0;
 	long long deadline = -1, now;
 	size_t i;
@@ -185,7 +200,7 @@ run(const struct udp_listen_opts *o, const struct endpoint *ep)
 		err(EXIT_FAILURE, "udp-listen: signals");
 	if ((r = listeners_open(&o->co, ep, SOCK_DGRAM, 0, &l)) != 0)
 		return r;
-	if ((buf = malloc(RECV_SIZE)) == NULL) {
+	if ((buf = malloc(bufsz)) == NULL) {
 		warn("udp-listen");
 		listeners_close(&l);
 		listeners_remove_file(&l);
@@ -220,7 +235,8 @@ run(const struct udp_listen_opts *o, const struct endpoint *ep)
 		for (i = 0; i < l.n && r == 0; i++) {
 			if (pfd[i].revents == 0)
 				continue;
-			r = take(o, pfd[i].fd, buf, &count);
+			r = take(o, pfd[i].fd, &buf, &bufsz, ep->path != NULL,
+			    &count);
 			deadline = -1;
 		}
 	}

@@ -16,7 +16,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stddef.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -65,6 +65,9 @@ struct engine {
 	struct stream		*lst;		/* the listeners */
 	struct flow		 inflow;	/* stdin -> the peers */
 	struct sinkq		 outq;		/* -> stdout */
+	struct stream		 diag;		/* stderr, for events */
+	struct sinkq		 diagq;
+	int			 has_diag;
 	struct peer		**peers;
 	size_t			 npeers;
 	size_t			 cappeers;
@@ -163,8 +166,38 @@ end(struct engine *e, enum engine_end why, int err)
 static void
 emit(struct engine *e, const struct event *ev)
 {
-	if (e->cfg->on_event != NULL)
-		e->cfg->on_event(e->cfg->arg, ev);
+	char line[EVENT_NAME_MAX + 256];
+	size_t n;
+
+	if (e->cfg->render == NULL || !e->has_diag)
+		return;
+	n = e->cfg->render(e->cfg->arg, ev, line, sizeof(line));
+	if (n > 0)
+		(void)sinkq_put(&e->diagq, line, n);
+}
+
+/*
+ * The end: give a stuck stderr a while to take what is queued, then
+ * let it go.
+ */
+static void
+flush_diag(struct engine *e)
+{
+	struct pollfd pfd;
+	long long deadline = clock_ms() + ENGINE_DIAG_FLUSH_MS;
+
+	if (!e->has_diag)
+		return;
+	pfd.fd = e->diag.fd;
+	pfd.events = POLLOUT;
+	for (;;) {
+		e->diag.wr_ready = 1;
+		sinkq_run(e, &e->diagq.task);
+		if (!sinkq_busy(&e->diagq) || e->diagq.failed ||
+		    clock_ms() >= deadline || sig_caught())
+			break;
+		(void)poll(&pfd, 1, 50);
+	}
 }
 
 /* Watch s in epoll; what epoll refuses (files) is always ready. */
@@ -632,7 +665,7 @@ peer_new(struct engine *e, int fd, const struct sockaddr *sa,
 	sinkq_init(&p->out, e, &p->sock, PEER_LIMIT, p);
 	p->out.total = &e->res->sent;
 	p->out.behind = &e->behind;
-	if (sa != NULL && e->cfg->on_event != NULL) {
+	if (sa != NULL && e->cfg->render != NULL) {
 		event_name(sa, salen, name, sizeof(name));
 		p->name = strdup(name);
 		memset(&ev, 0, sizeof(ev));
@@ -904,6 +937,12 @@ setup(struct engine *e)
 		e->sig.pollable = 1;
 		watch(e, &e->sig);
 	}
+	if (cfg->render != NULL && cfg->diag_fd >= 0 &&
+	    stream_shared(&e->diag, cfg->diag_fd, 1) == 0) {
+		e->has_diag = 1;
+		sinkq_init(&e->diagq, e, &e->diag, SIZE_MAX, NULL);
+		watch(e, &e->diag);
+	}
 	if (stream_shared(&e->out, cfg->out_fd, 1) == -1)
 		return -1;
 	grow_pipe(&e->out);
@@ -1025,6 +1064,11 @@ teardown(struct engine *e)
 	sinkq_fini(&e->outq);
 	if (e->has_in)
 		flow_fini(&e->inflow);
+	flush_diag(e);
+	if (e->has_diag) {
+		sinkq_fini(&e->diagq);
+		stream_close(&e->diag);
+	}
 	while (e->ngone > 0)
 		peer_forget(e, e->gone[e->ngone - 1]);
 	free(e->gone);

@@ -30,6 +30,10 @@
  * for the others before it is dropped. */
 #define ENGINE_SLOW_DROP_MS	5000
 
+/* How long the end of a session waits for a stuck stderr to take the
+ * diagnostics still queued. */
+#define ENGINE_DIAG_FLUSH_MS	2000
+
 /* How long the end of a session waits for the peer to take what was
  * sent (--send-only, -q) before the socket is closed. */
 #define ENGINE_LINGER_MS	10000
@@ -74,9 +78,16 @@ struct engine_cfg {
 	size_t		 nlisten;
 	size_t		 max_clients;	/* 0: no cap */
 
-	/* Told of what happens (clients come and go), when not NULL. */
-	void		(*on_event)(void *arg, const struct event *ev);
+	/*
+	 * What happens (clients come and go) is rendered by render, when
+	 * not NULL, as a line in buf (returning its length, 0 for none)
+	 * that the engine writes to diag_fd without ever waiting for it:
+	 * a slow stderr delays diagnostics, never the relay.
+	 */
+	size_t		(*render)(void *arg, const struct event *ev,
+			    char *buf, size_t len);
 	void		*arg;
+	int		 diag_fd;
 };
 
 /*

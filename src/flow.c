@@ -278,6 +278,22 @@ sinkq_push(struct sinkq *sq, struct chunk *c)
 	return 0;
 }
 
+int
+sinkq_put(struct sinkq *sq, const void *buf, size_t len)
+{
+	struct chunk *c;
+	int r;
+
+	if ((c = chunk_new(len)) == NULL)
+		return -1;
+	memcpy(c->data, buf, len);
+	c->len = len;
+	c->refs = 1;
+	r = sinkq_push(sq, c);
+	chunk_put(sq->e, c);
+	return r;
+}
+
 /* The size of the next record on a record socket, or -1 with errno. */
 static ssize_t
 record_size(struct stream *s)

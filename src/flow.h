@@ -172,6 +172,10 @@ void	sinkq_eof(struct sinkq *sq, int shut);
 
 void	sinkq_fini(struct sinkq *sq);
 
+/* Queue a copy of buf on sq (bytes of no flow's: diagnostics).  0, or
+ * -1 with errno ENOMEM. */
+int	sinkq_put(struct sinkq *sq, const void *buf, size_t len);
+
 /* The engine's task of a sink: write what waits. */
 void	sinkq_run(struct engine *e, struct task *t);
 

@@ -1,0 +1,448 @@
+#!/usr/bin/env bats
+# The relay engine's end rules and its manners with shared descriptors:
+# no fixed delay at a session's end and --grace for stdin after the
+# peer's EOF; -k clients that half-close; stdin and stdout flags never
+# changed (a sibling writer, SIGKILL, one description for both); -q
+# while the peer floods; uploads that end with --send-only or -q 0; a
+# stalled terminal on stdout; seqpacket records and UDP datagrams kept
+# whole; and a -k client not dropped after SIGSTOP.  Helpers:
+# tests/engine-peer.py, engine-flags.py, engine-pty.py.
+
+load helpers
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+}
+
+# idle_stdin: $T/idle, a FIFO held open by a writer that writes nothing
+# (stdin like an idle terminal or an inherited pipe).
+idle_stdin() {
+	mkfifo "$T/idle"
+	bg holder sh -c 'exec sleep 30 >"$1"' sh "$T/idle"
+}
+
+# engine_peer NAME MODE [ARGS...]: tests/engine-peer.py in the background.
+engine_peer() {
+	local name=$1
+	shift
+	bg "$name" python3 "$TESTS/engine-peer.py" "$@"
+}
+
+# within_ms FROM_NS TO_NS MAX_MS: TO - FROM is under MAX_MS milliseconds.
+within_ms() {
+	local ms=$((($2 - $1) / 1000000))
+	echo "elapsed ${ms} ms (at most $3 wanted)" >&2
+	[ "$ms" -lt "$3" ]
+}
+
+# records_kept STATUS GOT WANT ERRFILE: seqpacket's rule: status 0 with
+# GOT equal to WANT, or status 1 with a message about the record; never
+# fewer bytes with status 0.
+records_kept() {
+	case $1 in
+	0)	cmp "$3" "$2" ;;
+	1)	cat "$4" >&2
+		grep -qi "record" "$4" ;;
+	*)	echo "status $1: $(cat "$4")" >&2
+		return 1 ;;
+	esac
+}
+
+# --- 1. No fixed delay at a session's end -------------------------------
+
+# The old engine lingered 0.5 s after the peer's EOF whatever stdin was
+# doing.  0.3 s leaves a loaded 2-core machine room and still tells.
+@test "engine: connect, socket EOF, stdin an idle pipe: exit 0 within 0.3 s of the peer's close" {
+	idle_stdin
+	printf 'down-data\n' >"$T/down"
+	engine_peer peer sendclose --listen "$T/pf" --send "$T/down" --mark "$T/closed"
+	wait_file "$T/pf"
+	st=0
+	timeout 10 "$SOCKCAT" connect 127.0.0.1 "$(cat "$T/pf")" <"$T/idle" >"$T/got" 3>&- || st=$?
+	t1=$(date +%s%N)
+	[ "$st" -eq 0 ]
+	cmp "$T/down" "$T/got"
+	wait_file "$T/closed"
+	within_ms "$(cat "$T/closed")" "$t1" 300
+}
+
+@test "engine: serve, socket EOF, stdin an idle pipe: exit 0 within 0.3 s of the peer's close" {
+	idle_stdin
+	printf 'down-data\n' >"$T/down"
+	engine_peer peer sendclose --port-from "$T/srv.err" --send "$T/down" --mark "$T/closed"
+	st=0
+	timeout 10 "$SOCKCAT" serve -v 127.0.0.1 0 <"$T/idle" >"$T/got" 2>"$T/srv.err" 3>&- || st=$?
+	t1=$(date +%s%N)
+	[ "$st" -eq 0 ]
+	cmp "$T/down" "$T/got"
+	wait_file "$T/closed"
+	within_ms "$(cat "$T/closed")" "$t1" 300
+}
+
+# --- 2. A producer with pauses, a client that half-closes at once ------
+
+# producer_serve: serve's stdin is a pipe from a producer that writes
+# a, b and c 0.3 s apart; sets $port.
+producer_serve() {
+	bg srv bash -c '(echo a; sleep 0.3; echo b; sleep 0.3; echo c) |
+		exec "$1" serve -v 127.0.0.1 0' bash "$SOCKCAT"
+	listen_port srv
+}
+
+@test "engine: serve < producer with pauses, client connect --recv-only: gets a, b and c" {
+	producer_serve
+	st=0
+	timeout 10 "$SOCKCAT" connect --recv-only 127.0.0.1 "$port" </dev/null >"$T/got" 3>&- || st=$?
+	[ "$st" -eq 0 ]
+	[ "$(cat "$T/got")" = "a
+b
+c" ]
+	wait_exit "$srv_pid"
+	[ "$status" -eq 0 ]
+}
+
+@test "engine: serve < producer with pauses, client half-closes and reads to EOF: gets a, b and c" {
+	producer_serve
+	engine_peer cl shutread --connect "$port" --out "$T/got"
+	wait_exit "$cl_pid"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$T/got")" = "a
+b
+c" ]
+	wait_exit "$srv_pid"
+	[ "$status" -eq 0 ]
+}
+
+# --- 3. --grace ---------------------------------------------------------
+
+# grace0 ROLE: stdin delivers a line every 0.2 s (for 6 s) once the peer
+# is connected; the peer half-closes right after the second line came
+# and reads on.  With --grace=0 the session ends at once: exit 0 within
+# 0.3 s, and no byte reaches the peer after its half-close (the next
+# line is 0.2 s away).
+grace0() {
+	mkfifo "$T/in"
+	bg feeder sh -c 'exec 4>"$1"; until [ -e "$2" ]; do sleep 0.02; done
+		i=0; while [ $i -lt 30 ]; do echo "line $i" >&4; i=$((i + 1)); sleep 0.2; done' \
+		sh "$T/in" "$T/go"
+	st=0
+	if [ "$1" = connect ]; then
+		engine_peer peer shutafter --listen "$T/pf" --go "$T/go" --lines 2 \
+			--mark "$T/shut" --out "$T/rec" --after "$T/after"
+		wait_file "$T/pf"
+		timeout 10 "$SOCKCAT" connect --grace=0 127.0.0.1 "$(cat "$T/pf")" \
+			<"$T/in" >/dev/null 2>"$T/err" 3>&- || st=$?
+	else
+		engine_peer peer shutafter --port-from "$T/err" --go "$T/go" --lines 2 \
+			--mark "$T/shut" --out "$T/rec" --after "$T/after"
+		timeout 10 "$SOCKCAT" serve -v --grace=0 127.0.0.1 0 \
+			<"$T/in" >/dev/null 2>"$T/err" 3>&- || st=$?
+	fi
+	t1=$(date +%s%N)
+	[ "$st" -eq 0 ] || { cat "$T/err" >&2; return 1; }
+	wait_file "$T/after"
+	[ "$(cat "$T/rec")" = "line 0
+line 1" ]
+	[ "$(cat "$T/after")" -eq 0 ]
+	within_ms "$(cat "$T/shut")" "$t1" 300
+}
+
+@test "engine: connect --grace=0: ends at once on the peer's EOF though stdin still flows" {
+	grace0 connect
+}
+
+@test "engine: serve --grace=0: ends at once on the peer's EOF though stdin still flows" {
+	grace0 serve
+}
+
+@test "engine: connect --grace=inf: stdin pausing 2 s after the peer's EOF still all goes, exit 0 at stdin EOF" {
+	mkfifo "$T/in"
+	bg feeder sh -c 'exec 4>"$1"; echo one >&4; sleep 2; echo two >&4' sh "$T/in"
+	py_listen peer --after-send shut --recv "$T/rec"
+	st=0
+	timeout 10 "$SOCKCAT" connect --grace=inf 127.0.0.1 "$port" <"$T/in" >/dev/null 3>&- || st=$?
+	[ "$st" -eq 0 ]
+	wait_file "$T/rec.done"
+	[ "$(cat "$T/rec")" = "one
+two" ]
+}
+
+@test "engine: --grace=-1 and --grace=abc are usage errors naming --grace (connect and serve)" {
+	local cmd v
+	for cmd in connect serve; do
+		for v in -1 abc; do
+			usage_fails "--grace" "$cmd" "--grace=$v" 127.0.0.1 1
+			# A known option with a bad value, not an unknown one.
+			if grep -q "unknown option" <<<"$err"; then
+				echo "--grace is not known: $err" >&2
+				return 1
+			fi
+		done
+	done
+}
+
+# --- 4. serve -k and clients that half-close -----------------------------
+
+@test "engine: serve -k: a client that half-closed still gets stdin written later" {
+	mkfifo "$T/in"
+	bg feeder sh -c 'exec 4>"$1"; until [ -e "$2" ]; do sleep 0.02; done
+		echo "to the half-closed client" >&4
+		until [ -e "$3" ]; do sleep 0.02; done' sh "$T/in" "$T/go1" "$T/go2"
+	IN=$T/in serve_bg -k 127.0.0.1 0
+	# Client 1's stdin is /dev/null: it half-closes at once.
+	bg c1 "$SOCKCAT" connect 127.0.0.1 "$port"
+	wait_for "$T/srv.err" "connection from"
+	# Part of the scenario: stdin stays silent well after the
+	# client's EOF reached serve; the client must still be served.
+	sleep 0.3
+	still_running "$c1_pid"
+	touch "$T/go1"
+	wait_for "$T/c1.out" "to the half-closed client"
+	touch "$T/go2"
+	wait_exit "$c1_pid"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$T/c1.out")" = "to the half-closed client" ]
+}
+
+@test "engine: serve -k: a client's 100 KiB then half-close all reach a slow stdout" {
+	head -c 102400 /dev/urandom >"$T/up"
+	mkfifo "$T/in" "$T/outp"
+	bg holder sh -c 'exec sleep 30 >"$1"' sh "$T/in"
+	bg rd -i "$T/outp" python3 "$TESTS/engine-peer.py" slowread --rate 1000000 --data "$T/got"
+	bg srv -i "$T/in" sh -c 'exec "$1" serve -k -v 127.0.0.1 0 >"$2"' sh "$SOCKCAT" "$T/outp"
+	listen_port srv
+	bg c1 -i "$T/up" "$SOCKCAT" connect 127.0.0.1 "$port"
+	wait_for "$T/srv.err" "connection from"
+	# serve's stdout closes only when it ends: stop it once the bytes
+	# are in (bounded), then compare.
+	for ((i = 0; i < TMO * 50; i++)); do
+		[ "$(stat -c %s "$T/got" 2>/dev/null || echo 0)" -ge 102400 ] && break
+		sleep 0.02
+	done
+	kill "$srv_pid"
+	wait_exit "$rd_pid"
+	cmp "$T/up" "$T/got"
+}
+
+# --- 5. stdin's and stdout's flags are never changed ----------------------
+
+@test "engine: a sibling writer on sockcat's stdout pipe never sees EAGAIN" {
+	head -c 1048576 /dev/urandom >"$T/down"
+	py_listen peer --send "$T/down" --after-send hold --hold-secs 2 --mark "$T/sent"
+	{
+		timeout 10 "$SOCKCAT" connect -d 127.0.0.1 "$port" 2>"$T/sc.err" 3>&- &
+		sc_pid=$!
+		st=0
+		python3 "$TESTS/engine-peer.py" sibling --wait "$T/sent" --bytes 8000000 \
+			2>"$T/sib.err" 3>&- || st=$?
+		echo "$st" >"$T/sib.st"
+		st=0
+		wait "$sc_pid" || st=$?
+		echo "$st" >"$T/sc.st"
+	} | python3 "$TESTS/engine-peer.py" slowread --rate 20000000 --out "$T/n"
+	cat "$T/sib.err" >&2
+	[ "$(cat "$T/sib.st")" -eq 0 ]
+	if grep -qiE "EAGAIN|temporarily unavailable" "$T/sib.err"; then return 1; fi
+	[ "$(cat "$T/sc.st")" -eq 0 ]
+	[ "$(cat "$T/n")" -eq $((1048576 + 8000000)) ]
+}
+
+@test "engine: after SIGKILL, sockcat's stdin and stdout pipes are not left O_NONBLOCK" {
+	head -c 1048576 /dev/urandom >"$T/down"
+	py_listen peer --send "$T/down" --after-send hold --hold-secs 20
+	run timeout 30 python3 "$TESTS/engine-flags.py" "$SOCKCAT" killed "$port"
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[ "$output" = ok ]
+}
+
+@test "engine: stdin and stdout one description (a socketpair end): not O_NONBLOCK after a normal end" {
+	printf 'down-data\n' >"$T/down"
+	py_listen peer --send "$T/down" --after-send shut --recv "$T/rec"
+	run timeout 30 python3 "$TESTS/engine-flags.py" "$SOCKCAT" shared "$port" <"$T/down"
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[ "$output" = ok ]
+	wait_file "$T/rec.done"
+	[ "$(cat "$T/rec")" = up-data ]
+}
+
+# --- 6. -q fires while the peer keeps sending ------------------------------
+
+# The peer floods for 6 s; -q 1 must end the session within 3 s of
+# its start, stdout a pipe into a reader of about 20 MB/s (the old
+# engine, on its copy path, went on until the flood stopped).
+
+# quit_flood [ENV...]: connect -q 1 against a flooding peer, under ENV.
+quit_flood() {
+	rm -f "$T/pf"
+	engine_peer peer flood --listen "$T/pf" --secs 6
+	wait_file "$T/pf"
+	t0=$(date +%s%N)
+	{
+		st=0
+		env "$@" timeout 10 "$SOCKCAT" connect -q 1 127.0.0.1 "$(cat "$T/pf")" \
+			</dev/null 2>"$T/err" 3>&- || st=$?
+		date +%s%N >"$T/t1"
+		echo "$st" >"$T/st"
+	} | python3 "$TESTS/engine-peer.py" slowread --rate 20000000
+	[ "$(cat "$T/st")" -eq 0 ] || { cat "$T/err" >&2; return 1; }
+	within_ms "$t0" "$(cat "$T/t1")" 3000
+}
+
+@test "engine: connect -q 1 ends within 3 s while the peer floods (stdout a slow pipe; and SOCKCAT_NO_SPLICE)" {
+	quit_flood
+	quit_flood SOCKCAT_NO_SPLICE=1
+}
+
+@test "engine: serve -k -q 1 ends within 3 s while a client floods (stdout a slow pipe)" {
+	mkfifo "$T/outp"
+	bg rd -i "$T/outp" python3 "$TESTS/engine-peer.py" slowread --rate 20000000
+	bg srv sh -c 'exec "$1" serve -k -q 1 -v 127.0.0.1 0 >"$2"' sh "$SOCKCAT" "$T/outp"
+	listen_port srv
+	t0=$(date +%s%N)
+	engine_peer cl flood --connect "$port" --secs 6
+	wait_exit "$srv_pid"
+	t1=$(date +%s%N)
+	[ "$status" -eq 0 ] || { cat "$T/srv.err" >&2; return 1; }
+	within_ms "$t0" "$t1" 3000
+}
+
+# --- 7. The end of an upload is not lost ------------------------------------
+
+# upload_whole ARGS...: connect ARGS < 5 MB to a peer that reads about
+# 5 MB/s and sends a 6-byte ack every 50 ms: the peer gets every byte
+# (sha256) without a reset, and sockcat exits 0.
+upload_whole() {
+	rm -f "$T/pf" "$T/res"
+	engine_peer sink slowsink --listen "$T/pf" --out "$T/res"
+	wait_file "$T/pf"
+	st=0
+	timeout 10 "$SOCKCAT" connect "$@" 127.0.0.1 "$(cat "$T/pf")" <"$T/up" >"$T/acks" 2>"$T/err" 3>&- || st=$?
+	wait_exit "$sink_pid"
+	cat "$T/sink.err" "$T/err" >&2
+	[ "$status" -eq 0 ]
+	[ "$st" -eq 0 ]
+	[ "$(cat "$T/res")" = "5000000 $(sha256sum <"$T/up" | cut -d' ' -f1)" ]
+}
+
+@test "engine: connect --send-only < 5 MB to a slow peer that acks: every byte arrives" {
+	head -c 5000000 /dev/urandom >"$T/up"
+	upload_whole --send-only
+}
+
+@test "engine: connect -q 0 < 5 MB to a slow peer that acks: every byte arrives" {
+	head -c 5000000 /dev/urandom >"$T/up"
+	upload_whole -q 0
+}
+
+# --- 8. A stalled terminal on stdout ----------------------------------------
+
+@test "engine: stdout a terminal nobody reads: stdin still reaches the peer within 3 s" {
+	run timeout 30 python3 "$TESTS/engine-pty.py" "$SOCKCAT" upload
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[ "$output" = ok ]
+}
+
+@test "engine: stdout a terminal nobody reads: -i 1 still ends the session within 3 s" {
+	run timeout 30 python3 "$TESTS/engine-pty.py" "$SOCKCAT" idle
+	echo "$output" >&2
+	[ "$status" -eq 0 ]
+	[ "$output" = ok ]
+}
+
+# --- 9. Records and datagrams kept whole -------------------------------------
+
+@test "engine: connect -t seqpacket, 50 records of 100 kB into a slow pipe: all bytes, or exit 1 naming the record" {
+	engine_peer peer seqsend --unix "$T/q.sock" --listen-unix --records 50 --size 100000 --expect "$T/want"
+	wait_file "$T/q.sock.ready"
+	{
+		st=0
+		timeout 10 "$SOCKCAT" connect -U -t seqpacket "$T/q.sock" </dev/null 2>"$T/err" 3>&- || st=$?
+		echo "$st" >"$T/st"
+	} | python3 "$TESTS/engine-peer.py" slowread --rate 20000000 --data "$T/got"
+	records_kept "$(cat "$T/st")" "$T/got" "$T/want" "$T/err"
+}
+
+@test "engine: serve -t seqpacket >> file, records of 300000 bytes: all bytes, or exit 1 naming the record" {
+	printf 'before\n' >"$T/log"
+	bg srv sh -c 'exec "$1" serve -v -U -t seqpacket "$2" >>"$3"' sh "$SOCKCAT" "$T/q.sock" "$T/log"
+	wait_for "$T/srv.err" "listening on"
+	# Send buffer 1 MiB, so that the kernel takes a 300000-byte record.
+	engine_peer cl seqsend --unix "$T/q.sock" --connect-unix --records 10 --size 300000 \
+		--sndbuf 1048576 --expect "$T/want"
+	wait_exit "$srv_pid"
+	{ printf 'before\n'; cat "$T/want"; } >"$T/want.log"
+	records_kept "$status" "$T/log" "$T/want.log" "$T/srv.err"
+}
+
+# seq_upload [ENV...]: connect -U -t seqpacket < 1 MiB to a seqpacket
+# server: it gets the whole MiB (records concatenated), exit 0.
+seq_upload() {
+	rm -f "$T/q.sock" "$T/q.sock.ready" "$T/rec" "$T/rec.n"
+	engine_peer peer seqrecv --unix "$T/q.sock" --out "$T/rec"
+	wait_file "$T/q.sock.ready"
+	st=0
+	env "$@" timeout 10 "$SOCKCAT" connect -U -t seqpacket "$T/q.sock" <"$T/up" >/dev/null 2>"$T/err" 3>&- || st=$?
+	wait_exit "$peer_pid"
+	echo "sockcat status $st" >&2
+	cat "$T/peer.err" "$T/err" >&2
+	[ "$status" -eq 0 ]
+	[ "$st" -eq 0 ]
+	cmp "$T/up" "$T/rec"
+}
+
+@test "engine: connect -t seqpacket < 1 MiB, SOCKCAT_NO_SPLICE=1 and not: the server gets it all" {
+	head -c 1048576 /dev/urandom >"$T/up"
+	seq_upload SOCKCAT_NO_SPLICE=1
+	seq_upload
+}
+
+@test "engine: connect -u < 100000-byte file: cut into datagrams the socket takes, all arrive, exit 0" {
+	head -c 100000 /dev/urandom >"$T/up"
+	engine_peer rcv udprecv --portfile "$T/pf" --want 100000 --out "$T/res"
+	wait_file "$T/pf"
+	sc 0 connect -u -q 0 127.0.0.1 "$(cat "$T/pf")" <"$T/up"
+	wait_exit "$rcv_pid"
+	[ "$status" -eq 0 ]
+	[ "$(cut -d' ' -f1 "$T/res")" -eq 100000 ]
+}
+
+# --- 10. SIGSTOP does not make healthy -k clients look slow ------------------
+
+# The slow one: about 10 s (6 s of it stopped).
+@test "engine: serve -k stopped 6 s then continued: no client dropped, all 4 get the same bytes (slow, ~10 s)" {
+	mkfifo "$T/in"
+	bg feeder sh -c 'exec 4>"$1"; until [ -e "$2" ]; do sleep 0.02; done
+		exec head -c 400000000 /dev/zero >&4' sh "$T/in" "$T/go"
+	IN=$T/in serve_bg -k 127.0.0.1 0
+	for i in 1 2 3 4; do
+		engine_peer "r$i" count --connect "$port" --out "$T/n$i" --started "$T/s$i"
+	done
+	# All four are in before stdin flows.
+	for ((i = 0; i < TMO * 50; i++)); do
+		[ "$(grep -c 'connection from' "$T/srv.err")" -eq 4 ] && break
+		sleep 0.02
+	done
+	[ "$(grep -c 'connection from' "$T/srv.err")" -eq 4 ]
+	touch "$T/go"
+	for i in 1 2 3 4; do
+		wait_file "$T/s$i"
+	done
+	kill -STOP "$srv_pid"
+	sleep 6 # part of the scenario: sockcat is stopped, the clients are not
+	# The stream was not over when sockcat stopped (no client has its EOF).
+	for i in 1 2 3 4; do
+		[ ! -e "$T/n$i" ]
+	done
+	kill -CONT "$srv_pid"
+	for i in 1 2 3 4; do
+		wait_exit "$(eval echo "\$r${i}_pid")"
+		[ "$status" -eq 0 ]
+	done
+	if grep "dropped" "$T/srv.err" >&2; then return 1; fi
+	for i in 1 2 3 4; do
+		[ "$(cat "$T/n$i")" -eq 400000000 ]
+	done
+}

@@ -797,13 +797,14 @@ def idle_crowd(srv, port, n, tmo):
 
 def idlebulk_one(tool, sockcat, ref, nidle, size, secs, tmo):
     """One client uploads size bytes of zeros (or what secs seconds
-    allow) to serve -k > /dev/null beside nidle idle clients (stdin an
-    idle pipe)."""
+    allow) to serve -k > /dev/null beside nidle idle clients.  serve's
+    stdin is /dev/null: a client that half-closes is served until stdin
+    ends, so with stdin at its end from the start the uploader's
+    half-close ends its session."""
     port = free_port()
-    in_r, in_w = os.pipe()
+    in_w = os.open(os.devnull, os.O_RDONLY)
     null = os.open(os.devnull, os.O_WRONLY)
-    srv = many_server(tool, sockcat, ref, port, in_r, null)
-    os.close(in_r)
+    srv = many_server(tool, sockcat, ref, port, in_w, null)
     os.close(null)
     idle = snd = None
     try:
@@ -842,17 +843,16 @@ def idlebulk_one(tool, sockcat, ref, nidle, size, secs, tmo):
 
 def uploaders_one(tool, sockcat, ref, n, size, hold, tmo):
     """n clients at once each upload size bytes, half-close and wait for
-    the close, to serve -k (stdin an idle pipe); its stdout /dev/null
-    (hold None) or a pipe left unread for the first hold seconds, then
-    drained here and counted."""
+    the close, to serve -k (stdin /dev/null, as in idlebulk_one); its
+    stdout /dev/null (hold None) or a pipe left unread for the first
+    hold seconds, then drained here and counted."""
     port = free_port()
-    in_r, in_w = os.pipe()
+    in_w = os.open(os.devnull, os.O_RDONLY)
     if hold is None:
         out_r, out_w = None, os.open(os.devnull, os.O_WRONLY)
     else:
         out_r, out_w = os.pipe()
-    srv = many_server(tool, sockcat, ref, port, in_r, out_w)
-    os.close(in_r)
+    srv = many_server(tool, sockcat, ref, port, in_w, out_w)
     os.close(out_w)
     drv = None
     try:

@@ -1078,6 +1078,7 @@ teardown(struct engine *e)
 	if (e->has_in)
 		stream_close(&e->in);
 	timers_free(&e->timers);
+	flow_cache_free();
 	if (e->ep >= 0)
 		close(e->ep);
 	errno = saved;

@@ -35,12 +35,61 @@
 /* Where dropped bytes go (--send-only on the copy path). */
 static unsigned char scratch[64 * 1024];
 
+/*
+ * Chunks of the sizes flows read with, kept for the next read instead
+ * of going back to malloc: a heap fragmented by many clients would
+ * otherwise give back and take again fresh pages at every read (brk
+ * and page faults cost more than the copy).
+ */
+#define CACHE_SLOTS	16
+
+static struct chunk_cache {
+	size_t		 size;
+	size_t		 n;
+	struct chunk	*free[CACHE_SLOTS];
+} cache[2] = { { 64 * 1024, 0, { NULL } }, { 256 * 1024, 0, { NULL } } };
+
+static struct chunk_cache *
+cache_for(size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cache) / sizeof(cache[0]); i++)
+		if (cache[i].size == size)
+			return &cache[i];
+	return NULL;
+}
+
+static void
+chunk_free(struct chunk *c)
+{
+	struct chunk_cache *cc = cache_for(c->cap);
+
+	if (cc != NULL && cc->n < CACHE_SLOTS)
+		cc->free[cc->n++] = c;
+	else
+		free(c);
+}
+
+void
+flow_cache_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cache) / sizeof(cache[0]); i++)
+		while (cache[i].n > 0)
+			free(cache[i].free[--cache[i].n]);
+}
+
 static struct chunk *
 chunk_new(size_t size)
 {
+	struct chunk_cache *cc = cache_for(size);
 	struct chunk *c;
 
-	if ((c = malloc(sizeof(*c) + size)) == NULL)
+	if (cc != NULL && cc->n > 0)
+		c = cc->free[--cc->n];
+	else if ((c = malloc(sizeof(*c) + size)) == NULL)
 		return NULL;
 	c->refs = 0;
 	c->len = 0;
@@ -56,7 +105,7 @@ chunk_put(struct engine *e, struct chunk *c)
 
 	if (--c->refs > 0)
 		return;
-	free(c);
+	chunk_free(c);
 	if (f != NULL && --f->inflight == 0 &&
 	    (f->eof || f->failed || f->stopped))
 		engine_touch(e, f->owner);
@@ -360,7 +409,8 @@ read_chunk(struct flow *f)
 		size = sizeof(scratch);
 	n = stream_read(src, buf, buf == NULL ? 0 : (size_t)size);
 	if (n == -1) {
-		free(c);
+		if (c != NULL)
+			chunk_free(c);
 		if (errno == EINTR)
 			return 1;
 		if (errno == EAGAIN) {
@@ -371,7 +421,8 @@ read_chunk(struct flow *f)
 		return 0;
 	}
 	if (n == 0 && !(src->record && src->socktype == SOCK_DGRAM)) {
-		free(c);
+		if (c != NULL)
+			chunk_free(c);
 		flow_ended(f);
 		return 0;
 	}

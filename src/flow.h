@@ -156,6 +156,9 @@ int	flow_drained(const struct flow *f);
 /* Release what f holds (its pipe; its place in a waiters list). */
 void	flow_fini(struct flow *f);
 
+/* Give back the chunks kept for reuse (at the end of a session). */
+void	flow_cache_free(void);
+
 /* The engine's task of a flow: move what can be moved now. */
 void	flow_run(struct engine *e, struct task *t);
 

@@ -446,3 +446,83 @@ seq_upload() {
 		[ "$(cat "$T/n$i")" -eq 400000000 ]
 	done
 }
+
+# --- 10b. unix datagrams larger than any UDP one -------------------------
+
+# dgram_send PATH SIZE...: a python unix datagram client (bound, so that
+# a server can answer) sends one datagram of each SIZE to PATH.
+dgram_send() {
+	local path=$1
+	shift
+	timeout "$TMO" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+s.bind(sys.argv[1] + ".client")
+s.connect(sys.argv[1])
+for i, n in enumerate(sys.argv[2:]):
+    s.send(bytes([97 + i]) * int(n))
+' "$path" "$@"
+}
+
+@test "engine: udp-listen -U takes unix datagrams of 300000 bytes whole" {
+	bg ul "$SOCKCAT" udp-listen -v -U -c 3 "$T/u.sock"
+	wait_for "$T/ul.err" "listening on"
+	dgram_send "$T/u.sock" 300000 100000 500000
+	wait_exit "$ul_pid"
+	[ "$status" -eq 0 ]
+	[ "$(stat -c %s "$T/ul.out")" -eq 900000 ]
+	cmp "$T/ul.out" <(head -c 300000 /dev/zero | tr '\0' a
+		head -c 100000 /dev/zero | tr '\0' b
+		head -c 500000 /dev/zero | tr '\0' c)
+}
+
+@test "engine: serve -u -U takes unix datagrams of 300000 bytes whole" {
+	bg su "$SOCKCAT" serve -v -u -U -q 0 "$T/s.sock"
+	wait_for "$T/su.err" "listening on"
+	dgram_send "$T/s.sock" 300000 100000 180000
+	wait_for "$T/su.err" "connection from"
+	for ((i = 0; i < TMO * 50; i++)); do
+		[ "$(stat -c %s "$T/su.out")" -ge 580000 ] && break
+		sleep 0.02
+	done
+	[ "$(stat -c %s "$T/su.out")" -eq 580000 ]
+}
+
+# --- diagnostics never hold the relay up ---------------------------------
+
+@test "engine: serve -k -v with a stderr nobody reads still serves every client" {
+	mkfifo "$T/errp"
+	# Reads serve's first stderr line (the port), then holds the FIFO
+	# open without reading it again.
+	bg hold python3 -c '
+import os, sys, time
+f = open(sys.argv[1], "rb", buffering=0)
+line = b""
+while not line.endswith(b"\n"):
+    line += f.read(1)
+with open(sys.argv[2] + ".tmp", "w") as o:
+    o.write(line.decode().split()[-1])
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+time.sleep(60)
+' "$T/errp" "$T/port"
+	bg srv sh -c 'exec "$1" serve -k -v 127.0.0.1 0 2>"$2"' sh \
+		"$SOCKCAT" "$T/errp"
+	wait_file "$T/port"
+	port=$(cat "$T/port")
+	# 1500 clients make about 150 KiB of -v lines, more than the unread
+	# FIFO holds: every client must still be served.
+	timeout 60 python3 -c '
+import socket, sys
+port = int(sys.argv[1])
+for i in range(1500):
+    s = socket.create_connection(("127.0.0.1", port), timeout=20)
+    s.sendall(b"client %d\n" % i)
+    s.shutdown(socket.SHUT_WR)
+    if s.recv(1) != b"":
+        sys.exit("client %d: data where EOF was due" % i)
+    s.close()
+' "$port"
+	still_running "$srv_pid"
+	[ "$(wc -l <"$T/srv.out")" -eq 1500 ]
+}

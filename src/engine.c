@@ -53,6 +53,10 @@ struct peer {
 	char		*name;		/* for events */
 	int		 wr_early;	/* out failed before the peer's EOF */
 	long long	 dropped_ms;
+	/* In the engine's list of half-closed peers, oldest first. */
+	struct peer	*hc_next;
+	struct peer	*hc_prev;
+	int		 hc;
 };
 
 struct engine {
@@ -75,6 +79,10 @@ struct engine {
 	size_t			 ngone;
 	size_t			 capgone;
 	size_t			 behind;	/* peers with stdin queued */
+	/* Peers whose own side is over and all written, that only wait
+	 * for stdin (or their going away): the first to make room. */
+	struct peer		*hc_head;
+	struct peer		*hc_tail;
 	int			 has_in;
 	int			 many;
 	int			 ended;
@@ -276,6 +284,51 @@ in_done(const struct peer *p)
 
 static void peer_forget(struct engine *, struct peer *);
 
+static void
+hc_add(struct engine *e, struct peer *p)
+{
+	p->hc = 1;
+	p->hc_next = NULL;
+	p->hc_prev = e->hc_tail;
+	if (e->hc_tail != NULL)
+		e->hc_tail->hc_next = p;
+	else
+		e->hc_head = p;
+	e->hc_tail = p;
+}
+
+static void
+hc_remove(struct engine *e, struct peer *p)
+{
+	if (!p->hc)
+		return;
+	if (p->hc_prev != NULL)
+		p->hc_prev->hc_next = p->hc_next;
+	else
+		e->hc_head = p->hc_next;
+	if (p->hc_next != NULL)
+		p->hc_next->hc_prev = p->hc_prev;
+	else
+		e->hc_tail = p->hc_prev;
+	p->hc = 0;
+	p->hc_next = p->hc_prev = NULL;
+}
+
+/*
+ * A new client needs room (-m, or descriptors run out): close the peer
+ * that half-closed longest ago, which may well have gone away without
+ * our knowing (a close and a half-close look the same until a write).
+ * Returns whether one was closed.
+ */
+static int
+make_room(struct engine *e)
+{
+	if (e->hc_head == NULL)
+		return 0;
+	peer_forget(e, e->hc_head);
+	return 1;
+}
+
 /* A peer of many is done: both ways over. */
 static void
 peer_check(struct engine *e, struct task *t)
@@ -293,8 +346,11 @@ peer_check(struct engine *e, struct task *t)
 		p->wr_early = 1;
 	if (!e->many)
 		return;		/* the session's rules are the peer's */
-	if (in_done(p) && out_done(e, p))
+	/* A reset or failed connection takes nothing more either. */
+	if (in_done(p) && (out_done(e, p) || p->in.failed))
 		peer_forget(e, p);
+	else if (in_done(p) && !p->hc)
+		hc_add(e, p);
 }
 
 static void
@@ -329,6 +385,7 @@ peer_close(struct engine *e, struct peer *p, int err)
 		e->peers[p->idx] = e->peers[--e->npeers];
 		e->peers[p->idx]->idx = p->idx;
 		p->idx = (size_t)-1;
+		hc_remove(e, p);
 		if (e->has_in && !in_direct(e))
 			flow_remove_sink(&e->inflow, &p->out);
 		if (e->inflow.dst == &p->sock) {
@@ -713,7 +770,7 @@ accept_run(struct engine *e, struct task *t)
 	for (i = 0; i < cfg->nlisten; i++) {
 		while (e->lst[i].rd_ready) {
 			if (cfg->max_clients != 0 &&
-			    e->npeers >= cfg->max_clients) {
+			    e->npeers >= cfg->max_clients && !make_room(e)) {
 				e->accept_more = 1;	/* in the backlog */
 				return;
 			}
@@ -723,6 +780,9 @@ accept_run(struct engine *e, struct task *t)
 			if (fd == -1) {
 				if (errno == EAGAIN)
 					e->lst[i].rd_ready = 0;
+				else if ((errno == EMFILE || errno == ENFILE) &&
+				    make_room(e))
+					continue;
 				else if (errno == EMFILE || errno == ENFILE ||
 				    errno == ENOBUFS || errno == ENOMEM) {
 					/* Out of descriptors: leave them in

@@ -526,3 +526,48 @@ for i in range(1500):
 	still_running "$srv_pid"
 	[ "$(wc -l <"$T/srv.out")" -eq 1500 ]
 }
+
+# --- half-closed clients make room ---------------------------------------
+
+@test "engine: serve -k -m 1, stdin idle: a client that closed makes room for the next" {
+	idle_stdin
+	IN=$T/idle serve_bg -k -m 1 127.0.0.1 0
+	# A sends and closes; with stdin idle, sockcat cannot tell a close
+	# from a half-close, so A keeps its place until B needs it.
+	timeout "$TMO" python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"from a\n")
+s.close()' "$port"
+	wait_for "$T/srv.out" "from a"
+	timeout "$TMO" python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"from b\n")
+s.shutdown(socket.SHUT_WR)
+s.settimeout(5)
+s.recv(1)' "$port" &
+	BG_PIDS+=($!)
+	wait_for "$T/srv.out" "from b"
+	still_running "$srv_pid"
+}
+
+@test "engine: serve -k, stdin idle: clients that reset leave no descriptor" {
+	idle_stdin
+	IN=$T/idle serve_bg -k 127.0.0.1 0
+	base=$(ls "/proc/$srv_pid/fd" | wc -l)
+	timeout 60 python3 -c '
+import socket, struct, sys
+port = int(sys.argv[1])
+for i in range(100):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(b"c%d\n" % i)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()' "$port"
+	for ((i = 0; i < TMO * 50; i++)); do
+		[ "$(grep -c disconnected "$T/srv.err")" -ge 100 ] && break
+		sleep 0.02
+	done
+	[ "$(grep -c disconnected "$T/srv.err")" -eq 100 ]
+	[ "$(ls "/proc/$srv_pid/fd" | wc -l)" -eq "$base" ]
+}

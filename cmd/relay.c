@@ -128,7 +128,7 @@ engine_settings(const struct common_opts *co, struct engine_cfg *cfg)
 	cfg->copy_only = getenv("SOCKCAT_NO_SPLICE") != NULL;
 	cfg->render = render;
 	cfg->arg = (void *)(uintptr_t)co;
-	cfg->diag_fd = STDERR_FILENO;
+	cfg->diag_fd = co->verbose ? STDERR_FILENO : -1;
 }
 
 /*

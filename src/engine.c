@@ -836,8 +836,10 @@ dispatch(struct engine *e, struct stream *s, uint32_t ev)
 	}
 	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
 		s->rd_ready = 1;
-		if (s->reader != NULL)
+		if (s->reader != NULL) {
+			flow_src_event(s->reader);
 			engine_schedule(e, &s->reader->task);
+		}
 	}
 	if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
 		s->wr_ready = 1;

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -530,40 +529,43 @@ direct_end(struct flow *f)
 	engine_touch(f->e, f->owner);
 }
 
-/* Whether fd has room to be written now. */
-static int
-has_room(int fd)
-{
-	struct pollfd pfd;
-
-	pfd.fd = fd;
-	pfd.events = POLLOUT;
-	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLOUT);
-}
-
 /*
- * A direct move said EAGAIN: which side waits?  Only what is known to
- * be empty or full loses its ready bit, so that an edge is sure to come
- * (data written after the look, or room made after it).  Returns 1 when
- * both sides look ready again: try once more.
+ * A direct move said EAGAIN: which side waits?  A source found empty
+ * loses its ready bit (bytes written after the look bring an edge).
+ * One that still holds bytes means the sink is full, as the old
+ * readwrite() loops guessed; but bytes may have come just after the
+ * move, with the sink not full at all: the edge those bytes brought
+ * then tries again (see flow_src_event()), so the guess never stalls.
+ * Returns 0: wait.
  */
 static int
 blocked(struct flow *f)
 {
-	int has, room;
-
 	/* A file is never empty but at its end, which is no EAGAIN. */
-	has = f->path == FLOW_SENDFILE || readable_bytes(f->src->fd) > 0;
-	if (f->path == FLOW_PIPE) {
-		room = !(has && f->pipe_len > 0);
-		f->pipe_full = !room;
-	} else
-		room = f->dst == NULL || has_room(f->dst->fd);
-	if (!has)
+	if (f->path != FLOW_SENDFILE && readable_bytes(f->src->fd) == 0) {
 		f->src->rd_ready = 0;
-	if (!room && f->dst != NULL && f->path != FLOW_PIPE)
+		return 0;
+	}
+	if (f->path == FLOW_PIPE)
+		f->pipe_full = f->pipe_len > 0;
+	else if (f->dst != NULL) {
 		f->dst->wr_ready = 0;
-	return has && room;
+		f->guessed = 1;
+	}
+	if (f->path == FLOW_PIPE && f->pipe_len == 0)
+		f->guessed = 1;
+	return 0;
+}
+
+void
+flow_src_event(struct flow *f)
+{
+	if (!f->guessed)
+		return;
+	f->guessed = 0;
+	if (f->dst != NULL && f->path != FLOW_PIPE)
+		f->dst->wr_ready = 1;
+	f->pipe_full = 0;
 }
 
 /*

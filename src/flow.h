@@ -122,6 +122,7 @@ struct flow {
 	unsigned	 discard:1;	/* read, count and drop */
 	unsigned	 eof_to_sinks:1;	/* EOF ends the sinks' queues */
 	unsigned	 shut:1;	/* direct: dst shut down after EOF */
+	unsigned	 guessed:1;	/* direct: EAGAIN taken for a full dst */
 	int		 err;
 	uint64_t	 bytes;		/* read from src */
 	uint64_t	*total;		/* adds what is read, or NULL */
@@ -158,6 +159,10 @@ void	flow_fini(struct flow *f);
 
 /* Give back the chunks kept for reuse (at the end of a session). */
 void	flow_cache_free(void);
+
+/* The source of a direct flow has new bytes: a full sink that was only
+ * guessed is tried again. */
+void	flow_src_event(struct flow *f);
 
 /* The engine's task of a flow: move what can be moved now. */
 void	flow_run(struct engine *e, struct task *t);

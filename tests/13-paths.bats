@@ -94,7 +94,12 @@ uploaded() {
 	cmp "$T/up" "$T/got"
 	wait_exit "$srv_pid"
 	[ "$status" -eq 0 ]
-	bg srv2 sh -c "exec '$SOCKCAT' serve -v 127.0.0.1 0 | cat >'$T/got2'"
+	# serve's stdin idle (not at its end, which would half-close the
+	# connection at once and, by the contract, end connect before its
+	# stdin delivered anything).
+	mkfifo "$T/idle"
+	bg holder sh -c 'exec sleep 30 >"$1"' sh "$T/idle"
+	bg srv2 -i "$T/idle" sh -c "exec '$SOCKCAT' serve -v 127.0.0.1 0 | cat >'$T/got2'"
 	listen_port srv2
 	cat "$T/down" | timeout 30 "$SOCKCAT" connect 127.0.0.1 "$port" >/dev/null
 	wait_exit "$srv2_pid"

@@ -478,7 +478,8 @@ for i, n in enumerate(sys.argv[2:]):
 }
 
 @test "engine: serve -u -U takes unix datagrams of 300000 bytes whole" {
-	bg su "$SOCKCAT" serve -v -u -U -q 0 "$T/s.sock"
+	idle_stdin
+	bg su -i "$T/idle" "$SOCKCAT" serve -v -u -U "$T/s.sock"
 	wait_for "$T/su.err" "listening on"
 	dgram_send "$T/s.sock" 300000 100000 180000
 	wait_for "$T/su.err" "connection from"

@@ -1005,8 +1005,10 @@ def idlebulk_row(sockcat, quick, repeat, lines):
                  "in 1 MiB send(2)s (or what %d s allow), half-closing and "
                  "waiting for the close (bench/manyclients.py send); "
                  "MB/s of 10^6 bytes; 'vs alone': against the same "
-                 "tool's 0-idle median; 'dropped': idle clients the "
-                 "server closed" % (size >> 20, secs))
+                 "tool's 0-idle median; 'dropped': idle clients that "
+                 "saw the server's EOF (serve's stdin is /dev/null, so "
+                 "each is half-closed as it connects; the epoll "
+                 "reference never closes them)" % (size >> 20, secs))
     many_table("idlebulk: one client uploading to serve -k > /dev/null "
                "beside N idle clients",
                [("mbs", "MB/s", "%.0f"),

@@ -960,8 +960,7 @@ choose_paths(struct engine *e, struct peer *p)
 		else if (e->in.kind == STREAM_FILE)
 			(void)flow_direct(&e->inflow, FLOW_SENDFILE,
 			    &p->sock);
-		else if (e->in.kind == STREAM_CHAR ||
-		    e->in.kind == STREAM_SOCKET)
+		else if (e->in.kind == STREAM_CHAR)
 			(void)flow_direct(&e->inflow, FLOW_PIPE, &p->sock);
 	}
 	if (cfg->discard_net || e->out.kind == STREAM_NULL) {

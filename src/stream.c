@@ -170,7 +170,9 @@ stream_shared(struct stream *s, int fd, int writing)
 	s->kind = (enum stream_kind)kind;
 	if (s->kind == STREAM_SOCKET) {
 		/* No description of its own to be had: every call says
-		 * MSG_DONTWAIT instead. */
+		 * MSG_DONTWAIT instead.  No splice(2) either: a TCP
+		 * socket's splice blocks unless its own file is
+		 * non-blocking, whatever SPLICE_F_NONBLOCK says. */
 		s->ops = &sock_ops;
 		s->dontwait = 1;
 		s->pollable = 1;

@@ -225,6 +225,21 @@ watch(struct engine *e, struct stream *s)
 		s->pollable = 0;
 }
 
+void
+engine_mute(struct engine *e, struct stream *s, int mute)
+{
+	struct epoll_event ev;
+
+	if (!s->registered || s->muted == (mute != 0))
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = mute ? EPOLLOUT | EPOLLET :
+	    EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+	ev.data.ptr = s;
+	if (epoll_ctl(e->ep, EPOLL_CTL_MOD, s->fd, &ev) == 0)
+		s->muted = mute != 0;
+}
+
 static void
 unwatch(struct engine *e, struct stream *s)
 {
@@ -834,6 +849,8 @@ dispatch(struct engine *e, struct stream *s, uint32_t ev)
 		engine_schedule(e, &e->accepting);
 		return;
 	}
+	if (ev & (EPOLLRDHUP | EPOLLHUP))
+		s->rdhup = 1;
 	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
 		s->rd_ready = 1;
 		if (s->reader != NULL) {

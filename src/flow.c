@@ -170,6 +170,8 @@ flow_add_sink(struct flow *f, struct sinkq *sq)
 	}
 	sq->idx = f->nsinks;
 	f->sinks[f->nsinks++] = sq;
+	if (f->waiting_on == NULL)
+		engine_mute(f->e, f->src, 0);
 	if (f->eof && f->eof_to_sinks)
 		sinkq_eof(sq, 1);
 	else
@@ -192,6 +194,7 @@ unwait(struct flow *f)
 		}
 	f->waiting_on = NULL;
 	f->wait_next = NULL;
+	engine_mute(f->e, f->src, 0);
 }
 
 void
@@ -283,6 +286,7 @@ wait_on(struct flow *f, struct sinkq *sq)
 	f->waiting_on = sq;
 	f->wait_next = sq->waiters;
 	sq->waiters = f;
+	engine_mute(f->e, f->src, 1);
 }
 
 static void
@@ -294,6 +298,7 @@ wake_waiters(struct sinkq *sq)
 		sq->waiters = f->wait_next;
 		f->wait_next = NULL;
 		f->waiting_on = NULL;
+		engine_mute(sq->e, f->src, 0);
 		engine_schedule(sq->e, &f->task);
 	}
 }
@@ -465,8 +470,11 @@ run_copy(struct flow *f)
 		if (!f->src->rd_ready && f->src->ops->pending(f->src) == 0)
 			return;
 		if (!f->discard) {
-			if (f->nsinks == 0)
-				return;	/* nobody to send it to: unread */
+			if (f->nsinks == 0) {
+				/* Nobody to send it to: unread. */
+				engine_mute(f->e, f->src, 1);
+				return;
+			}
 			if ((sq = full_sink(f)) != NULL) {
 				wait_on(f, sq);
 				return;
@@ -626,6 +634,20 @@ move_direct(struct flow *f)
 	if (f->path == FLOW_PIPE)
 		f->pipe_len += (size_t)n;
 	moved(f, (size_t)n);
+	if (f->path == FLOW_SPLICE && (size_t)n < max && !f->src->rdhup) {
+		/*
+		 * Less than asked: often the source is drained, and one
+		 * look says so where another move would take a call to
+		 * fail and a look after it.  Bytes left say nothing sure
+		 * (a socket's splice stops short with room to spare): move
+		 * again.  A source whose writer has gone goes on to read
+		 * its EOF, for which no edge would come.
+		 */
+		if (readable_bytes(f->src->fd) == 0) {
+			f->src->rd_ready = 0;
+			return 0;
+		}
+	}
 	return 1;
 }
 

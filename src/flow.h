@@ -45,6 +45,9 @@ void		engine_schedule(struct engine *, struct task *);
 void		engine_unschedule(struct engine *, struct task *);
 /* Something of owner's changed: its end rules are to be checked. */
 void		engine_touch(struct engine *, void *owner);
+/* Stop (or start again) watching s for reading: its reader is held up
+ * and would only be woken for nothing. */
+void		engine_mute(struct engine *, struct stream *s, int mute);
 /* Bytes moved: the session is not idle. */
 void		engine_active(struct engine *);
 long long	engine_now(const struct engine *);

@@ -54,7 +54,10 @@ struct stream {
 	unsigned		 rd_ready:1;	/* readable, as far as known */
 	unsigned		 wr_ready:1;	/* writable, as far as known */
 	unsigned		 hup:1;		/* EPOLLERR or EPOLLHUP seen */
+	unsigned		 rdhup:1;	/* the other end will send no more
+						   (EPOLLRDHUP or EPOLLHUP) */
 	unsigned		 registered:1;	/* in the engine's epoll */
+	unsigned		 muted:1;	/* watched for writing only */
 	/* Private to stream.c. */
 	int			 shared_fd;	/* the caller's fd, or -1 */
 	int			 own;		/* fd is ours to close */

@@ -462,18 +462,24 @@ static void
 start_quitting(struct engine *e)
 {
 	struct peer *p;
+	socklen_t len;
 	size_t i;
-	int n;
+	int n, rcvbuf;
 
 	e->quitting = 1;
 	for (i = 0; i < e->npeers; i++) {
 		p = e->peers[i];
 		if (ioctl(p->sock.fd, FIONREAD, &n) == -1 || n < 0)
 			n = 0;
+		/* What the socket holds, and at most a receive buffer more
+		 * of what was on its way; the first empty moment ends it
+		 * (a record is taken whole, whatever its size). */
 		p->in.budget = (uint64_t)n;
-		/* A record socket's next record, whatever its size. */
-		if (p->sock.record && n > 0)
-			p->in.budget = UINT64_MAX - 1;
+		len = sizeof(rcvbuf);
+		if (n > 0 && getsockopt(p->sock.fd, SOL_SOCKET, SO_RCVBUF,
+		    &rcvbuf, &len) == 0 && rcvbuf > 0)
+			p->in.budget += (uint64_t)rcvbuf;
+		p->in.stop_when_empty = 1;
 		if (p->in.budget == 0 && !p->in.eof && !p->in.failed) {
 			p->in.stopped = 1;
 			engine_touch(e, p);
@@ -494,8 +500,6 @@ quit_done(const struct engine *e)
 		return 0;
 	for (i = 0; i < e->npeers; i++) {
 		p = e->peers[i];
-		if (p->sock.record && p->in.budget == UINT64_MAX - 1)
-			continue;
 		if (!(p->in.stopped || p->in.eof || p->in.failed) ||
 		    p->in.pipe_len > 0 || p->in.inflight > 0)
 			return 0;

@@ -276,6 +276,18 @@ moved(struct flow *f, size_t n)
 	engine_active(f->e);
 }
 
+/* f's source holds nothing now; once -q's moment is past, that is the
+ * end of what f takes. */
+static void
+src_empty(struct flow *f)
+{
+	f->src->rd_ready = 0;
+	if (f->stop_when_empty && !f->stopped) {
+		f->stopped = 1;
+		engine_touch(f->e, f->owner);
+	}
+}
+
 /* Hold f up until sq drains. */
 static void
 wait_on(struct flow *f, struct sinkq *sq)
@@ -418,7 +430,7 @@ read_chunk(struct flow *f)
 		if (errno == EINTR)
 			return 1;
 		if (errno == EAGAIN) {
-			src->rd_ready = 0;
+			src_empty(f);
 			return 0;
 		}
 		flow_failed(f, errno, 0);
@@ -551,7 +563,7 @@ blocked(struct flow *f)
 {
 	/* A file is never empty but at its end, which is no EAGAIN. */
 	if (f->path != FLOW_SENDFILE && readable_bytes(f->src->fd) == 0) {
-		f->src->rd_ready = 0;
+		src_empty(f);
 		return 0;
 	}
 	if (f->path == FLOW_PIPE)
@@ -644,7 +656,7 @@ move_direct(struct flow *f)
 		 * its EOF, for which no edge would come.
 		 */
 		if (readable_bytes(f->src->fd) == 0) {
-			f->src->rd_ready = 0;
+			src_empty(f);
 			return 0;
 		}
 	}

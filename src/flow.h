@@ -126,6 +126,8 @@ struct flow {
 	unsigned	 eof_to_sinks:1;	/* EOF ends the sinks' queues */
 	unsigned	 shut:1;	/* direct: dst shut down after EOF */
 	unsigned	 guessed:1;	/* direct: EAGAIN taken for a full dst */
+	unsigned	 stop_when_empty:1;	/* -q: the source's first
+						   empty moment ends it */
 	int		 err;
 	uint64_t	 bytes;		/* read from src */
 	uint64_t	*total;		/* adds what is read, or NULL */

@@ -208,7 +208,17 @@ flush_diag(struct engine *e)
 	}
 }
 
-/* Watch s in epoll; what epoll refuses (files) is always ready. */
+/* The epoll events s is watched for now. */
+static uint32_t
+interest(const struct stream *s)
+{
+	return (s->muted ? 0 : EPOLLIN | EPOLLRDHUP) |
+	    (s->out_on ? EPOLLOUT : 0) | EPOLLET;
+}
+
+/* Watch s in epoll; what epoll refuses (files) is always ready.  Only
+ * reading at first: writing is tried at once, and watched for only once
+ * it is refused (engine_wait_out()). */
 static void
 watch(struct engine *e, struct stream *s)
 {
@@ -217,34 +227,55 @@ watch(struct engine *e, struct stream *s)
 	if (!s->pollable || s->fd < 0)
 		return;
 	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+	ev.events = interest(s);
 	ev.data.ptr = s;
-	if (epoll_ctl(e->ep, EPOLL_CTL_ADD, s->fd, &ev) == 0)
+	if (epoll_ctl(e->ep, EPOLL_CTL_ADD, s->watch_fd, &ev) == 0)
 		s->registered = 1;
 	else
 		s->pollable = 0;
 }
 
-void
-engine_mute(struct engine *e, struct stream *s, int mute)
+static void
+rearm(struct engine *e, struct stream *s)
 {
 	struct epoll_event ev;
 
+	memset(&ev, 0, sizeof(ev));
+	ev.events = interest(s);
+	ev.data.ptr = s;
+	(void)epoll_ctl(e->ep, EPOLL_CTL_MOD, s->watch_fd, &ev);
+}
+
+void
+engine_wait_out(struct engine *e, struct stream *s)
+{
+	s->wr_ready = 0;
+	if (!s->registered) {
+		/* Never refused for long (a file): try again. */
+		s->wr_ready = 1;
+		return;
+	}
+	if (!s->out_on) {
+		/* Rearming reports it at once if it has room already. */
+		s->out_on = 1;
+		rearm(e, s);
+	}
+}
+
+void
+engine_mute(struct engine *e, struct stream *s, int mute)
+{
 	if (!s->registered || s->muted == (mute != 0))
 		return;
-	memset(&ev, 0, sizeof(ev));
-	ev.events = mute ? EPOLLOUT | EPOLLET :
-	    EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-	ev.data.ptr = s;
-	if (epoll_ctl(e->ep, EPOLL_CTL_MOD, s->fd, &ev) == 0)
-		s->muted = mute != 0;
+	s->muted = mute != 0;
+	rearm(e, s);
 }
 
 static void
 unwatch(struct engine *e, struct stream *s)
 {
 	if (s->registered)
-		(void)epoll_ctl(e->ep, EPOLL_CTL_DEL, s->fd, NULL);
+		(void)epoll_ctl(e->ep, EPOLL_CTL_DEL, s->watch_fd, NULL);
 	s->registered = 0;
 }
 
@@ -868,6 +899,13 @@ dispatch(struct engine *e, struct stream *s, uint32_t ev)
 			engine_schedule(e, &s->sinkq->task);
 		if (s->direct != NULL)
 			engine_schedule(e, &s->direct->task);
+		/* Room again: until the next refusal, writes are tried
+		 * without asking (an ACK's edge would wake us for
+		 * nothing). */
+		if ((ev & EPOLLOUT) && s->out_on) {
+			s->out_on = 0;
+			rearm(e, s);
+		}
 	}
 	if (ev & (EPOLLHUP | EPOLLERR)) {
 		s->hup = 1;
@@ -1015,7 +1053,7 @@ setup(struct engine *e)
 	e->now = e->last_active = clock_ms();
 	if (sig_fd() >= 0) {
 		memset(&e->sig, 0, sizeof(e->sig));
-		e->sig.fd = sig_fd();
+		e->sig.fd = e->sig.watch_fd = sig_fd();
 		e->sig.pollable = 1;
 		watch(e, &e->sig);
 	}
@@ -1069,7 +1107,7 @@ setup(struct engine *e)
 		if ((e->lst = calloc(cfg->nlisten, sizeof(*e->lst))) == NULL)
 			return -1;
 		for (i = 0; i < cfg->nlisten; i++) {
-			e->lst[i].fd = cfg->listen_fd[i];
+			e->lst[i].fd = e->lst[i].watch_fd = cfg->listen_fd[i];
 			e->lst[i].pollable = 1;
 			e->lst[i].rd_ready = 1;
 			e->lst[i].owner = e;

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -108,6 +109,17 @@ chunk_put(struct engine *e, struct chunk *c)
 	if (f != NULL && --f->inflight == 0 &&
 	    (f->eof || f->failed || f->stopped))
 		engine_touch(e, f->owner);
+}
+
+/* Whether fd (a pipe or socket) has bytes, or an EOF, to be read now. */
+static int
+src_pending(int fd)
+{
+	struct pollfd pfd;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	return poll(&pfd, 1, 0) != 0;
 }
 
 /* Bytes waiting to be read from fd (a pipe or socket), or 0. */
@@ -569,7 +581,7 @@ blocked(struct flow *f)
 	if (f->path == FLOW_PIPE)
 		f->pipe_full = f->pipe_len > 0;
 	else if (f->dst != NULL) {
-		f->dst->wr_ready = 0;
+		engine_wait_out(f->e, f->dst);
 		f->guessed = 1;
 	}
 	if (f->path == FLOW_PIPE && f->pipe_len == 0)
@@ -655,7 +667,7 @@ move_direct(struct flow *f)
 		 * again.  A source whose writer has gone goes on to read
 		 * its EOF, for which no edge would come.
 		 */
-		if (readable_bytes(f->src->fd) == 0) {
+		if (!src_pending(f->src->fd)) {
 			src_empty(f);
 			return 0;
 		}
@@ -677,7 +689,7 @@ drain_pipe(struct flow *f)
 		if (errno == EINTR)
 			return 1;
 		if (errno == EAGAIN) {
-			f->dst->wr_ready = 0;
+			engine_wait_out(f->e, f->dst);
 			return 0;
 		}
 		flow_failed(f, errno, 1);
@@ -852,7 +864,7 @@ sinkq_run(struct engine *e, struct task *t)
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN) {
-				st->wr_ready = 0;
+				engine_wait_out(e, st);
 				if (sq->stall_since < 0)
 					sq->stall_since = engine_now(e);
 				break;

@@ -45,6 +45,10 @@ void		engine_schedule(struct engine *, struct task *);
 void		engine_unschedule(struct engine *, struct task *);
 /* Something of owner's changed: its end rules are to be checked. */
 void		engine_touch(struct engine *, void *owner);
+/* s refused bytes (EAGAIN): clear its ready bit and have epoll say
+ * when it takes more.  (Writability is watched only while something
+ * waits for it: a socket's every ACK would wake the loop for nothing.) */
+void		engine_wait_out(struct engine *, struct stream *s);
 /* Stop (or start again) watching s for reading: its reader is held up
  * and would only be woken for nothing. */
 void		engine_mute(struct engine *, struct stream *s, int mute);

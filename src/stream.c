@@ -16,12 +16,16 @@
 static ssize_t
 fd_read(struct stream *s, void *buf, size_t len)
 {
+	if (s->lazy && stream_private(s) == -1)
+		return -1;
 	return read(s->fd, buf, len);
 }
 
 static ssize_t
 fd_write(struct stream *s, const void *buf, size_t len)
 {
+	if (s->lazy && stream_private(s) == -1)
+		return -1;
 	if (s->open_err != 0) {
 		errno = s->open_err;
 		return -1;
@@ -115,6 +119,7 @@ stream_init(struct stream *s, int fd)
 {
 	memset(s, 0, sizeof(*s));
 	s->fd = fd;
+	s->watch_fd = fd;
 	s->shared_fd = -1;
 	s->restore_fl = -1;
 	s->rd_ready = s->wr_ready = 1;
@@ -161,7 +166,7 @@ reopen(int fd, int writing)
 int
 stream_shared(struct stream *s, int fd, int writing)
 {
-	int kind, fl, nfd;
+	int kind, fl;
 
 	stream_init(s, fd);
 	s->shared_fd = fd;
@@ -189,14 +194,29 @@ stream_shared(struct stream *s, int fd, int writing)
 		return -1;
 	if ((fl & O_ACCMODE) == (writing ? O_RDONLY : O_WRONLY))
 		return 0;
-	if ((nfd = reopen(fd, writing)) >= 0) {
+	s->pollable = 1;
+	s->splice_ok = s->kind != STREAM_TTY;
+	s->writing = writing;
+	s->lazy = 1;
+	if (s->kind == STREAM_PIPE)
+		return 0;
+	return stream_private(s);
+}
+
+int
+stream_private(struct stream *s)
+{
+	int fl, nfd;
+
+	if (!s->lazy)
+		return 0;
+	s->lazy = 0;
+	if ((nfd = reopen(s->shared_fd, s->writing)) >= 0) {
 		s->fd = nfd;
 		s->own = 1;
-		s->pollable = 1;
-		s->splice_ok = s->kind != STREAM_TTY;
 		return 0;
 	}
-	if (errno == ENXIO && writing && s->kind == STREAM_PIPE) {
+	if (errno == ENXIO && s->writing && s->kind == STREAM_PIPE) {
 		/* A FIFO nobody reads any more: as a write would say. */
 		s->open_err = EPIPE;
 		return 0;
@@ -205,10 +225,11 @@ stream_shared(struct stream *s, int fd, int writing)
 	 * No /proc: the old way, the flag set on the shared description
 	 * for the session and given back after.
 	 */
-	if (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0)
+	if ((fl = fcntl(s->shared_fd, F_GETFL)) == -1)
+		return -1;
+	if (!(fl & O_NONBLOCK) &&
+	    fcntl(s->shared_fd, F_SETFL, fl | O_NONBLOCK) == 0)
 		s->restore_fl = fl;
-	s->pollable = 1;
-	s->splice_ok = s->kind != STREAM_TTY;
 	return 0;
 }
 

@@ -6,8 +6,10 @@
  * A stream over a descriptor that others share (stdin, stdout) never
  * changes that descriptor's file status flags: a pipe, FIFO or terminal
  * gets a private open file description of its own (reopened through
- * /proc/self/fd, non-blocking), a socket is read and written with
- * MSG_DONTWAIT, and files and /dev/null never block anyway.
+ * /proc/self/fd, non-blocking; a pipe only once it is read or written,
+ * since splice(2) with SPLICE_F_NONBLOCK needs none), a socket is read
+ * and written with MSG_DONTWAIT, and files and /dev/null never block
+ * anyway.
  */
 #ifndef SOCKCAT_STREAM_H
 #define SOCKCAT_STREAM_H
@@ -41,6 +43,8 @@ struct stream_ops {
 
 struct stream {
 	int			 fd;	/* what I/O goes through */
+	int			 watch_fd;	/* what epoll watches: fd, or the
+						   shared one it came from */
 	const struct stream_ops	*ops;
 	void			*ctx;	/* the kind's own state */
 	enum stream_kind	 kind;
@@ -57,13 +61,19 @@ struct stream {
 	unsigned		 rdhup:1;	/* the other end will send no more
 						   (EPOLLRDHUP or EPOLLHUP) */
 	unsigned		 registered:1;	/* in the engine's epoll */
-	unsigned		 muted:1;	/* watched for writing only */
+	unsigned		 muted:1;	/* not watched for reading */
+	unsigned		 out_on:1;	/* watched for writing */
 	/* Private to stream.c. */
 	int			 shared_fd;	/* the caller's fd, or -1 */
 	int			 own;		/* fd is ours to close */
 	int			 dontwait;	/* recv/send with MSG_DONTWAIT */
 	int			 restore_fl;	/* flags to give back, or -1 */
 	int			 open_err;	/* why no writable description */
+	int			 writing;	/* shared: opened for writing */
+	int			 lazy;		/* a shared pipe: its private
+						   description is opened at the
+						   first read or write (splice(2)
+						   needs none) */
 	/* The engine's links. */
 	void			*owner;
 	struct flow		*reader;	/* the flow reading it */
@@ -88,6 +98,12 @@ int	stream_shared(struct stream *s, int fd, int writing);
 /* Whether fd is a pipe or FIFO, a regular file, ... (STREAM_* kind);
  * -1 when fstat fails. */
 int	stream_kind_of(int fd);
+
+/*
+ * Give s its private description now, if it is to have one and has not
+ * yet (read and write do it themselves).  Returns 0, or -1 with errno.
+ */
+int	stream_private(struct stream *s);
 
 /* Close what s holds (a shared descriptor itself is left open). */
 void	stream_close(struct stream *s);

@@ -153,7 +153,7 @@ connect_unix(struct connect_opts *o, const char *path, int type)
 	}
 	if (o->co.verbose)
 		report_connected_name(path);
-	return relay_session(&o->co, fd, type == SOCK_DGRAM, path, 0);
+	return relay_session(&o->co, fd, path, 0);
 }
 
 static int
@@ -204,7 +204,7 @@ run(struct connect_opts *o, const struct endpoint *ep)
 	freeaddrinfo(res);
 	if (o->co.verbose)
 		report_connected(fd);
-	return relay_session(&o->co, fd, type == SOCK_DGRAM, name, 0);
+	return relay_session(&o->co, fd, name, 0);
 }
 
 static int

@@ -194,14 +194,13 @@ report_totals(const struct engine_result *res, uint64_t earlier, int all)
 }
 
 int
-relay_session(const struct common_opts *co, int fd, int dgram,
-    const char *peer, uint64_t earlier)
+relay_session(const struct common_opts *co, int fd, const char *peer,
+    uint64_t earlier)
 {
 	struct engine_cfg cfg;
 	struct engine_result res;
 	int status;
 
-	(void)dgram;	/* the socket's type says */
 	engine_settings(co, &cfg);
 	cfg.net_fd = fd;
 	if (engine_run(&cfg, &res) == -1) {

@@ -35,13 +35,14 @@ void	report_connected_name(const char *name);
 
 /*
  * Relay stdin/stdout with the connected socket fd as co says (fd is
- * closed on return); peer names the other end in messages, and earlier
- * counts the bytes already received from it and written (serve -u's
- * first datagrams), for the -v totals.  Returns the exit status: 0, 1
- * with a message, or 128+N after signal N.
+ * closed on return; its type says whether records are kept); peer
+ * names the other end in messages, and earlier counts the bytes already
+ * received from it and written (serve -u's first datagrams), for the -v
+ * totals.  Returns the exit status: 0, 1 with a message, or 128+N after
+ * signal N.
  */
-int	relay_session(const struct common_opts *co, int fd, int dgram,
-	    const char *peer, uint64_t earlier);
+int	relay_session(const struct common_opts *co, int fd, const char *peer,
+	    uint64_t earlier);
 
 /*
  * Serve many clients on the n listening sockets fds (serve -k): stdin

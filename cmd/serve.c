@@ -405,7 +405,7 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 	free(buf);
 	if (co.quit_ms == OPTS_NO_TIME)
 		co.quit_ms = RELAY_DGRAM_QUIT_MS;
-	return relay_session(&co, fd, 1, name, earlier);
+	return relay_session(&co, fd, name, earlier);
 }
 
 /* Many clients need many descriptors: take the hard limit. */
@@ -463,7 +463,7 @@ run(const struct serve_opts *o, const struct endpoint *ep)
 			    sizeof(name));
 			if (ep->path != NULL)
 				strlcpy(name, ep->path, sizeof(name));
-			r = relay_session(&o->co, fd, 0, name, 0);
+			r = relay_session(&o->co, fd, name, 0);
 		}
 	}
 	listeners_close(&l);

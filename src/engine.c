@@ -102,6 +102,7 @@ struct engine {
 	struct timer		 t_slow;
 	struct timer		 t_accept;
 	long long		 now;
+	long long		 started;
 	long long		 last_active;
 };
 
@@ -601,6 +602,18 @@ check_peer_eof(struct engine *e, struct peer *p)
 		engine_touch(e, NULL);
 		return;
 	}
+	/*
+	 * A stdin that never delivered is idle, but in a session's first
+	 * moments: a producer started beside sockcat (tar c | sockcat
+	 * connect) may not have written yet when a peer that half-closes
+	 * at once (serve < /dev/null) sends its EOF.
+	 */
+	if (f->moved_at < 0 && !out_done(e, p) && e->in.pollable &&
+	    e->cfg->grace_ms != 0 && e->now < e->started + ENGINE_START_MS) {
+		(void)timer_set(&e->timers, &e->t_grace,
+		    e->started + ENGINE_START_MS);
+		return;
+	}
 	if (out_done(e, p) || f->moved_at < 0 || e->cfg->grace_ms == 0) {
 		end(e, ENGINE_NET_EOF, 0);
 		return;
@@ -1050,7 +1063,7 @@ setup(struct engine *e)
 	timer_init(&e->t_accept, on_accept_pause, e);
 	e->check.run = session_check;
 	e->accepting.run = accept_run;
-	e->now = e->last_active = clock_ms();
+	e->now = e->last_active = e->started = clock_ms();
 	if (sig_fd() >= 0) {
 		memset(&e->sig, 0, sizeof(e->sig));
 		e->sig.fd = e->sig.watch_fd = sig_fd();

@@ -23,6 +23,11 @@
 /* The default --grace: how long stdin may pause, after the peer's EOF,
  * before the session ends. */
 #define ENGINE_GRACE_MS		500
+/* A stdin that never delivered a byte is not taken for idle before the
+ * session is this old (a producer started beside sockcat may not have
+ * written yet). */
+#define ENGINE_START_MS		50
+
 /* --grace=inf */
 #define ENGINE_FOREVER		(-2LL)
 

@@ -98,6 +98,14 @@ chunk_new(size_t size)
 	return c;
 }
 
+/* What a queued chunk counts against its sink's limit: at least 1 KiB,
+ * so that a queue of tiny fragments fills too. */
+static size_t
+chunk_cost(const struct chunk *c)
+{
+	return (c->cap > 1024 ? c->cap : 1024) + sizeof(*c);
+}
+
 static void
 chunk_put(struct engine *e, struct chunk *c)
 {
@@ -349,7 +357,7 @@ sinkq_push(struct sinkq *sq, struct chunk *c)
 	sq->q[(sq->head + sq->n) % sq->cap] = c;
 	if (sq->n++ == 0 && sq->behind != NULL)
 		++*sq->behind;
-	sq->bytes += c->cap + sizeof(*c);
+	sq->bytes += chunk_cost(c);
 	c->refs++;
 	engine_schedule(sq->e, &sq->task);
 	return 0;
@@ -458,11 +466,15 @@ read_chunk(struct flow *f)
 	if (c == NULL)
 		return 1;
 	c->len = (size_t)n;
-	/* Idle clients' short lines must not pin whole buffers. */
+	/* A short read must not pin a whole buffer (idle clients' lines,
+	 * fragments): it moves to a chunk of its size, and the buffer is
+	 * kept for the next read. */
 	if (c->cap > 4096 && c->len < c->cap / 2 &&
-	    (small = realloc(c, sizeof(*c) + c->len)) != NULL) {
+	    (small = chunk_new(c->len)) != NULL) {
+		memcpy(small->data, c->data, c->len);
+		small->len = c->len;
+		chunk_free(c);
 		c = small;
-		c->cap = c->len;
 	}
 	c->from = f;
 	c->refs = 1;		/* ours while we queue it */
@@ -776,7 +788,7 @@ advance(struct sinkq *sq, size_t n)
 		n -= left;
 		sq->off = 0;
 		sq->head = (sq->head + 1) % sq->cap;
-		sq->bytes -= c->cap + sizeof(*c);
+		sq->bytes -= chunk_cost(c);
 		if (--sq->n == 0 && sq->behind != NULL) {
 			--*sq->behind;
 			engine_touch(sq->e, NULL);
@@ -798,7 +810,7 @@ sinkq_clear(struct sinkq *sq)
 		c = sq->q[sq->head];
 		sq->head = (sq->head + 1) % sq->cap;
 		sq->n--;
-		sq->bytes -= c->cap + sizeof(*c);
+		sq->bytes -= chunk_cost(c);
 		chunk_put(sq->e, c);
 	}
 	sq->off = 0;

@@ -26,7 +26,7 @@
 /* A stdin that never delivered a byte is not taken for idle before the
  * session is this old (a producer started beside sockcat may not have
  * written yet). */
-#define ENGINE_START_MS		50
+#define ENGINE_START_MS		20
 
 /* --grace=inf */
 #define ENGINE_FOREVER		(-2LL)

@@ -583,13 +583,13 @@ for i in range(100):
 
 # --- a producer started beside sockcat -----------------------------------
 
-@test "engine: a producer that writes 20 ms late still sends all to a server that half-closes at once" {
+@test "engine: a producer that writes 5 ms late still sends all to a server that half-closes at once" {
 	head -c 1000000 /dev/urandom >"$T/up"
 	for i in 1 2 3 4 5; do
 		rm -f "$T/srv.out" "$T/srv.err"
 		# serve's stdin is /dev/null: it half-closes at accept.
 		serve_bg 127.0.0.1 0
-		(sleep 0.02; cat "$T/up") | timeout "$TMO" "$SOCKCAT" connect \
+		(sleep 0.005; cat "$T/up") | timeout "$TMO" "$SOCKCAT" connect \
 			127.0.0.1 "$port" >/dev/null
 		wait_exit "$srv_pid"
 		[ "$status" -eq 0 ]

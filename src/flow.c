@@ -203,13 +203,16 @@ static void
 unwait(struct flow *f)
 {
 	struct sinkq *sq = f->waiting_on;
-	struct flow **pp;
+	struct flow **pp, *prev = NULL;
 
 	if (sq == NULL)
 		return;
-	for (pp = &sq->waiters; *pp != NULL; pp = &(*pp)->wait_next)
+	for (pp = &sq->waiters; *pp != NULL; prev = *pp,
+	    pp = &(*pp)->wait_next)
 		if (*pp == f) {
 			*pp = f->wait_next;
+			if (sq->waiters_tail == f)
+				sq->waiters_tail = prev;
 			break;
 		}
 	f->waiting_on = NULL;
@@ -316,21 +319,31 @@ wait_on(struct flow *f, struct sinkq *sq)
 		return;
 	unwait(f);
 	f->waiting_on = sq;
-	f->wait_next = sq->waiters;
-	sq->waiters = f;
+	f->wait_next = NULL;
+	/* In turn: the first held up is the first woken. */
+	if (sq->waiters_tail != NULL)
+		sq->waiters_tail->wait_next = f;
+	else
+		sq->waiters = f;
+	sq->waiters_tail = f;
 	engine_mute(f->e, f->src, 1);
 }
 
+/* Wake up to n of sq's waiters, the longest held up first. */
 static void
-wake_waiters(struct sinkq *sq)
+wake_waiters(struct sinkq *sq, size_t n)
 {
 	struct flow *f;
 
-	while ((f = sq->waiters) != NULL) {
+	while (n-- > 0 && (f = sq->waiters) != NULL) {
 		sq->waiters = f->wait_next;
+		if (sq->waiters == NULL)
+			sq->waiters_tail = NULL;
 		f->wait_next = NULL;
 		f->waiting_on = NULL;
-		engine_mute(sq->e, f->src, 0);
+		/* Still muted: it hears its source again only once it
+		 * finds room (thousands woken must not cost thousands of
+		 * epoll_ctl calls to be muted again). */
 		engine_schedule(sq->e, &f->task);
 	}
 }
@@ -515,6 +528,7 @@ run_copy(struct flow *f)
 				wait_on(f, sq);
 				return;
 			}
+			engine_mute(f->e, f->src, 0);
 		}
 		if (!read_chunk(f))
 			return;
@@ -814,7 +828,7 @@ sinkq_clear(struct sinkq *sq)
 		chunk_put(sq->e, c);
 	}
 	sq->off = 0;
-	wake_waiters(sq);
+	wake_waiters(sq, SIZE_MAX);
 }
 
 void
@@ -911,5 +925,5 @@ sinkq_run(struct engine *e, struct task *t)
 		engine_touch(e, sq->owner);
 	}
 	if (sq->waiters != NULL && sq->bytes < sq->limit)
-		wake_waiters(sq);
+		wake_waiters(sq, SIZE_MAX);
 }

@@ -81,7 +81,9 @@ struct sinkq {
 	size_t		 off;		/* written of q[head] */
 	size_t		 bytes;		/* queued, by allocation */
 	size_t		 limit;		/* sources wait above this */
-	struct flow	*waiters;	/* flows held up by this sink */
+	struct flow	*waiters;	/* flows held up by this sink, in
+					   the order they came */
+	struct flow	*waiters_tail;
 	size_t		*behind;	/* counts the sinks with bytes, or
 					   NULL */
 	uint64_t	*total;		/* adds what is written, or NULL */

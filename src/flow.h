@@ -168,6 +168,16 @@ int	flow_drained(const struct flow *f);
 /* Release what f holds (its pipe; its place in a waiters list). */
 void	flow_fini(struct flow *f);
 
+/* Chunks, shared by flow.c and sinkq.c: a new one of size bytes (NULL
+ * with errno), one given back (kept for reuse when of a read size), one
+ * reference dropped (its flow told when its last chunk is written). */
+struct chunk	*chunk_new(size_t size);
+void		 chunk_free(struct chunk *c);
+void		 chunk_put(struct engine *e, struct chunk *c);
+
+/* Queue c on sq (a reference taken).  0, or -1 with errno ENOMEM. */
+int	sinkq_push(struct sinkq *sq, struct chunk *c);
+
 /* Give back the chunks kept for reuse (at the end of a session). */
 void	flow_cache_free(void);
 

@@ -1,0 +1,131 @@
+/*
+ * engine-int: what the engine's three files share and nothing else
+ * sees: engine.c (the loop, streams in epoll, the data paths, setting
+ * up and tearing down), peer.c (peers coming and going) and session.c
+ * (the end rules and their timers).
+ */
+#ifndef SOCKCAT_ENGINE_INT_H
+#define SOCKCAT_ENGINE_INT_H
+
+#include <sys/socket.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "flow.h"
+#include "stream.h"
+#include "timer.h"
+
+/* One read's size: a single session's, and each of many peers'. */
+#define READ_ONE	(256 * 1024)
+#define READ_MANY	(64 * 1024)
+
+/* What a sink may hold before its sources wait. */
+#define OUT_LIMIT	(1024 * 1024)
+#define PEER_LIMIT	(512 * 1024)
+
+struct peer {
+	struct stream	 sock;
+	struct flow	 in;		/* sock -> stdout */
+	struct sinkq	 out;		/* stdin -> sock */
+	struct task	 check;
+	struct engine	*e;
+	size_t		 idx;		/* in e->peers, or -1: gone */
+	char		*name;		/* for events */
+	int		 wr_early;	/* out failed before the peer's EOF */
+	long long	 dropped_ms;
+	/* In the engine's list of half-closed peers, oldest first. */
+	struct peer	*hc_next;
+	struct peer	*hc_prev;
+	int		 hc;
+};
+
+struct engine {
+	const struct engine_cfg	*cfg;
+	struct engine_result	*res;
+	int			 ep;
+	struct stream		 in;		/* stdin, when read */
+	struct stream		 out;		/* stdout */
+	struct stream		 sig;		/* sig.h's descriptor */
+	struct stream		*lst;		/* the listeners */
+	struct flow		 inflow;	/* stdin -> the peers */
+	struct sinkq		 outq;		/* -> stdout */
+	struct stream		 diag;		/* stderr, for events */
+	struct sinkq		 diagq;
+	int			 has_diag;
+	struct peer		**peers;
+	size_t			 npeers;
+	size_t			 cappeers;
+	struct peer		**gone;		/* closed, bytes still queued */
+	size_t			 ngone;
+	size_t			 capgone;
+	size_t			 behind;	/* peers with stdin queued */
+	/* Peers whose own side is over and all written, that only wait
+	 * for stdin (or their going away): the first to make room. */
+	struct peer		*hc_head;
+	struct peer		*hc_tail;
+	int			 has_in;
+	int			 many;
+	int			 ended;
+	int			 quitting;
+	int			 in_probed;	/* stdin looked at once before
+						   an end for its silence */
+	int			 accept_more;	/* a listener may hold clients */
+	struct task		*rq_head;
+	struct task		*rq_tail;
+	size_t			 rq_len;
+	struct task		 check;		/* the session's end rules */
+	struct task		 accepting;
+	struct timers		 timers;
+	struct timer		 t_idle;
+	struct timer		 t_quit;
+	struct timer		 t_grace;
+	struct timer		 t_slow;
+	struct timer		 t_accept;
+	long long		 now;
+	long long		 started;
+	long long		 last_active;
+};
+
+/* The session ends, why and with err (the first reason stands). */
+void	engine_end(struct engine *e, enum engine_end why, int err);
+/* Queue the -v line of ev on stderr's queue, when rendered. */
+void	engine_emit(struct engine *e, const struct event *ev);
+/* Watch s in epoll (what epoll refuses, a file, is always ready). */
+void	engine_watch(struct engine *e, struct stream *s);
+/* Stop watching s. */
+void	engine_unwatch(struct engine *e, struct stream *s);
+/* The task of one peer's end rules. */
+void	peer_check(struct engine *e, struct task *t);
+/* Tell of p's end, close its socket, free it once its bytes have left. */
+void	peer_close(struct engine *e, struct peer *p, int err);
+/* p is done (or dropped): let it go. */
+void	peer_forget(struct engine *e, struct peer *p);
+/* The slow-peer and accept-pause timers. */
+void	peer_on_slow(void *arg, struct timer *t);
+void	peer_on_accept_pause(void *arg, struct timer *t);
+/* Make a peer of the connected socket fd (closed on failure); NULL with errno. */
+struct peer *peer_new(struct engine *e, int fd,
+	    const struct sockaddr *sa, socklen_t salen);
+/* Wire p's flows in: its bytes to stdout, stdin's to it. */
+void	peer_read_start(struct engine *e, struct peer *p);
+/* The task that accepts clients on the listeners. */
+void	peer_accept_run(struct engine *e, struct task *t);
+/* Whether stdin's bytes go straight into the one peer's socket. */
+int	session_in_direct(const struct engine *e);
+/* Whether the stdin side of p is over: all sent and shut, or failed. */
+int	session_out_done(const struct engine *e, const struct peer *p);
+/* Why sending to p failed, or 0. */
+int	session_out_err(const struct engine *e, const struct peer *p);
+/* Whether stdin bytes wait for p's socket to take them. */
+int	session_out_waiting(const struct engine *e, const struct peer *p);
+/* Whether p's reading is over and all it read is written. */
+int	session_in_done(const struct peer *p);
+/* The task of the session's end rules. */
+void	session_check(struct engine *e, struct task *t);
+/* The -i, -q and grace timers. */
+void	session_on_idle(void *arg, struct timer *t);
+void	session_on_quit(void *arg, struct timer *t);
+void	session_on_grace(void *arg, struct timer *t);
+
+#endif

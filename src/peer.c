@@ -1,0 +1,339 @@
+/*
+ * peer: the engine's peers (see engine-int.h): made from a connected or
+ * accepted socket, wired to stdin and stdout, checked, closed and freed
+ * once nothing of theirs waits; accepting with -m and out of
+ * descriptors; the slow peer dropped.
+ */
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include <linux/sockios.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "engine-int.h"
+#include "sig.h"
+
+
+static void
+hc_add(struct engine *e, struct peer *p)
+{
+	p->hc = 1;
+	p->hc_next = NULL;
+	p->hc_prev = e->hc_tail;
+	if (e->hc_tail != NULL)
+		e->hc_tail->hc_next = p;
+	else
+		e->hc_head = p;
+	e->hc_tail = p;
+}
+
+static void
+hc_remove(struct engine *e, struct peer *p)
+{
+	if (!p->hc)
+		return;
+	if (p->hc_prev != NULL)
+		p->hc_prev->hc_next = p->hc_next;
+	else
+		e->hc_head = p->hc_next;
+	if (p->hc_next != NULL)
+		p->hc_next->hc_prev = p->hc_prev;
+	else
+		e->hc_tail = p->hc_prev;
+	p->hc = 0;
+	p->hc_next = p->hc_prev = NULL;
+}
+
+/*
+ * A new client needs room (-m, or descriptors run out): close the peer
+ * that half-closed longest ago, which may well have gone away without
+ * our knowing (a close and a half-close look the same until a write).
+ * Returns whether one was closed.
+ */
+static int
+make_room(struct engine *e)
+{
+	if (e->hc_head == NULL)
+		return 0;
+	peer_forget(e, e->hc_head);
+	return 1;
+}
+
+/* A peer of many is done: both ways over. */
+void
+peer_check(struct engine *e, struct task *t)
+{
+	struct peer *p = (struct peer *)((char *)t -
+	    offsetof(struct peer, check));
+
+	if (p->idx == (size_t)-1) {
+		/* Gone already: freed once its bytes have left. */
+		if (p->in.inflight == 0)
+			peer_forget(e, p);
+		return;
+	}
+	if (session_out_err(e, p) != 0 && !p->in.eof && !p->wr_early)
+		p->wr_early = 1;
+	if (!e->many)
+		return;		/* the session's rules are the peer's */
+	/* A reset or failed connection takes nothing more either. */
+	if (session_in_done(p) && (session_out_done(e, p) || p->in.failed))
+		peer_forget(e, p);
+	else if (session_in_done(p) && !p->hc)
+		hc_add(e, p);
+}
+
+static void
+peer_free(struct engine *e, struct peer *p)
+{
+	engine_unschedule(e, &p->check);
+	engine_unschedule(e, &p->in.task);
+	engine_unschedule(e, &p->out.task);
+	free(p->name);
+	free(p);
+}
+
+/* Tell of p's end; close its socket; free it once nothing of its own
+ * waits in stdout's queue. */
+void
+peer_close(struct engine *e, struct peer *p, int err)
+{
+	struct event ev;
+	struct peer **ng;
+	size_t cap;
+
+	if (p->idx != (size_t)-1) {
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = EVENT_DISCONNECTED;
+		ev.name = p->name;
+		ev.err = err;
+		ev.ms = p->dropped_ms;
+		ev.sent = session_in_direct(e) ? e->inflow.bytes : p->out.written;
+		ev.received = p->in.bytes;
+		if (e->many)
+			engine_emit(e, &ev);
+		e->peers[p->idx] = e->peers[--e->npeers];
+		e->peers[p->idx]->idx = p->idx;
+		p->idx = (size_t)-1;
+		hc_remove(e, p);
+		if (e->has_in && !session_in_direct(e))
+			flow_remove_sink(&e->inflow, &p->out);
+		if (e->inflow.dst == &p->sock) {
+			e->inflow.dst = NULL;
+			p->sock.direct = NULL;
+		}
+		sinkq_fini(&p->out);
+		if (p->in.path == FLOW_COPY)
+			flow_remove_sink(&p->in, &e->outq);
+		engine_unwatch(e, &p->sock);
+		engine_unschedule(e, &p->in.task);
+		engine_unschedule(e, &p->out.task);
+		flow_fini(&p->in);
+		p->in.eof = 1;
+		stream_close(&p->sock);
+		if (e->accept_more)
+			engine_schedule(e, &e->accepting);
+	}
+	if (p->in.inflight > 0) {
+		if (e->ngone == e->capgone) {
+			cap = e->capgone ? e->capgone * 2 : 8;
+			ng = reallocarray(e->gone, cap, sizeof(*ng));
+			if (ng == NULL)
+				return;	/* freed at the end instead */
+			e->gone = ng;
+			e->capgone = cap;
+		}
+		e->gone[e->ngone++] = p;
+		return;
+	}
+	peer_free(e, p);
+}
+
+/* p's end rules say it is done, or it is dropped: let it go. */
+void
+peer_forget(struct engine *e, struct peer *p)
+{
+	size_t i;
+	int err = 0;
+
+	if (p->idx == (size_t)-1) {
+		for (i = 0; i < e->ngone; i++)
+			if (e->gone[i] == p) {
+				e->gone[i] = e->gone[--e->ngone];
+				break;
+			}
+		peer_free(e, p);
+		return;
+	}
+	if (p->in.failed)
+		err = p->in.err;
+	else if (p->wr_early)
+		err = session_out_err(e, p);
+	peer_close(e, p, err);
+}
+
+/*
+ * stdin waits on one peer's full queue: drop that peer once its socket
+ * has refused bytes for ENGINE_SLOW_DROP_MS while others wait.
+ */
+void
+peer_on_slow(void *arg, struct timer *t)
+{
+	struct engine *e = arg;
+	struct sinkq *sq = e->inflow.waiting_on;
+	struct peer *p;
+
+	(void)t;
+	if (sq == NULL || sq->owner == NULL || e->npeers < 2)
+		return;
+	p = sq->owner;
+	if (sq->stall_since < 0 || !sinkq_busy(sq))
+		return;
+	if (e->now - sq->stall_since < ENGINE_SLOW_DROP_MS) {
+		(void)timer_set(&e->timers, &e->t_slow,
+		    sq->stall_since + ENGINE_SLOW_DROP_MS);
+		return;
+	}
+	p->dropped_ms = ENGINE_SLOW_DROP_MS;
+	peer_close(e, p, 0);
+}
+
+void
+peer_on_accept_pause(void *arg, struct timer *t)
+{
+	struct engine *e = arg;
+
+	(void)t;
+	engine_schedule(e, &e->accepting);
+}
+
+/* Make a peer of the connected socket fd.  NULL, errno set, on failure
+ * (fd is closed). */
+struct peer *
+peer_new(struct engine *e, int fd, const struct sockaddr *sa,
+    socklen_t salen)
+{
+	struct peer *p, **np;
+	struct event ev;
+	char name[EVENT_NAME_MAX];
+	size_t cap;
+
+	if (e->npeers == e->cappeers) {
+		cap = e->cappeers ? e->cappeers * 2 : 8;
+		if ((np = reallocarray(e->peers, cap, sizeof(*np))) == NULL) {
+			close(fd);
+			return NULL;
+		}
+		e->peers = np;
+		e->cappeers = cap;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    stream_socket(&p->sock, fd) == -1) {
+		free(p);
+		close(fd);
+		return NULL;
+	}
+	p->e = e;
+	p->check.run = peer_check;
+	p->idx = e->npeers;
+	e->peers[e->npeers++] = p;
+	p->sock.owner = p;
+	flow_init(&p->in, e, &p->sock, e->many ? READ_MANY : READ_ONE, p);
+	p->in.total = &e->res->received;
+	p->in.discard = e->cfg->discard_net != 0;
+	sinkq_init(&p->out, e, &p->sock, PEER_LIMIT, p);
+	p->out.total = &e->res->sent;
+	p->out.behind = &e->behind;
+	if (sa != NULL && e->cfg->render != NULL) {
+		event_name(sa, salen, name, sizeof(name));
+		p->name = strdup(name);
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = EVENT_CONNECTION;
+		ev.name = name;
+		engine_emit(e, &ev);
+	}
+	if (e->cfg->shut_at_start && p->sock.socktype != SOCK_DGRAM)
+		(void)shutdown(fd, SHUT_WR);
+	engine_watch(e, &p->sock);
+	return p;
+}
+
+/* Wire p's flows in: its bytes to stdout, stdin's to it. */
+void
+peer_read_start(struct engine *e, struct peer *p)
+{
+	if (!p->in.discard && p->in.path == FLOW_COPY &&
+	    flow_add_sink(&p->in, &e->outq) == -1)
+		p->in.failed = 1;
+	if (e->has_in && !session_in_direct(e)) {
+		if (e->inflow.eof)
+			sinkq_eof(&p->out, p->sock.socktype != SOCK_DGRAM);
+		else if (flow_add_sink(&e->inflow, &p->out) == -1)
+			p->out.failed = 1;
+	}
+	engine_schedule(e, &p->in.task);
+	engine_touch(e, p);
+}
+
+void
+peer_accept_run(struct engine *e, struct task *t)
+{
+	const struct engine_cfg *cfg = e->cfg;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct peer *p;
+	size_t i;
+	int fd;
+
+	(void)t;
+	e->accept_more = 0;
+	if (timer_armed(&e->t_accept))
+		return;
+	for (i = 0; i < cfg->nlisten; i++) {
+		while (e->lst[i].rd_ready) {
+			if (cfg->max_clients != 0 &&
+			    e->npeers >= cfg->max_clients && !make_room(e)) {
+				e->accept_more = 1;	/* in the backlog */
+				return;
+			}
+			len = sizeof(ss);
+			fd = accept4(e->lst[i].fd, (struct sockaddr *)&ss,
+			    &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+			if (fd == -1) {
+				if (errno == EAGAIN)
+					e->lst[i].rd_ready = 0;
+				else if ((errno == EMFILE || errno == ENFILE) &&
+				    make_room(e))
+					continue;
+				else if (errno == EMFILE || errno == ENFILE ||
+				    errno == ENOBUFS || errno == ENOMEM) {
+					/* Out of descriptors: leave them in
+					 * the backlog a while. */
+					e->accept_more = 1;
+					(void)timer_set(&e->timers,
+					    &e->t_accept, e->now + 100);
+					return;
+				}
+				continue;	/* EINTR, ECONNABORTED */
+			}
+			if ((p = peer_new(e, fd, (struct sockaddr *)&ss,
+			    len)) == NULL) {
+				e->accept_more = 1;
+				(void)timer_set(&e->timers, &e->t_accept,
+				    e->now + 100);
+				return;
+			}
+			peer_read_start(e, p);
+		}
+	}
+}

@@ -29,7 +29,6 @@ struct peer {
 	struct flow	 in;		/* sock -> stdout */
 	struct sinkq	 out;		/* stdin -> sock */
 	struct task	 check;
-	struct engine	*e;
 	size_t		 idx;		/* in e->peers, or -1: gone */
 	char		*name;		/* for events */
 	int		 wr_early;	/* out failed before the peer's EOF */

@@ -62,10 +62,6 @@ event_format(const struct event *ev, char *buf, size_t buflen)
 		    PRIu64 " bytes%s", ev->sent, ev->received,
 		    ev->all ? " in all" : "");
 		break;
-	case EVENT_RECORD_TOO_BIG:
-		snprintf(buf, buflen, "receive from %s: a record of %zu "
-		    "bytes: %s", ev->name, ev->size, strerror(ev->err));
-		break;
 	}
 	return buf;
 }

@@ -19,8 +19,7 @@ enum event_kind {
 	EVENT_CONNECTION,	/* name: a client accepted */
 	EVENT_DISCONNECTED,	/* name, err, dropped_ms, sent, received */
 	EVENT_IDLE,		/* ms: the -i time */
-	EVENT_TOTALS,		/* sent, received; all: serve -k's sums */
-	EVENT_RECORD_TOO_BIG	/* name, size: a record cut or refused */
+	EVENT_TOTALS		/* sent, received; all: serve -k's sums */
 };
 
 struct event {
@@ -31,7 +30,6 @@ struct event {
 					   slow-client time when dropped */
 	uint64_t	 sent;
 	uint64_t	 received;
-	size_t		 size;
 	int		 all;
 };
 

@@ -4,25 +4,15 @@
  * once nothing of theirs waits; accepting with -m and out of
  * descriptors; the slow peer dropped.
  */
-#include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 
-#include <linux/sockios.h>
-
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "engine-int.h"
-#include "sig.h"
-
 
 static void
 hc_add(struct engine *e, struct peer *p)
@@ -243,7 +233,6 @@ peer_new(struct engine *e, int fd, const struct sockaddr *sa,
 		close(fd);
 		return NULL;
 	}
-	p->e = e;
 	p->check.run = peer_check;
 	p->idx = e->npeers;
 	e->peers[e->npeers++] = p;

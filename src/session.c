@@ -5,25 +5,11 @@
  * timer but -i's, -q's and the slow-peer drop ends a flow, and none
  * drops a byte already read.
  */
-#include <sys/epoll.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
-
-#include <linux/sockios.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
-#include "clock.h"
 #include "engine-int.h"
-#include "sig.h"
-
 
 /* Whether stdin's bytes go straight into the one peer's socket. */
 int

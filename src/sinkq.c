@@ -6,14 +6,11 @@
  * after the last when told, and wakes the flows it held up once it has
  * room.
  */
-#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <errno.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "flow.h"
 

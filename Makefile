@@ -33,19 +33,20 @@ ALL_LIBS   = $(BSD_LIBS) $(LIBS)
 
 SRC_SRCS   = src/addr.c src/dgram.c src/json.c src/spawn.c src/sig.c src/sock.c \
              src/stream.c src/flow.c src/sinkq.c src/timer.c src/engine.c src/peer.c \
-             src/session.c src/event.c
+             src/session.c src/event.c src/tls.c
 CMD_SRCS   = cmd/main.c cmd/opts.c cmd/relay.c cmd/listen.c cmd/dial.c cmd/serve.c cmd/connect.c \
-             cmd/udp-send.c cmd/udp-listen.c cmd/resolve.c cmd/hostname.c
+             cmd/tls-opts.c cmd/udp-send.c cmd/udp-listen.c cmd/resolve.c cmd/hostname.c
 # Objects go beside their sources, or under OBJDIR (the sanitizer build).
 OBJDIR    ?= .
 OBJS       = $(patsubst %.c,$(OBJDIR)/%.o,$(SRC_SRCS) $(CMD_SRCS))
 
 # What `make deps` installs when missing (Debian package names): the
 # build, the tests' peers and tools, clang for `make fuzz`.
-BUILD_PKGS = gcc make pkg-config libbsd-dev
+BUILD_PKGS = gcc make pkg-config libbsd-dev libssl-dev
 DEPS_PKGS  = $(BUILD_PKGS) bats mandoc python3 socat \
              netcat-openbsd ncat curl netbase iproute2 procps strace \
-             clang libclang-rt-dev valgrind
+             clang libclang-rt-dev valgrind \
+             openssl gnutls-bin
 
 all: sockcat
 

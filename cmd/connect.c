@@ -60,6 +60,16 @@ static const char usage[] =
 "      --send-only        only send stdin; discard what arrives\n"
 "      --recv-only        only receive; send nothing\n"
 "  -z, --scan             connect and close at once; print open ports\n"
+"      --tls              TLS over the connection, the server verified\n"
+"      --cacert=FILE      trust the CAs in FILE instead of the system's\n"
+"      --capath=DIR       trust the CAs in DIR instead of the system's\n"
+"      --servername=NAME  send NAME as SNI and verify it (default: HOST)\n"
+"      --insecure         do not verify the server (a warning says so)\n"
+"      --pinnedpubkey=sha256//B64[;...]  accept only these public keys\n"
+"      --cert=FILE, --key=FILE  a client certificate and its key (PEM)\n"
+"      --alpn=P1[,P2]     offer these ALPN protocols\n"
+"      --tls-min=V, --tls-max=V  1.2 or 1.3\n"
+"      --ciphers=LIST, --tls13-ciphers=LIST  OpenSSL cipher lists\n"
 "  -v, --verbose          diagnostics on stderr (repeat for more)\n"
 "  -h, --help             show this help\n";
 
@@ -72,6 +82,8 @@ static const struct option longopts[] = {
 	OPTL_CONNECT_TIMEOUT,
 	OPTL_RELAY,
 	{ "scan",	no_argument,	NULL, 'z' },
+	OPTL_TLS,
+	OPTL_TLS_CLIENT,
 	OPTL_BASE,
 	OPTL_END
 };
@@ -225,10 +237,22 @@ connect_main(int argc, char **argv, int check_only)
 	if (o.scan && o.co.type == SOCK_DGRAM)
 		return usage_error("connect", "--scan conflicts with %s",
 		    o.co.type_by);
+	if (o.scan && o.co.tls.on)
+		return usage_error("connect", "--scan conflicts with --tls");
+	if ((r = tls_check(&o.co.tls, "connect", 0,
+	    o.co.type == SOCK_DGRAM || o.co.type == SOCK_SEQPACKET ?
+	    o.co.type_by : NULL)) != 0)
+		return r;
 	if ((r = opts_endpoint(&o.co, OPERANDS_HOST_PORT, o.scan,
 	    argc - first, argv + first, &ep)) != 0)
 		return r;
+	if (!check_only && (r = tls_setup(&o.co.tls, "connect", 0,
+	    ep.path != NULL ? NULL : ep.host)) != 0) {
+		free(ep.alloc);
+		return r;
+	}
 	r = check_only ? 0 : run(&o, &ep);
+	tls_teardown(&o.co.tls);
 	sig_fini();
 	free(ep.alloc);
 	return r;

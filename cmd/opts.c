@@ -155,7 +155,7 @@ common_option(struct common_opts *co, int c, const char *arg,
 		ms = &co->grace_ms;
 		break;
 	default:
-		return -1;
+		return tls_option(&co->tls, cmd, c, arg, by);
 	}
 	if (parse_seconds(arg, ms) == -1)
 		return bad_seconds(cmd, by, arg);

@@ -10,6 +10,8 @@
 #include <getopt.h>
 #include <stdint.h>
 
+#include "tls-opts.h"
+
 #define EXIT_USAGE	2
 
 /* opts_parse() returns this after printing --help: exit 0. */
@@ -52,6 +54,7 @@ struct common_opts {
 	int		 no_stdin;	/* -d */
 	int		 send_only;
 	int		 recv_only;
+	struct tls_opts	 tls;		/* connect, serve */
 	/* For conflict messages: the spelling that set family and type. */
 	char		 family_by[64];
 	char		 type_by[64];

@@ -25,13 +25,42 @@ relay_name(const struct sockaddr *sa, socklen_t len, char *buf,
 	return event_name(sa, len, buf, buflen);
 }
 
+/*
+ * ev's lines in buf, each with the "sockcat: " prefix and a newline.
+ * Returns the length.
+ */
+static size_t
+event_lines(const struct event *ev, char *buf, size_t len)
+{
+	char line[EVENT_LINE_MAX];
+	const char *p, *nl;
+	size_t n = 0;
+	int k;
+
+	event_format(ev, line, sizeof(line));
+	if (line[0] == '\0')
+		return 0;
+	for (p = line; p != NULL && n < len; p = nl != NULL ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		k = snprintf(buf + n, len - n, "%s: %.*s\n", getprogname(),
+		    (int)(nl != NULL ? (size_t)(nl - p) : strlen(p)), p);
+		if (k < 0)
+			break;
+		n += (size_t)k;
+	}
+	return n < len ? n : len - 1;
+}
+
 /* Every -v line of the relay is an event, rendered in one place. */
 static void
 report(const struct event *ev)
 {
-	char line[EVENT_NAME_MAX + 200];
+	char buf[EVENT_LINE_MAX + 256];
+	size_t n;
 
-	warnx("%s", event_format(ev, line, sizeof(line)));
+	fflush(stdout);
+	if ((n = event_lines(ev, buf, sizeof(buf))) > 0)
+		(void)!write(STDERR_FILENO, buf, n);
 }
 
 /* Report an event of kind about fd's own (local) or its peer's
@@ -99,14 +128,10 @@ static size_t
 render(void *arg, const struct event *ev, char *buf, size_t len)
 {
 	const struct common_opts *co = arg;
-	char line[EVENT_NAME_MAX + 200];
-	int n;
 
 	if (!co->verbose)
 		return 0;
-	n = snprintf(buf, len, "%s: %s\n", getprogname(),
-	    event_format(ev, line, sizeof(line)));
-	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
+	return event_lines(ev, buf, len);
 }
 
 /* The engine's settings that the shared options make. */
@@ -129,6 +154,11 @@ engine_settings(const struct common_opts *co, struct engine_cfg *cfg)
 	cfg->render = render;
 	cfg->arg = (void *)(uintptr_t)co;
 	cfg->diag_fd = co->verbose ? STDERR_FILENO : -1;
+	if (co->tls.ctx != NULL) {
+		cfg->wrap = tls_wrap;
+		cfg->wrap_arg = (void *)(uintptr_t)&co->tls;
+		cfg->open_ms = co->connect_ms > 0 ? co->connect_ms : 0;
+	}
 }
 
 /*
@@ -158,8 +188,20 @@ end_status(const struct common_opts *co, const struct engine_result *res,
 		return 0;
 	case ENGINE_SIGNAL:
 		return relay_signal_status();
+	case ENGINE_ERR_OPEN:
+		if (res->why[0] != '\0')
+			warnx("tls %s: %s", peer, res->why);
+		else if (res->err == ETIMEDOUT)
+			warnx("tls %s: no handshake within %lld seconds", peer,
+			    (co->connect_ms > 0 ? co->connect_ms :
+			    ENGINE_OPEN_MS) / 1000);
+		else
+			warnx("tls %s: %s", peer, strerror(res->err));
+		break;
 	case ENGINE_ERR_NET_READ:
-		if (res->err == EMSGSIZE)
+		if (res->why[0] != '\0')
+			warnx("receive from %s: %s", peer, res->why);
+		else if (res->err == EMSGSIZE)
 			warnx("receive from %s: a record larger than %d "
 			    "bytes: %s", peer, FLOW_RECORD_MAX,
 			    strerror(res->err));
@@ -168,7 +210,8 @@ end_status(const struct common_opts *co, const struct engine_result *res,
 			    strerror(res->err));
 		break;
 	case ENGINE_ERR_NET_WRITE:
-		warnx("send to %s: %s", peer, strerror(res->err));
+		warnx("send to %s: %s", peer, res->why[0] != '\0' ? res->why :
+		    strerror(res->err));
 		break;
 	case ENGINE_ERR_IN:
 		warnx("read from stdin: %s", strerror(res->err));
@@ -211,6 +254,45 @@ relay_session(const struct common_opts *co, int fd, const char *peer,
 	if (co->verbose)
 		report_totals(&res, earlier, 0);
 	return status;
+}
+
+/* The engine's wrap for a stream opened already: take it over. */
+static int
+adopt(void *arg, struct stream *s)
+{
+	*s = *(struct stream *)arg;
+	return 0;
+}
+
+int
+relay_opened(const struct common_opts *co, struct stream *s, const char *peer)
+{
+	struct engine_cfg cfg;
+	struct engine_result res;
+
+	engine_settings(co, &cfg);
+	cfg.net_fd = s->fd;
+	cfg.wrap = adopt;
+	cfg.wrap_arg = s;
+	cfg.grace_ms = ENGINE_FOREVER;
+	cfg.shut_out_at_eof = 1;
+	if (engine_run(&cfg, &res) == -1) {
+		warn("relay with %s", peer);
+		return EXIT_FAILURE;
+	}
+	return end_status(co, &res, peer);
+}
+
+void
+report_opened(const char *name, const struct stream *s)
+{
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EVENT_OPENED;
+	ev.name = name;
+	ev.stream = s;
+	report(&ev);
 }
 
 int

@@ -13,6 +13,8 @@
 #include "event.h"
 #include "opts.h"
 
+struct stream;
+
 /* How long a datagram relay waits for replies after stdin EOF without
  * -q (connect -u, serve -u). */
 #define RELAY_DGRAM_QUIT_MS	1000
@@ -43,6 +45,18 @@ void	report_connected_name(const char *name);
  */
 int	relay_session(const struct common_opts *co, int fd, const char *peer,
 	    uint64_t earlier);
+
+/*
+ * Relay stdin/stdout with s, a stream opened already (a TLS handshake
+ * done), which is taken over; stdout is a socket of its own (serve -e
+ * --tls), half-closed at the peer's EOF, and the session lasts until
+ * stdin's EOF.  Returns the exit status, with no -v totals.
+ */
+int	relay_opened(const struct common_opts *co, struct stream *s,
+	    const char *peer);
+
+/* The -v lines of s's opening (TLS), naming the peer as name. */
+void	report_opened(const char *name, const struct stream *s);
 
 /*
  * Serve many clients on the n listening sockets fds (serve -k): stdin

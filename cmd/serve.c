@@ -22,12 +22,15 @@
 #include "addr.h"
 #include "clock.h"
 #include "cmd.h"
+#include "engine.h"
 #include "opts.h"
 #include "listen.h"
 #include "relay.h"
 #include "sig.h"
 #include "sock.h"
 #include "spawn.h"
+#include "stream.h"
+#include "tls.h"
 
 /* A datagram server's buffer: any UDP datagram fits; a larger unix
  * one grows it up to DGRAM_MAX. */
@@ -63,6 +66,7 @@ static const char usage[] =
 "  -e, --exec=CMD         give each client its own /bin/sh -c CMD\n"
 "  -m, --max-clients=N    at most N clients at once (with -k)\n"
 "  -b, --backlog=N        listen(2) backlog (default SOMAXCONN)\n"
+"  -w, --connect-timeout=SECS  a client's TLS handshake (default 10)\n"
 "  -i, --idle-timeout=SECS     end after SECS with no data either way\n"
 "  -q, --quit-after-eof=SECS   end SECS after stdin EOF (0: at once)\n"
 "      --grace=SECS       after the peer's EOF, end once stdin is quiet\n"
@@ -70,6 +74,16 @@ static const char usage[] =
 "  -d, --no-stdin         never read stdin\n"
 "      --send-only        only send stdin; discard what arrives\n"
 "      --recv-only        only receive; send nothing\n"
+"      --tls              TLS with each client\n"
+"      --cert=FILE, --key=FILE  the server's certificate and key (PEM)\n"
+"      --self-signed      a throwaway certificate (also without --cert):\n"
+"                         its pin is printed for clients to check\n"
+"      --require-client-cert  mutual TLS: clients need a certificate\n"
+"      --cacert=FILE, --capath=DIR  ... that these CAs signed\n"
+"      --pinnedpubkey=sha256//B64[;...]  ... whose key is one of these\n"
+"      --alpn=P1[,P2]     accept these ALPN protocols\n"
+"      --tls-min=V, --tls-max=V  1.2 or 1.3\n"
+"      --ciphers=LIST, --tls13-ciphers=LIST  OpenSSL cipher lists\n"
 "  -v, --verbose          diagnostics on stderr (repeat for more)\n"
 "  -h, --help             show this help\n";
 
@@ -79,6 +93,9 @@ static const struct option longopts[] = {
 	OPTL_TYPE,
 	OPTL_PORT,
 	OPTL_RELAY,
+	OPTL_CONNECT_TIMEOUT,
+	OPTL_TLS,
+	OPTL_TLS_SERVER,
 	{ "keep-open",	 no_argument,		NULL, 'k' },
 	{ "exec",	 required_argument,	NULL, 'e' },
 	{ "max-clients", required_argument,	NULL, 'm' },
@@ -112,7 +129,7 @@ serve_option(void *self, int c, const char *arg)
 }
 
 static const struct opts_spec spec = {
-	"serve", usage, "46Ut:up:ni:q:dke:m:b:vh", longopts, serve_option
+	"serve", usage, "46Ut:up:ni:q:dke:m:b:w:vh", longopts, serve_option
 };
 
 /* The children of -e. */
@@ -198,6 +215,103 @@ client_env(int fd, char buf[4][NI_MAXHOST + 32], char *env[5])
 	env[4] = NULL;
 }
 
+/* The TLS variables of -e's environment. */
+#define TLS_ENV_LEN	300
+
+/*
+ * serve -e --tls, in a process of the client's own: the handshake
+ * (within -w), then CMD on one end of a socketpair, with the
+ * environment and the TLS variables, and the relay between the other
+ * end and the client, whose EOF CMD sees as its stdin's.  Returns CMD's
+ * exit status, 128+N after signal N, or 1 when the handshake fails.
+ */
+static int
+tls_exec_child(const struct serve_opts *o, struct listeners *l, int fd,
+    char **env)
+{
+	struct common_opts co = o->co;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct stream s;
+	struct tls_info ti;
+	char name[RELAY_NAME_MAX], tenv[4][TLS_ENV_LEN], *all[9];
+	long long wait = co.connect_ms > 0 ? co.connect_ms : ENGINE_OPEN_MS;
+	int sp[2], st, r, i;
+	pid_t pid;
+
+	listeners_close(l);
+	sig_fini();
+	if (sig_init() == -1)
+		return EXIT_FAILURE;
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1)
+		len = 0;
+	relay_name((struct sockaddr *)&ss, len, name, sizeof(name));
+	if (stream_socket(&s, fd) == -1 ||
+	    tls_stream(&s, co.tls.ctx, NULL, NULL) == -1) {
+		warn("serve %s", name);
+		return EXIT_FAILURE;
+	}
+	if (tls_open_wait(&s, clock_ms() + wait, sig_fd()) == -1) {
+		r = sig_caught() ? relay_signal_status() : EXIT_FAILURE;
+		if (co.verbose && !sig_caught())
+			warnx("disconnected %s (%s): sent 0 bytes, received 0 "
+			    "bytes", name, errno == ETIMEDOUT ? "no handshake "
+			    "in time" : stream_why(&s) != NULL ? stream_why(&s) :
+			    strerror(errno));
+		stream_close(&s);
+		return r;
+	}
+	if (co.verbose)
+		report_opened(name, &s);
+	(void)tls_stream_info(&s, &ti);
+	snprintf(tenv[0], TLS_ENV_LEN, "SOCKCAT_TLS_VERSION=%s", ti.version);
+	snprintf(tenv[1], TLS_ENV_LEN, "SOCKCAT_TLS_CIPHER=%s", ti.cipher);
+	snprintf(tenv[2], TLS_ENV_LEN, "SOCKCAT_TLS_PEER_SUBJECT=%s",
+	    ti.subject);
+	snprintf(tenv[3], TLS_ENV_LEN, "SOCKCAT_TLS_ALPN=%s", ti.alpn);
+	for (i = 0; i < 4; i++) {
+		all[i] = env[i];
+		all[4 + i] = tenv[i];
+	}
+	all[8] = NULL;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1 ||
+	    (pid = spawn_shell(o->exec, sp[1], all)) == -1) {
+		warn("serve: %s", o->exec);
+		stream_close(&s);
+		return EXIT_FAILURE;
+	}
+	close(sp[1]);
+	if (dup2(sp[0], STDIN_FILENO) == -1 ||
+	    dup2(sp[0], STDOUT_FILENO) == -1)
+		_exit(EXIT_FAILURE);
+	close(sp[0]);
+	(void)relay_opened(&co, &s, name);
+	close(STDIN_FILENO);
+	close(STDOUT_FILENO);
+	while (waitpid(pid, &st, 0) == -1) {
+		if (errno != EINTR)
+			return EXIT_FAILURE;
+		(void)kill(pid, SIGTERM);	/* we are asked to end */
+	}
+	if (sig_caught())
+		return relay_signal_status();
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* serve -e --tls: the client's process (see tls_exec_child()). */
+static pid_t
+tls_exec(const struct serve_opts *o, struct listeners *l, int fd,
+    char **env)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) != 0)
+		return pid;
+	_exit(tls_exec_child(o, l, fd, env));
+}
+
 /*
  * serve -e: a child per client, until the one client's child ends
  * (without -k: its status is ours) or a signal.  Returns the status.
@@ -264,7 +378,11 @@ serve_exec(const struct serve_opts *o, struct listeners *l)
 				k.pid = np;
 				k.cap = k.cap ? k.cap * 2 : 8;
 			}
-			if ((pid = spawn_shell(o->exec, fd, env)) == -1)
+			if (o->co.tls.ctx != NULL)
+				pid = tls_exec(o, l, fd, env);
+			else
+				pid = spawn_shell(o->exec, fd, env);
+			if (pid == -1)
 				warn("serve: fork");
 			else
 				k.pid[k.n++] = pid;
@@ -494,10 +612,22 @@ serve_main(int argc, char **argv, int check_only)
 	    o.co.idle_ms != OPTS_NO_TIME || o.co.grace_ms != OPTS_NO_TIME))
 		return usage_error("serve", "--exec conflicts with the relay "
 		    "options (-d, -q, -i, --grace, --send-only, --recv-only)");
+	if (o.co.connect_ms != OPTS_NO_TIME && !o.co.tls.on)
+		return usage_error("serve", "--connect-timeout bounds a "
+		    "client's TLS handshake: it needs --tls");
+	if ((r = tls_check(&o.co.tls, "serve", 1,
+	    o.co.type == SOCK_DGRAM || o.co.type == SOCK_SEQPACKET ?
+	    o.co.type_by : NULL)) != 0)
+		return r;
 	if ((r = opts_endpoint(&o.co, OPERANDS_OPT_HOST, 0, argc - first,
 	    argv + first, &ep)) != 0)
 		return r;
+	if (!check_only && (r = tls_setup(&o.co.tls, "serve", 1, NULL)) != 0) {
+		free(ep.alloc);
+		return r;
+	}
 	r = check_only ? 0 : run(&o, &ep);
+	tls_teardown(&o.co.tls);
 	sig_fini();
 	free(ep.alloc);
 	return r;

@@ -29,6 +29,8 @@ struct peer {
 	struct flow	 in;		/* sock -> stdout */
 	struct sinkq	 out;		/* stdin -> sock */
 	struct task	 check;
+	struct task	 open;		/* opening its stream (TLS) */
+	struct timer	 t_open;	/* ... within the time for it */
 	size_t		 idx;		/* in e->peers, or -1: gone */
 	char		*name;		/* for events */
 	int		 wr_early;	/* out failed before the peer's EOF */
@@ -103,6 +105,8 @@ void	peer_forget(struct engine *e, struct peer *p);
 /* The slow-peer and accept-pause timers. */
 void	peer_on_slow(void *arg, struct timer *t);
 void	peer_on_accept_pause(void *arg, struct timer *t);
+/* Wire the one peer of a single session in, its data paths chosen. */
+void	engine_start_one(struct engine *e, struct peer *p);
 /* Make a peer of the connected socket fd (closed on failure); NULL with errno. */
 struct peer *peer_new(struct engine *e, int fd,
 	    const struct sockaddr *sa, socklen_t salen);

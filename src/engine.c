@@ -96,12 +96,18 @@ engine_end(struct engine *e, enum engine_end why, int err)
 	e->ended = 1;
 	e->res->end = why;
 	e->res->err = err;
+	/* The one peer's stream may say more than errno (TLS). */
+	if ((why == ENGINE_ERR_NET_READ || why == ENGINE_ERR_NET_WRITE ||
+	    why == ENGINE_ERR_OPEN) && !e->many && e->npeers == 1 &&
+	    stream_why(&e->peers[0]->sock) != NULL)
+		strlcpy(e->res->why, stream_why(&e->peers[0]->sock),
+		    sizeof(e->res->why));
 }
 
 void
 engine_emit(struct engine *e, const struct event *ev)
 {
-	char line[EVENT_NAME_MAX + 256];
+	char line[EVENT_LINE_MAX + 64];
 	size_t n;
 
 	if (e->cfg->render == NULL || !e->has_diag)
@@ -224,6 +230,8 @@ run_queue(struct engine *e)
 static void
 dispatch(struct engine *e, struct stream *s, uint32_t ev)
 {
+	int rd, wr;
+
 	if (s == &e->sig) {
 		sig_drain();
 		return;
@@ -236,14 +244,36 @@ dispatch(struct engine *e, struct stream *s, uint32_t ev)
 	}
 	if (ev & (EPOLLRDHUP | EPOLLHUP))
 		s->rdhup = 1;
-	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+	if (s->opening && s->opener != NULL) {
+		/* Nothing moves before it is open. */
+		s->rd_ready = s->wr_ready = 1;
+		engine_schedule(e, s->opener);
+		if ((ev & EPOLLOUT) && s->out_on) {
+			s->out_on = 0;
+			rearm(e, s);
+		}
+		return;
+	}
+	rd = (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+	wr = (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0;
+	/* A TLS read may wait for room to write, a write for bytes to
+	 * read: the other readiness wakes it. */
+	if (rd && s->wr_wants_in) {
+		s->wr_wants_in = 0;
+		wr = 1;
+	}
+	if ((ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && s->rd_wants_out) {
+		s->rd_wants_out = 0;
+		rd = 1;
+	}
+	if (rd) {
 		s->rd_ready = 1;
 		if (s->reader != NULL) {
 			flow_src_event(s->reader);
 			engine_schedule(e, &s->reader->task);
 		}
 	}
-	if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
+	if (wr) {
 		s->wr_ready = 1;
 		if (s->sinkq != NULL)
 			engine_schedule(e, &s->sinkq->task);
@@ -361,7 +391,8 @@ choose_paths(struct engine *e, struct peer *p)
 {
 	const struct engine_cfg *cfg = e->cfg;
 
-	if (cfg->copy_only || e->many || p->sock.record)
+	if (cfg->copy_only || e->many || p->sock.record ||
+	    !p->sock.splice_ok)
 		return;
 	if (e->has_in && e->in.splice_ok) {
 		if (e->in.kind == STREAM_PIPE)
@@ -381,6 +412,18 @@ choose_paths(struct engine *e, struct peer *p)
 		(void)flow_direct(&p->in, FLOW_SPLICE, &e->out);
 	else if (can_splice_out(e->out.fd))
 		(void)flow_direct(&p->in, FLOW_PIPE, &e->out);
+}
+
+void
+engine_start_one(struct engine *e, struct peer *p)
+{
+	p->in.eof_to_sinks = e->cfg->shut_out_at_eof != 0;
+	choose_paths(e, p);
+	if (session_in_direct(e))
+		e->inflow.total = &e->res->sent;
+	else
+		e->inflow.total = NULL;
+	peer_read_start(e, p);
 }
 
 static int
@@ -443,14 +486,8 @@ setup(struct engine *e)
 		if (!e->many && e->npeers == 1)
 			e->inflow.total = &e->res->sent;
 	}
-	if (!e->many && e->npeers == 1) {
-		choose_paths(e, e->peers[0]);
-		if (session_in_direct(e))
-			e->inflow.total = &e->res->sent;
-		else
-			e->inflow.total = NULL;
-		peer_read_start(e, e->peers[0]);
-	}
+	if (!e->many && e->npeers == 1 && !e->peers[0]->sock.opening)
+		engine_start_one(e, e->peers[0]);
 	if (e->has_in)
 		engine_schedule(e, &e->inflow.task);
 	if (cfg->nlisten > 0) {

@@ -20,6 +20,8 @@
 
 #include "event.h"
 
+struct stream;
+
 /* The default --grace: how long stdin may pause, after the peer's EOF,
  * before the session ends. */
 #define ENGINE_GRACE_MS		500
@@ -43,6 +45,12 @@
  * sent (--send-only, -q) before the socket is closed. */
 #define ENGINE_LINGER_MS	10000
 
+/* How long a peer may take to open (a TLS handshake) by default. */
+#define ENGINE_OPEN_MS		10000
+
+/* Room for a failure in a stream's own words. */
+#define ENGINE_WHY_MAX		512
+
 /* Why a session (or a peer) ended. */
 enum engine_end {
 	ENGINE_NET_EOF,		/* the peer closed and all was written */
@@ -55,7 +63,9 @@ enum engine_end {
 	ENGINE_ERR_NET_WRITE,	/* writing the socket failed: err */
 	ENGINE_ERR_IN,		/* reading stdin failed: err */
 	ENGINE_ERR_OUT,		/* writing stdout failed: err */
-	ENGINE_DROPPED		/* a peer too slow for the others */
+	ENGINE_DROPPED,		/* a peer too slow for the others */
+	ENGINE_ERR_OPEN		/* opening the peer failed (a TLS
+				   handshake): err, why */
 };
 
 struct engine_result {
@@ -63,6 +73,8 @@ struct engine_result {
 	int		err;		/* errno, for the _ERR_ ends */
 	uint64_t	sent;		/* bytes written to the socket(s) */
 	uint64_t	received;	/* bytes read from the socket(s) */
+	/* The peer stream's own words for a failure (TLS), or "". */
+	char		why[ENGINE_WHY_MAX];
 };
 
 /* What the session does; see the contract's "The relay". */
@@ -77,6 +89,9 @@ struct engine_cfg {
 	long long	quit_ms;	/* -q, or negative */
 	long long	grace_ms;	/* --grace, or ENGINE_FOREVER */
 	int		copy_only;	/* never splice(2): read/write only */
+	/* stdout is a socket of its own (serve -e --tls): the peer's
+	 * EOF half-closes it, and the session waits for stdin's EOF. */
+	int		shut_out_at_eof;
 
 	/* Many peers: accept them on these until the session ends. */
 	const int	*listen_fd;
@@ -93,6 +108,15 @@ struct engine_cfg {
 			    char *buf, size_t len);
 	void		*arg;
 	int		 diag_fd;
+
+	/*
+	 * Make each peer's socket stream what it is to be (TLS), when not
+	 * NULL: returns 0, or -1 with errno.  A stream left opening is
+	 * opened in the loop, within open_ms, before any data moves.
+	 */
+	int		(*wrap)(void *wrap_arg, struct stream *s);
+	void		*wrap_arg;
+	long long	 open_ms;	/* 0: ENGINE_OPEN_MS */
 };
 
 /*

@@ -13,14 +13,21 @@
 /* Room for "ADDR port PORT" or a unix path. */
 #define EVENT_NAME_MAX	1100
 
+/* Room for an event's lines. */
+#define EVENT_LINE_MAX	(EVENT_NAME_MAX * 2 + 1024)
+
 enum event_kind {
 	EVENT_LISTENING,	/* name: the local address */
 	EVENT_CONNECTED,	/* name: the peer */
 	EVENT_CONNECTION,	/* name: a client accepted */
 	EVENT_DISCONNECTED,	/* name, err, dropped_ms, sent, received */
 	EVENT_IDLE,		/* ms: the -i time */
-	EVENT_TOTALS		/* sent, received; all: serve -k's sums */
+	EVENT_TOTALS,		/* sent, received; all: serve -k's sums */
+	EVENT_OPENED		/* name (NULL: the one peer), stream: a
+				   TLS handshake done */
 };
+
+struct stream;
 
 struct event {
 	enum event_kind	 kind;
@@ -31,6 +38,8 @@ struct event {
 	uint64_t	 sent;
 	uint64_t	 received;
 	int		 all;
+	const char	*text;		/* a failure in its own words, or NULL */
+	const struct stream *stream;	/* EVENT_OPENED */
 };
 
 /*
@@ -42,7 +51,8 @@ char	*event_name(const struct sockaddr *sa, socklen_t len, char *buf,
 
 /*
  * The -v line of ev, without the "sockcat: " prefix and newline, in buf
- * (cut to fit).  Returns buf.
+ * (cut to fit); an event of several lines has them joined by '\n'.
+ * Returns buf.
  */
 char	*event_format(const struct event *ev, char *buf, size_t buflen);
 

@@ -312,6 +312,9 @@ read_chunk(struct flow *f)
 			return 1;
 		if (errno == EAGAIN) {
 			src_empty(f);
+			/* A TLS read that has to write first. */
+			if (src->rd_wants_out)
+				engine_wait_out(f->e, src);
 			return 0;
 		}
 		flow_failed(f, errno, 0);

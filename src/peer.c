@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -86,11 +87,20 @@ peer_check(struct engine *e, struct task *t)
 static void
 peer_free(struct engine *e, struct peer *p)
 {
+	timer_cancel(&e->timers, &p->t_open);
+	engine_unschedule(e, &p->open);
 	engine_unschedule(e, &p->check);
 	engine_unschedule(e, &p->in.task);
 	engine_unschedule(e, &p->out.task);
 	free(p->name);
 	free(p);
+}
+
+/* How long a peer may take to open. */
+static long long
+open_ms(const struct engine *e)
+{
+	return e->cfg->open_ms > 0 ? e->cfg->open_ms : ENGINE_OPEN_MS;
 }
 
 /* Tell of p's end; close its socket; free it once nothing of its own
@@ -100,6 +110,7 @@ peer_close(struct engine *e, struct peer *p, int err)
 {
 	struct event ev;
 	struct peer **ng;
+	char text[ENGINE_WHY_MAX + 64];
 	size_t cap;
 
 	if (p->idx != (size_t)-1) {
@@ -107,6 +118,18 @@ peer_close(struct engine *e, struct peer *p, int err)
 		ev.kind = EVENT_DISCONNECTED;
 		ev.name = p->name;
 		ev.err = err;
+		ev.text = err != 0 ? stream_why(&p->sock) : NULL;
+		if (err != 0 && p->sock.opening) {
+			/* Dropped before its stream opened. */
+			if (err == ETIMEDOUT)
+				snprintf(text, sizeof(text), "no handshake "
+				    "within %lld seconds", open_ms(e) / 1000);
+			else
+				snprintf(text, sizeof(text), "handshake "
+				    "failed: %s", ev.text != NULL ? ev.text :
+				    strerror(err));
+			ev.text = text;
+		}
 		ev.ms = p->dropped_ms;
 		ev.sent = session_in_direct(e) ? e->inflow.bytes : p->out.written;
 		ev.received = p->in.bytes;
@@ -126,6 +149,8 @@ peer_close(struct engine *e, struct peer *p, int err)
 		if (p->in.path == FLOW_COPY)
 			flow_remove_sink(&p->in, &e->outq);
 		engine_unwatch(e, &p->sock);
+		timer_cancel(&e->timers, &p->t_open);
+		engine_unschedule(e, &p->open);
 		engine_unschedule(e, &p->in.task);
 		engine_unschedule(e, &p->out.task);
 		flow_fini(&p->in);
@@ -207,6 +232,68 @@ peer_on_accept_pause(void *arg, struct timer *t)
 	engine_schedule(e, &e->accepting);
 }
 
+/* p's stream is open: the -v lines, and its data flows. */
+static void
+opened(struct engine *e, struct peer *p)
+{
+	struct event ev;
+
+	p->sock.opener = NULL;
+	timer_cancel(&e->timers, &p->t_open);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EVENT_OPENED;
+	ev.name = p->name;
+	ev.stream = &p->sock;
+	engine_emit(e, &ev);
+	/* What came meanwhile is to be read, and room to be used. */
+	p->sock.rd_ready = p->sock.wr_ready = 1;
+	if (e->many)
+		peer_read_start(e, p);
+	else
+		engine_start_one(e, p);
+}
+
+/* p could not be opened (err): the session's end, or p's. */
+static void
+open_failed(struct engine *e, struct peer *p, int err)
+{
+	if (!e->many) {
+		engine_end(e, ENGINE_ERR_OPEN, err);
+		return;
+	}
+	peer_close(e, p, err);
+}
+
+/* The task that opens p's stream (a TLS handshake), a step at a time. */
+static void
+peer_open_run(struct engine *e, struct task *t)
+{
+	struct peer *p = (struct peer *)((char *)t -
+	    offsetof(struct peer, open));
+	int r;
+
+	if (!p->sock.opening || p->idx == (size_t)-1)
+		return;
+	r = p->sock.ops->open(&p->sock);
+	if (r == 1)
+		opened(e, p);
+	else if (r == -1)
+		open_failed(e, p, errno);
+	else if (p->sock.rd_wants_out)
+		engine_wait_out(e, &p->sock);
+}
+
+/* The time to open is up. */
+static void
+peer_on_open_time(void *arg, struct timer *t)
+{
+	struct peer *p = arg;
+
+	(void)t;
+	if (p->sock.opening && p->idx != (size_t)-1)
+		open_failed(p->in.e, p, ETIMEDOUT);
+}
+
 /* Make a peer of the connected socket fd.  NULL, errno set, on failure
  * (fd is closed). */
 struct peer *
@@ -233,7 +320,14 @@ peer_new(struct engine *e, int fd, const struct sockaddr *sa,
 		close(fd);
 		return NULL;
 	}
+	if (e->cfg->wrap != NULL && e->cfg->wrap(e->cfg->wrap_arg, &p->sock) == -1) {
+		stream_close(&p->sock);
+		free(p);
+		return NULL;
+	}
 	p->check.run = peer_check;
+	p->open.run = peer_open_run;
+	timer_init(&p->t_open, peer_on_open_time, p);
 	p->idx = e->npeers;
 	e->peers[e->npeers++] = p;
 	p->sock.owner = p;
@@ -254,6 +348,11 @@ peer_new(struct engine *e, int fd, const struct sockaddr *sa,
 	if (e->cfg->shut_at_start && p->sock.socktype != SOCK_DGRAM)
 		(void)shutdown(fd, SHUT_WR);
 	engine_watch(e, &p->sock);
+	if (p->sock.opening) {
+		p->sock.opener = &p->open;
+		engine_schedule(e, &p->open);
+		(void)timer_set(&e->timers, &p->t_open, e->now + open_ms(e));
+	}
 	return p;
 }
 
@@ -322,7 +421,8 @@ peer_accept_run(struct engine *e, struct task *t)
 				    e->now + 100);
 				return;
 			}
-			peer_read_start(e, p);
+			if (!p->sock.opening)
+				peer_read_start(e, p);
 		}
 	}
 }

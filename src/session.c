@@ -74,6 +74,8 @@ start_quitting(struct engine *e)
 		p = e->peers[i];
 		if (ioctl(p->sock.fd, FIONREAD, &n) == -1 || n < 0)
 			n = 0;
+		/* And what a TLS stream holds already. */
+		n += (int)p->sock.ops->pending(&p->sock);
 		/* What the socket holds, and at most a receive buffer more
 		 * of what was on its way; the first empty moment ends it
 		 * (a record is taken whole, whatever its size). */
@@ -161,7 +163,8 @@ check_peer_eof(struct engine *e, struct peer *p)
 	}
 	/* --send-only ends when stdin is all sent, whatever the peer
 	 * does. */
-	if (e->cfg->end_on_sent && !session_out_done(e, p))
+	if ((e->cfg->end_on_sent || e->cfg->shut_out_at_eof) &&
+	    !session_out_done(e, p))
 		return;
 	/* stdin done, never read from, or given no time: done.  A send
 	 * the peer refuses after its EOF ends the session well. */

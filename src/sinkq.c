@@ -248,6 +248,20 @@ sinkq_fini(struct sinkq *sq)
 		sq->st->sinkq = NULL;
 }
 
+/* st refused a write: wait for room, or, for a TLS write that has to
+ * read first, for bytes (never muted then: nothing else would wake
+ * it). */
+static void
+wait_room(struct engine *e, struct stream *st)
+{
+	if (!st->wr_wants_in) {
+		engine_wait_out(e, st);
+		return;
+	}
+	st->wr_ready = 0;
+	engine_mute(e, st, 0);
+}
+
 /* Write the queue's head, or several chunks at once where allowed.
  * Returns bytes written, or -1 with errno. */
 static ssize_t
@@ -288,7 +302,7 @@ sinkq_run(struct engine *e, struct task *t)
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN) {
-				engine_wait_out(e, st);
+				wait_room(e, st);
 				if (sq->stall_since < 0)
 					sq->stall_since = engine_now(e);
 				break;
@@ -318,9 +332,13 @@ sinkq_run(struct engine *e, struct task *t)
 		engine_schedule(e, &sq->task);
 	if (sq->n == 0 && sq->eof && sq->shut_at_eof && !sq->shut &&
 	    !sq->failed) {
-		(void)st->ops->shutdown_wr(st);
-		sq->shut = 1;
-		engine_touch(e, sq->owner);
+		/* A TLS close_notify may have to wait for room. */
+		if (st->ops->shutdown_wr(st) == -1 && errno == EAGAIN)
+			wait_room(e, st);
+		else {
+			sq->shut = 1;
+			engine_touch(e, sq->owner);
+		}
 	}
 	if (sq->waiters != NULL && sq->bytes < sq->limit)
 		wake_waiters(sq, SIZE_MAX);

@@ -77,11 +77,12 @@ no_pending(const struct stream *s)
 }
 
 static const struct stream_ops fd_ops = {
-	fd_read, fd_write, no_shutdown, fd_close, no_pending
+	fd_read, fd_write, no_shutdown, fd_close, no_pending, NULL, NULL
 };
 
 static const struct stream_ops sock_ops = {
-	sock_read, sock_write, sock_shutdown_wr, fd_close, no_pending
+	sock_read, sock_write, sock_shutdown_wr, fd_close, no_pending, NULL,
+	NULL
 };
 
 int

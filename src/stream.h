@@ -27,6 +27,7 @@ enum stream_kind {
 };
 
 struct stream;
+struct task;
 
 /*
  * The operations of one kind of stream.  read and write return bytes
@@ -39,6 +40,15 @@ struct stream_ops {
 	void	(*close)(struct stream *);
 	/* Bytes already read from the descriptor and held inside (TLS). */
 	size_t	(*pending)(const struct stream *);
+	/*
+	 * Finish opening (a TLS handshake): 1 done, 0 not yet (EAGAIN;
+	 * rd_wants_out says for what), -1 failed with errno.  NULL: a
+	 * kind that is open from the start.
+	 */
+	int	(*open)(struct stream *);
+	/* The last failure in the kind's own words, or NULL (strerror's
+	 * are enough).  NULL: a kind that has none. */
+	const char *(*why)(const struct stream *);
 };
 
 struct stream {
@@ -63,6 +73,12 @@ struct stream {
 	unsigned		 registered:1;	/* in the engine's epoll */
 	unsigned		 muted:1;	/* not watched for reading */
 	unsigned		 out_on:1;	/* watched for writing */
+	unsigned		 opening:1;	/* open not done yet: no data */
+	/* A TLS stream's read may have to write (a handshake or key
+	 * update message) and its write to read: after an EAGAIN these
+	 * say that the operation waits for the other readiness. */
+	unsigned		 rd_wants_out:1;
+	unsigned		 wr_wants_in:1;
 	/* Private to stream.c. */
 	int			 shared_fd;	/* the caller's fd, or -1 */
 	int			 own;		/* fd is ours to close */
@@ -79,6 +95,7 @@ struct stream {
 	struct flow		*reader;	/* the flow reading it */
 	struct flow		*direct;	/* a direct flow writing it */
 	struct sinkq		*sinkq;		/* its queue, when written */
+	struct task		*opener;	/* woken while opening */
 };
 
 /*
@@ -107,6 +124,13 @@ int	stream_private(struct stream *s);
 
 /* Close what s holds (a shared descriptor itself is left open). */
 void	stream_close(struct stream *s);
+
+/* The last failure of s in its kind's own words, or NULL. */
+static inline const char *
+stream_why(const struct stream *s)
+{
+	return s->ops != NULL && s->ops->why != NULL ? s->ops->why(s) : NULL;
+}
 
 /* Shorthands for the ops. */
 static inline ssize_t

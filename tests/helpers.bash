@@ -78,10 +78,16 @@ bg() {
 # py_listen NAME [peer.py options]: a python peer (tests/peer.py)
 # listening on 127.0.0.1; sets $port.
 py_listen() {
-	local name=$1 pf="$BATS_TEST_TMPDIR/$1.port"
-	shift
+	py_listen_script peer.py "$@"
+}
+
+# py_listen_script SCRIPT NAME [options]: tests/SCRIPT --listen
+# PORTFILE [options] in the background as NAME; sets $port.
+py_listen_script() {
+	local script=$1 name=$2 pf="$BATS_TEST_TMPDIR/$2.port"
+	shift 2
 	rm -f "$pf"
-	bg "$name" python3 "$TESTS/peer.py" --listen "$pf" "$@"
+	bg "$name" python3 "$TESTS/$script" --listen "$pf" "$@"
 	wait_file "$pf"
 	port=$(cat "$pf")
 }

@@ -251,13 +251,16 @@ tls_exec_child(const struct serve_opts *o, struct listeners *l, int fd,
 		warn("serve %s", name);
 		return EXIT_FAILURE;
 	}
-	if (tls_open_wait(&s, clock_ms() + wait, sig_fd()) == -1) {
+	if (stream_open_wait(&s, clock_ms() + wait, sig_fd()) == -1) {
 		r = sig_caught() ? relay_signal_status() : EXIT_FAILURE;
-		if (co.verbose && !sig_caught())
-			warnx("disconnected %s (%s): sent 0 bytes, received 0 "
-			    "bytes", name, errno == ETIMEDOUT ? "no handshake "
-			    "in time" : stream_why(&s) != NULL ? stream_why(&s) :
-			    strerror(errno));
+		if (co.verbose && !sig_caught() && errno == ETIMEDOUT)
+			warnx("disconnected %s (no handshake within %lld "
+			    "seconds): sent 0 bytes, received 0 bytes", name,
+			    wait / 1000);
+		else if (co.verbose && !sig_caught())
+			warnx("disconnected %s (handshake failed: %s): sent 0 "
+			    "bytes, received 0 bytes", name, stream_why(&s) !=
+			    NULL ? stream_why(&s) : strerror(errno));
 		stream_close(&s);
 		return r;
 	}
@@ -622,6 +625,7 @@ serve_main(int argc, char **argv, int check_only)
 	if ((r = opts_endpoint(&o.co, OPERANDS_OPT_HOST, 0, argc - first,
 	    argv + first, &ep)) != 0)
 		return r;
+	o.co.tls.many = o.keep_open && o.exec == NULL;
 	if (!check_only && (r = tls_setup(&o.co.tls, "serve", 1, NULL)) != 0) {
 		free(ep.alloc);
 		return r;

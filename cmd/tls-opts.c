@@ -214,6 +214,7 @@ tls_setup(struct tls_opts *t, const char *cmd, int server, const char *host)
 	cfg.ciphers = t->ciphers;
 	cfg.ciphers13 = t->ciphers13;
 	cfg.require_client_cert = t->require_client_cert;
+	cfg.many = t->many;
 	if ((t->ctx = tls_ctx_new(&cfg, err, sizeof(err), &which)) == NULL) {
 		if (which == NULL) {
 			fprintf(stderr, "sockcat: tls: %s\n", err);

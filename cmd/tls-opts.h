@@ -46,6 +46,7 @@ struct tls_opts {
 	const char	*servername;
 	int		 self_signed;
 	int		 require_client_cert;
+	int		 many;		/* serve -k: many sessions at once */
 	char		 first[32];	/* the first TLS option given */
 
 	/* Once set up: the context, what a client sends as SNI and

@@ -367,8 +367,13 @@ run_copy(struct flow *f)
 			engine_touch(f->e, f->owner);
 			return;
 		}
-		if (!f->src->rd_ready && f->src->ops->pending(f->src) == 0)
+		if (!f->src->rd_ready && f->src->ops->pending(f->src) == 0) {
+			/* Found empty by its own read (TLS): for -q, as an
+			 * EAGAIN would say. */
+			if (f->stop_when_empty)
+				src_empty(f);
 			return;
+		}
 		if (!f->discard) {
 			if (f->nsinks == 0) {
 				/* Nobody to send it to: unread. */

@@ -232,6 +232,15 @@ peer_on_accept_pause(void *arg, struct timer *t)
 	engine_schedule(e, &e->accepting);
 }
 
+/* --recv-only: nothing is sent, the half-close at once (a TLS stream's
+ * close_notify once it is open). */
+static void
+shut_at_start(struct engine *e, struct peer *p)
+{
+	if (e->cfg->shut_at_start && p->sock.socktype != SOCK_DGRAM)
+		(void)p->sock.ops->shutdown_wr(&p->sock);
+}
+
 /* p's stream is open: the -v lines, and its data flows. */
 static void
 opened(struct engine *e, struct peer *p)
@@ -247,6 +256,7 @@ opened(struct engine *e, struct peer *p)
 	engine_emit(e, &ev);
 	/* What came meanwhile is to be read, and room to be used. */
 	p->sock.rd_ready = p->sock.wr_ready = 1;
+	shut_at_start(e, p);
 	if (e->many)
 		peer_read_start(e, p);
 	else
@@ -345,8 +355,8 @@ peer_new(struct engine *e, int fd, const struct sockaddr *sa,
 		ev.name = name;
 		engine_emit(e, &ev);
 	}
-	if (e->cfg->shut_at_start && p->sock.socktype != SOCK_DGRAM)
-		(void)shutdown(fd, SHUT_WR);
+	if (!p->sock.opening)
+		shut_at_start(e, p);
 	engine_watch(e, &p->sock);
 	if (p->sock.opening) {
 		p->sock.opener = &p->open;

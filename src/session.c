@@ -85,6 +85,9 @@ start_quitting(struct engine *e)
 		    &rcvbuf, &len) == 0 && rcvbuf > 0)
 			p->in.budget += (uint64_t)rcvbuf;
 		p->in.stop_when_empty = 1;
+		/* Bytes there are bytes to read, whatever an edge said. */
+		if (p->in.budget > 0)
+			p->sock.rd_ready = 1;
 		if (p->in.budget == 0 && !p->in.eof && !p->in.failed) {
 			p->in.stopped = 1;
 			engine_touch(e, p);

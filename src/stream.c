@@ -7,10 +7,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "stream.h"
 
 static ssize_t
@@ -231,6 +233,36 @@ stream_private(struct stream *s)
 	if (!(fl & O_NONBLOCK) &&
 	    fcntl(s->shared_fd, F_SETFL, fl | O_NONBLOCK) == 0)
 		s->restore_fl = fl;
+	return 0;
+}
+
+int
+stream_open_wait(struct stream *s, long long deadline_ms, int intr_fd)
+{
+	struct pollfd pfd[2];
+	long long now;
+	int r;
+
+	while (s->opening && s->ops->open != NULL) {
+		if ((r = s->ops->open(s)) != 0)
+			return r == 1 ? 0 : -1;
+		if ((now = clock_ms()) >= deadline_ms) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		pfd[0].fd = s->fd;
+		pfd[0].events = s->rd_wants_out ? POLLOUT : POLLIN;
+		pfd[1].fd = intr_fd;
+		pfd[1].events = POLLIN;
+		pfd[1].revents = 0;
+		if (poll(pfd, intr_fd >= 0 ? 2 : 1,
+		    (int)(deadline_ms - now)) == -1 && errno != EINTR)
+			return -1;
+		if (pfd[1].revents != 0) {
+			errno = EINTR;
+			return -1;
+		}
+	}
 	return 0;
 }
 

@@ -122,6 +122,14 @@ int	stream_kind_of(int fd);
  */
 int	stream_private(struct stream *s);
 
+/*
+ * Open s (a TLS handshake) outside any engine, waiting with poll(2)
+ * until it is done, deadline_ms (clock.h's clock) passes or intr_fd
+ * turns readable (a signal; -1: none).  Returns 0, or -1 with errno
+ * (ETIMEDOUT, EINTR, or the failure, which stream_why() words).
+ */
+int	stream_open_wait(struct stream *s, long long deadline_ms, int intr_fd);
+
 /* Close what s holds (a shared descriptor itself is left open). */
 void	stream_close(struct stream *s);
 

@@ -17,7 +17,6 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,12 +31,12 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "clock.h"
 #include "tls.h"
 
 /* What a read of OpenSSL's may bring at once (read-ahead), for one
  * session and for each of many. */
 #define TLS_READ_BUF		(256 * 1024)
+#define TLS_READ_BUF_MANY	(64 * 1024)
 
 /* The throwaway certificate's life. */
 #define SELF_DAYS		30
@@ -134,15 +133,24 @@ tls_load(char *err, size_t errlen)
 	return 0;
 }
 
+/* The last error OpenSSL queued (the queue emptied), or 0. */
+static unsigned long
+last_error(void)
+{
+	unsigned long e, last = 0;
+
+	while ((e = F.ERR_get_error()) != 0)
+		last = e;
+	return last;
+}
+
 /* OpenSSL's words for its last error, or dflt. */
 static const char *
 reason(const char *dflt)
 {
-	unsigned long e, last = 0;
+	unsigned long last = last_error();
 	const char *s;
 
-	while ((e = F.ERR_get_error()) != 0)
-		last = e;
 	if (last == 0 || (s = F.ERR_reason_error_string(last)) == NULL)
 		return dflt;
 	return s;
@@ -410,9 +418,11 @@ ctx_protocol(struct tls_ctx *ctx, const struct tls_config *cfg,
 		return -1;
 	F.SSL_CTX_set_options(x, SSL_OP_NO_RENEGOTIATION);
 	F.SSL_CTX_ctrl(x, SSL_CTRL_MODE, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, NULL);
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+	    (cfg->many ? SSL_MODE_RELEASE_BUFFERS : 0), NULL);
 	F.SSL_CTX_ctrl(x, SSL_CTRL_SET_READ_AHEAD, 1, NULL);
-	F.SSL_CTX_set_default_read_buffer_len(x, TLS_READ_BUF);
+	F.SSL_CTX_set_default_read_buffer_len(x, cfg->many ?
+	    TLS_READ_BUF_MANY : TLS_READ_BUF);
 	*which = "ciphers";
 	if (cfg->ciphers != NULL &&
 	    F.SSL_CTX_set_cipher_list(x, cfg->ciphers) != 1)
@@ -486,13 +496,15 @@ tls_ctx_pin(const struct tls_ctx *ctx, char *buf, size_t len)
 	return cert_pin(ctx->own, buf, len);
 }
 
-/* A failure of c's (e from SSL_get_error, r the call's result), in
- * words; returns -1 with errno. */
+/* A failure of s's (e from SSL_get_error), kept in words (eof_words
+ * for a connection that just ended); returns -1 with errno. */
 static int
 conn_fail(struct stream *s, int e, const char *eof_words)
 {
 	struct tls_conn *c = s->ctx;
 	int saved = errno;
+	unsigned long last;
+	const char *words;
 	long v;
 
 	c->failed = 1;
@@ -509,9 +521,16 @@ conn_fail(struct stream *s, int e, const char *eof_words)
 	else if (v != X509_V_OK)
 		snprintf(c->why, sizeof(c->why), "certificate verify failed: "
 		    "%s", F.X509_verify_cert_error_string(v));
-	else
-		snprintf(c->why, sizeof(c->why), "%s", e == SSL_ERROR_SYSCALL ?
-		    eof_words : reason(eof_words));
+	else {
+		/* A TCP end with no close_notify is OpenSSL 3's "unexpected
+		 * eof", older ones' SSL_ERROR_SYSCALL with errno 0. */
+		last = last_error();
+		words = last != 0 ? F.ERR_reason_error_string(last) : NULL;
+		if (e == SSL_ERROR_SYSCALL || words == NULL ||
+		    ERR_GET_REASON(last) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+			words = eof_words;
+		snprintf(c->why, sizeof(c->why), "%s", words);
+	}
 	if ((c->pin_failed || v != X509_V_OK) && c->subject[0] != '\0') {
 		size_t n = strlen(c->why);
 
@@ -778,36 +797,4 @@ tls_stream_info(const struct stream *s, struct tls_info *info)
 		F.X509_free(peer);
 	}
 	return 0;
-}
-
-int
-tls_open_wait(struct stream *s, long long deadline_ms, int intr_fd)
-{
-	struct tls_conn *c = s->ctx;
-	struct pollfd pfd[2];
-	long long now;
-	int r;
-
-	for (;;) {
-		if ((r = tls_open(s)) != 0)
-			return r == 1 ? 0 : -1;
-		if ((now = clock_ms()) >= deadline_ms) {
-			snprintf(c->why, sizeof(c->why), "the TLS handshake "
-			    "timed out");
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		pfd[0].fd = s->fd;
-		pfd[0].events = s->rd_wants_out ? POLLOUT : POLLIN;
-		pfd[1].fd = intr_fd;
-		pfd[1].events = POLLIN;
-		pfd[1].revents = 0;
-		if (poll(pfd, intr_fd >= 0 ? 2 : 1,
-		    (int)(deadline_ms - now)) == -1 && errno != EINTR)
-			return -1;
-		if (pfd[1].revents != 0) {
-			errno = EINTR;
-			return -1;
-		}
-	}
 }

@@ -39,6 +39,8 @@ struct tls_config {
 	const char	*ciphers;	/* TLS 1.2 */
 	const char	*ciphers13;
 	int		 require_client_cert;
+	int		 many;		/* many sessions at once: buffers
+					   small, and given back when idle */
 };
 
 /* What a finished handshake agreed on, as text. */
@@ -97,14 +99,5 @@ int	tls_stream_info(const struct stream *s, struct tls_info *info);
 
 /* Whether s is a TLS stream. */
 int	tls_stream_is(const struct stream *s);
-
-/*
- * Open s (a TLS stream) before any engine runs: the handshake, waiting
- * with poll(2) until it is done, deadline_ms (clock.h's clock) passes
- * or intr_fd turns readable (a signal; -1: none).  Returns 0, or -1
- * with errno (ETIMEDOUT, EINTR, or the handshake's failure, whose words
- * stream's why operation gives).
- */
-int	tls_open_wait(struct stream *s, long long deadline_ms, int intr_fd);
 
 #endif

@@ -107,3 +107,36 @@ vg_clean() {
 		vg_clean res
 	done
 }
+
+@test "valgrind: connect --tls and serve -k --tls sessions are clean" {
+	load tls
+	make_certs "$T/certs"
+	C=$T/certs
+	seq 1 20000 >"$T/up"
+	py_listen_script tls-peer.py peer --cert "$C/srv.pem" --key "$C/srv.key" \
+		--send "$T/up" --recv "$T/rec"
+	vg tconn connect -v --tls --cacert "$C/ca.pem" localhost "$port"
+	status=0
+	seq 1 30000 | timeout 60 "${VG[@]}" >"$T/down" 2>"$T/tconn.err" 3>&- || status=$?
+	[ "$status" -eq 0 ] || { cat "$T/tconn.err" "$T/tconn.vg" >&2; false; }
+	cmp "$T/down" "$T/up"
+	cmp "$T/rec" <(seq 1 30000)
+	vg_clean tconn
+	# serve -k --tls: two clients, one that fails its handshake, SIGTERM.
+	vg tsrv serve -k -v --tls 127.0.0.1 0
+	bg tsrv -i "$T/up" "${VG[@]}"
+	wait_for "$T/tsrv.err" 'listening on'
+	port=$(sed -n 's/.*listening on .* port \([0-9]*\).*/\1/p' "$T/tsrv.err")
+	pin=$(sed -n 's/.*tls pin //p' "$T/tsrv.err")
+	for i in 1 2; do
+		echo "client $i" | timeout 60 "$SOCKCAT" connect --tls --pinnedpubkey "$pin" \
+			-q 1 127.0.0.1 "$port" >/dev/null
+	done
+	printf 'plain text\n' | timeout 10 nc -q 1 127.0.0.1 "$port" || true
+	wait_for "$T/tsrv.err" 'handshake failed'
+	kill -TERM "$tsrv_pid"
+	wait_exit "$tsrv_pid"
+	[ "$status" -eq 143 ]
+	grep -qx 'client 1' "$T/tsrv.out"
+	vg_clean tsrv
+}

@@ -38,6 +38,7 @@ sys.path.insert(0, HERE)
 import bench as B  # noqa: E402
 
 TMO = B.TMO
+BULK_TMO = 60
 PEERS = ("ncat", "socat")   # the goal is set against the best of these
 REF = "openssl"             # s_server / s_client: a reference, not a peer
 
@@ -91,18 +92,21 @@ TOOLS = {
         # -quiet implies -ign_eof in s_client (it would never close at
         # stdin's EOF): -no_ign_eof for the senders; -nocommands, or a
         # line of the data that starts with K, R or Q is a command.
-        "recv_server": "openssl s_server -quiet -naccept 1 -accept "
+        # -nbio: without it s_server now and then (1 run in 5-10) blocks
+        # in SSL_read on a socket select() said was readable while its
+        # s_client waits for data: both hang until the time-out.
+        "recv_server": "openssl s_server -nbio -quiet -naccept 1 -accept "
                        "127.0.0.1:{P} -cert {C} -key {K}",
         "send_client": "openssl s_client -quiet -nocommands -no_ign_eof "
                        "-verify_return_error -CAfile {CA} "
                        "-connect 127.0.0.1:{P}",
-        "send_server": "openssl s_server -quiet -naccept 1 -accept "
+        "send_server": "openssl s_server -nbio -quiet -naccept 1 -accept "
                        "127.0.0.1:{P} -cert {C} -key {K}",
         "recv_client": "openssl s_client -quiet -nocommands "
                        "-verify_return_error -CAfile {CA} "
                        "-connect 127.0.0.1:{P}",
-        "many_server": "openssl s_server -quiet -accept 127.0.0.1:{P} "
-                       "-cert {C} -key {K}",
+        "many_server": "openssl s_server -nbio -quiet -accept "
+                       "127.0.0.1:{P} -cert {C} -key {K}",
         "hs_client": "openssl s_client -quiet -nocommands -no_ign_eof "
                      "-verify_return_error -CAfile {CA} "
                      "-connect 127.0.0.1:{P}",
@@ -214,7 +218,8 @@ def bulk(env, tool, way, src, want=None):
     try:
         secs, _, _, ok = B.run_pair(server, client,
                                     (sin, subprocess.DEVNULL),
-                                    (cin, subprocess.DEVNULL), port)
+                                    (cin, subprocess.DEVNULL), port,
+                                    tmo=BULK_TMO)
     finally:
         devnull.close()
         if idle_r is not None:
@@ -240,8 +245,8 @@ def bulk_rows(env, tools, size_mib, repeat, lines):
         for _ in range(size_mib):
             f.write(chunk)
     want = sha256(src)
-    ceil = []
     for way in DIRS:
+        ceil = []
         # Integrity first, once per tool, on the real file.
         usable = [t for t in tools if bulk(env, t, way, src, want)]
         mbs = {t: [] for t in usable}

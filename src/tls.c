@@ -507,6 +507,13 @@ conn_fail(struct stream *s, int e, const char *eof_words)
 	const char *words;
 	long v;
 
+	/* The first failure is the one to tell; a later call (a write
+	 * after the read failed) fails the same way. */
+	if (c->failed) {
+		(void)last_error();
+		errno = saved != 0 && saved != EAGAIN ? saved : EPROTO;
+		return -1;
+	}
 	c->failed = 1;
 	if (e == SSL_ERROR_SYSCALL && saved != 0 && saved != EAGAIN) {
 		(void)reason(NULL);

@@ -40,10 +40,12 @@ int	cmd_hostname_check(int argc, char **argv);
 /*
  * Print the getaddrinfo(3) results res as resolve does: one line each,
  * or with json one JSON array (closed even after a failure).  canon, when
- * not NULL, is every result's canonical name.  Returns 0 or the EAI_*
- * code of an address that would not format.
+ * not NULL, is every result's canonical name (RESOLVE_NO_CANON: there is
+ * none, "-" in text, null in JSON).  Returns 0 or the EAI_* code of an
+ * address that would not format.
  */
 struct addrinfo;
+extern const char RESOLVE_NO_CANON[];
 int	resolve_print(FILE *fp, const struct addrinfo *res, const char *canon,
 	    int json);
 

@@ -18,24 +18,33 @@
 #include "cmd.h"
 #include "opts.h"
 
+enum {
+	OPT_LOOPBACK = OPT_COMMAND
+};
+
 struct hostname_opts {
 	struct common_opts	co;
 	int			fqdn;
 	int			shortname;
 	int			addresses;
+	int			interfaces;
+	int			loopback;
 	char			mode_by[16];
 };
 
 static const char usage[] =
-"usage: sockcat hostname [-f | -s | -a] [options]\n"
+"usage: sockcat hostname [-f | -s | -a | -I] [options]\n"
 "\n"
 "Print this machine's host name, from gethostname(3).\n"
 "\n"
 "  -f, --fqdn             the canonical name, when the name resolves\n"
 "  -s, --short            the name up to its first dot\n"
-"  -a, --addresses        the host's addresses, one a line\n"
-"  -4, --ipv4             with -a, IPv4 addresses only\n"
-"  -6, --ipv6             with -a, IPv6 addresses only\n"
+"  -a, --addresses        the addresses the name resolves to, one a line\n"
+"  -I, --interfaces       the addresses of the interfaces that are up,\n"
+"                         but loopback and IPv6 link-local ones\n"
+"      --loopback         with -I, loopback addresses too\n"
+"  -4, --ipv4             with -a or -I, IPv4 addresses only\n"
+"  -6, --ipv6             with -a or -I, IPv6 addresses only\n"
 "  -v, --verbose          more diagnostics on stderr\n"
 "  -h, --help             show this help\n";
 
@@ -43,6 +52,8 @@ static const struct option longopts[] = {
 	{ "fqdn",	no_argument,	NULL, 'f' },
 	{ "short",	no_argument,	NULL, 's' },
 	{ "addresses",	no_argument,	NULL, 'a' },
+	{ "interfaces",	no_argument,	NULL, 'I' },
+	{ "loopback",	no_argument,	NULL, OPT_LOOPBACK },
 	{ "ipv4",	no_argument,	NULL, '4' },
 	{ "ipv6",	no_argument,	NULL, '6' },
 	OPTL_BASE,
@@ -66,6 +77,12 @@ hostname_option(void *self, int c, const char *arg)
 	case 'a':
 		mode = &o->addresses;
 		break;
+	case 'I':
+		mode = &o->interfaces;
+		break;
+	case OPT_LOOPBACK:
+		o->loopback = 1;
+		return 0;
 	default:
 		return -1;
 	}
@@ -78,7 +95,7 @@ hostname_option(void *self, int c, const char *arg)
 }
 
 static const struct opts_spec spec = {
-	"hostname", usage, "fsa46vh", longopts, hostname_option
+	"hostname", usage, "fsaI46vh", longopts, hostname_option
 };
 
 /* Print each address of res once, in getaddrinfo's order. */
@@ -107,40 +124,40 @@ print_resolved(const struct addrinfo *res)
 }
 
 /*
- * The interfaces' addresses: those of interfaces that are up, loopback
- * last and only when nothing else is there.
+ * The addresses of the interfaces that are up, as hostname -I lists
+ * them: no loopback (unless asked) and no IPv6 link-local address.
  */
 static int
-print_interfaces(int family)
+print_interfaces(int family, int loopback)
 {
 	struct ifaddrs *ifa, *i;
+	const struct sockaddr_in6 *sin6;
 	char host[NI_MAXHOST];
-	int port, n = 0, pass;
+	int port, n = 0;
 	socklen_t len;
 
 	if (getifaddrs(&ifa) == -1) {
 		warn("hostname: getifaddrs");
 		return -1;
 	}
-	for (pass = 0; pass < 2 && n == 0; pass++) {
-		for (i = ifa; i != NULL; i = i->ifa_next) {
-			if (i->ifa_addr == NULL || !(i->ifa_flags & IFF_UP) ||
-			    ((i->ifa_flags & IFF_LOOPBACK) != 0) != pass)
-				continue;
-			if (i->ifa_addr->sa_family == AF_INET)
-				len = sizeof(struct sockaddr_in);
-			else if (i->ifa_addr->sa_family == AF_INET6)
-				len = sizeof(struct sockaddr_in6);
-			else
-				continue;
-			if (family != AF_UNSPEC &&
-			    i->ifa_addr->sa_family != family)
-				continue;
-			if (addr_format(i->ifa_addr, len, host, sizeof(host),
-			    &port) == 0) {
-				puts(host);
-				n++;
-			}
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || !(i->ifa_flags & IFF_UP) ||
+		    ((i->ifa_flags & IFF_LOOPBACK) && !loopback))
+			continue;
+		sin6 = (const struct sockaddr_in6 *)(const void *)i->ifa_addr;
+		if (i->ifa_addr->sa_family == AF_INET)
+			len = sizeof(struct sockaddr_in);
+		else if (i->ifa_addr->sa_family == AF_INET6 &&
+		    !IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr))
+			len = sizeof(struct sockaddr_in6);
+		else
+			continue;
+		if (family != AF_UNSPEC && i->ifa_addr->sa_family != family)
+			continue;
+		if (addr_format(i->ifa_addr, len, host, sizeof(host),
+		    &port) == 0) {
+			puts(host);
+			n++;
 		}
 	}
 	freeifaddrs(ifa);
@@ -161,9 +178,11 @@ hostname_main(int argc, char **argv, int check_only)
 	if (first < argc)
 		return usage_error("hostname", "extra operand '%.64s'",
 		    argv[first]);
-	if (o.co.family != AF_UNSPEC && !o.addresses)
-		return usage_error("hostname", "%s goes only with -a",
+	if (o.co.family != AF_UNSPEC && !o.addresses && !o.interfaces)
+		return usage_error("hostname", "%s goes only with -a or -I",
 		    o.co.family_by);
+	if (o.loopback && !o.interfaces)
+		return usage_error("hostname", "--loopback goes only with -I");
 	if (check_only)
 		return 0;
 	if (gethostname(name, sizeof(name)) == -1) {
@@ -176,6 +195,16 @@ hostname_main(int argc, char **argv, int check_only)
 			*dot = '\0';
 		puts(name);
 		return 0;
+	}
+	if (o.interfaces) {
+		if ((r = print_interfaces(o.co.family, o.loopback)) > 0)
+			return 0;
+		if (r == 0)
+			warnx("hostname: no %saddress on the interfaces that are "
+			    "up%s", o.co.family == AF_INET ? "IPv4 " :
+			    o.co.family == AF_INET6 ? "IPv6 " : "", o.loopback ?
+			    "" : " (but loopback: --loopback lists it)");
+		return EXIT_FAILURE;
 	}
 	if (!o.fqdn && !o.addresses) {
 		puts(name);
@@ -201,14 +230,13 @@ hostname_main(int argc, char **argv, int check_only)
 		freeaddrinfo(res);
 		if (r > 0)
 			return 0;
-	} else if (o.co.verbose)
-		warnx("hostname: resolve '%s': %s; listing the interfaces",
-		    name, gai_strerror(r));
-	if ((r = print_interfaces(o.co.family)) > 0)
-		return 0;
-	if (r == 0)
-		warnx("hostname: no %saddress found", o.co.family == AF_INET ?
-		    "IPv4 " : o.co.family == AF_INET6 ? "IPv6 " : "");
+	}
+	/* One rule for both families: what the name resolves to, or an
+	 * error that points to -I. */
+	warnx("hostname: '%s' has no %saddress: %s (-I lists the "
+	    "interfaces' addresses)", name, o.co.family == AF_INET ? "IPv4 " :
+	    o.co.family == AF_INET6 ? "IPv6 " : "", r != 0 ? gai_strerror(r) :
+	    "none it could print");
 	return EXIT_FAILURE;
 }
 

@@ -121,13 +121,18 @@ print_one(FILE *fp, const struct addrinfo *ai, const char *canon, int json,
 	fputs(", \"address\": ", fp);
 	json_string(fp, host);
 	fprintf(fp, ", \"port\": %d", port);
-	if (canon != NULL) {
+	if (canon == RESOLVE_NO_CANON)
+		fputs(", \"canonical\": null", fp);
+	else if (canon != NULL) {
 		fputs(", \"canonical\": ", fp);
 		json_string(fp, canon);
 	}
 	putc('}', fp);
 	return 0;
 }
+
+/* No canonical name: "-" in a line. */
+const char RESOLVE_NO_CANON[] = "-";
 
 int
 resolve_print(FILE *fp, const struct addrinfo *res, const char *canon,
@@ -172,7 +177,8 @@ forward(struct resolve_opts *o, const struct endpoint *ep)
 	/* glibc gives the canonical name on the first result only; every
 	 * result shares it. */
 	if (o->canonical)
-		canon = res->ai_canonname != NULL ? res->ai_canonname : "-";
+		canon = res->ai_canonname != NULL ? res->ai_canonname :
+		    RESOLVE_NO_CANON;
 	r = resolve_print(stdout, res, canon, o->json);
 	freeaddrinfo(res);
 	if (r != 0) {

@@ -4,6 +4,8 @@
  */
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
+
 #include <err.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -99,6 +101,18 @@ udp_send_option(void *self, int c, const char *arg)
 static const struct opts_spec spec = {
 	"udp-send", usage, "46Up:ns:m:vh", longopts, udp_send_option
 };
+
+/* The largest datagram to any of res's addresses (IPv6's is larger). */
+static size_t
+chunk_max(const struct addrinfo *res)
+{
+	size_t max = DGRAM_MAX_INET;
+
+	for (; res != NULL; res = res->ai_next)
+		if (res->ai_family == AF_INET6)
+			max = DGRAM_MAX_INET6;
+	return max;
+}
 
 /*
  * Send stdin: one datagram a line (newline kept), or a --chunk bytes
@@ -222,6 +236,13 @@ run(const struct udp_send_opts *o, const struct endpoint *ep)
 			    gai_strerror(r));
 			return EXIT_FAILURE;
 		}
+		if ((size_t)o->chunk > chunk_max(res)) {
+			r = usage_error("udp-send", "--chunk '%lld': larger than "
+			    "the largest datagram to %s (%zu bytes)", o->chunk,
+			    ep->host, chunk_max(res));
+			freeaddrinfo(res);
+			return r;
+		}
 		if ((fd = dial_any(&o->co, res, broadcast, &which)) == -1) {
 			r = errno;
 			freeaddrinfo(res);
@@ -268,8 +289,8 @@ run(const struct udp_send_opts *o, const struct endpoint *ep)
 			warnx("send to %s: Connection refused %" PRIu64
 			    " times (ICMP port unreachable); sent again",
 			    peer, q.refused);
-		warnx("sent %" PRIu64 " bytes in %" PRIu64 " datagrams",
-		    q.bytes, q.datagrams);
+		warnx("sent %" PRIu64 " bytes in %" PRIu64 " datagram%s",
+		    q.bytes, q.datagrams, q.datagrams == 1 ? "" : "s");
 	}
 	close(fd);
 	return r;
@@ -289,7 +310,15 @@ udp_send_main(int argc, char **argv, int check_only)
 	if (r == 0)
 		r = opts_endpoint(&o.co, OPERANDS_HOST_PORT, 0, argc - first,
 		    argv + first, &ep);
-	if (r == 0) {
+	/* IPv4 (by -4 or an address) is known now: so is its limit. */
+	if (r == 0 && (size_t)o.chunk > DGRAM_MAX_INET && ep.path == NULL &&
+	    (o.co.family == AF_INET || (ep.host != NULL &&
+	    inet_pton(AF_INET, ep.host, &(struct in_addr){ 0 }) == 1))) {
+		r = usage_error("udp-send", "--chunk '%lld': larger than the "
+		    "largest IPv4 datagram (%d bytes)", o.chunk,
+		    DGRAM_MAX_INET);
+		free(ep.alloc);
+	} else if (r == 0) {
 		r = check_only ? 0 : run(&o, &ep);
 		sig_fini();
 		free(ep.alloc);

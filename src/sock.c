@@ -86,6 +86,9 @@ sock_wait(int fd, short events, long long timeout_ms)
 			return -1;
 		if (n > 0 && pfd[0].revents != 0)
 			return pfd[0].revents;
+		/* poll waits at most 10^6 ms at a time: a longer -w goes on. */
+		if (n == 0 && (deadline < 0 || clock_ms() < deadline))
+			continue;
 		if (n == 0)
 			return 0;
 		/* A wake-up with no terminating signal (SIGCHLD): empty it. */

@@ -92,10 +92,11 @@ commands() {
 	done
 }
 
-@test "man page is clean under mandoc -Tlint" {
-	run mandoc -Tlint -W warning "$TESTS/../man/sockcat.1"
-	[ "$status" -eq 0 ]
-	[ -z "$output" ]
+@test "man page is clean under plain mandoc -Tlint (STYLE too)" {
+	# Only what depends on the pages installed here is let through.
+	run mandoc -Tlint "$TESTS/../man/sockcat.1"
+	out=$(grep -v -e 'referenced manual not found' -e 'outdated mandoc.db' <<<"$output" || true)
+	[ -z "$out" ] || { echo "$out" >&2; false; }
 }
 
 @test "unknown options name the culprit, for every command" {

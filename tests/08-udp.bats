@@ -78,8 +78,15 @@ open("'"$T/f"'", "wb").write(b"\n".join(lines))' # the last line has no newline
 	! grep -q 6166746572 "$T/sink.out"
 }
 
-@test "--chunk larger than the family allows is a usage error" {
-	usage_fails "--chunk '65520': larger than the largest datagram here \(65507 bytes\)" udp-send --chunk=65520 127.0.0.1 9
+@test "--chunk larger than the family allows is a usage error, before any lookup" {
+	usage_fails "--chunk '65520': larger than the largest IPv4 datagram \(65507 bytes\)" udp-send --chunk=65520 127.0.0.1 9
+	usage_fails "--chunk '65520': larger than the largest IPv4 datagram" udp-send -4 --chunk=65520 no.such.name.invalid 9
+}
+
+@test "udp-send -v counts one datagram in the singular" {
+	py_udp_sink sink
+	sc 0 udp-send -v -m x 127.0.0.1 "$port"
+	grep -qx 'sockcat: sent 1 bytes in 1 datagram' <<<"$err"
 }
 
 @test "--broadcast sets SO_BROADCAST (checked on loopback)" {

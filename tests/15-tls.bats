@@ -383,6 +383,8 @@ seen() {	# seen KEY: what the python peer's handshake saw
 @test "without libssl.so.3: --tls says so, exit 1; plain commands still run" {
 	lib=$(ldconfig -p | sed -n 's/.*libssl\.so\.3 (libc6,x86-64) => //p' | head -n 1)
 	[ -n "$lib" ]
+	unshare -m true 2>/dev/null || skip "unshare -m: no mount namespaces here"
+
 	run timeout "$TMO" unshare -m sh -c 'mount --bind /dev/null "$1" && shift && "$@"' sh "$lib" \
 		"$SOCKCAT" connect --tls 127.0.0.1 9
 	[ "$status" -eq 1 ]

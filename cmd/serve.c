@@ -200,7 +200,7 @@ client_env(int fd, char buf[4][NI_MAXHOST + 32], char *env[5])
 		r = side == 0 ? getpeername(fd, (struct sockaddr *)&ss, &len) :
 		    getsockname(fd, (struct sockaddr *)&ss, &len);
 		host[0] = port[0] = '\0';
-		if (r == 0 && addr_format((struct sockaddr *)&ss, len, host,
+		if (r == 0 && addr_format_peer((struct sockaddr *)&ss, len, host,
 		    sizeof(host), &p) == 0 && p >= 0)
 			snprintf(port, sizeof(port), "%d", p);
 		if (strcmp(host, "(unnamed)") == 0)

@@ -167,9 +167,12 @@ take(const struct udp_listen_opts *o, int fd, unsigned char **bufp,
 		}
 		if (o->co.verbose) {
 			/* The contract's shape: "N bytes from ADDR PORT". */
-			if (addr_format((struct sockaddr *)&from, fromlen,
-			    host, sizeof(host), &port) != 0)
-				strlcpy(host, "?", sizeof(host));
+			if (addr_format_peer((struct sockaddr *)&from,
+			    fromlen, host, sizeof(host), &port) != 0) {
+				strlcpy(host, "(unknown address)",
+				    sizeof(host));
+				port = -1;
+			}
 			if (port >= 0)
 				warnx("%zd bytes from %s %d", n, host, port);
 			else

@@ -367,7 +367,7 @@ addr_format(const struct sockaddr *sa, socklen_t len, char *host,
 	size_t n;
 	int r;
 
-	if (sa->sa_family == AF_UNIX) {
+	if (len < sizeof(sa_family_t) || sa->sa_family == AF_UNIX) {
 		sun = (const struct sockaddr_un *)(const void *)sa;
 		n = len > offsetof(struct sockaddr_un, sun_path) ?
 		    len - offsetof(struct sockaddr_un, sun_path) : 0;
@@ -388,6 +388,25 @@ addr_format(const struct sockaddr *sa, socklen_t len, char *host,
 	if (r == 0)
 		*port = atoi(serv);
 	return r;
+}
+
+int
+addr_format_peer(const struct sockaddr *sa, socklen_t len, char *host,
+    size_t hostlen, int *port)
+{
+	const struct sockaddr_in6 *sin6 = (const void *)sa;
+	struct sockaddr_in sin;
+
+	if (len >= sizeof(*sin6) && sa->sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = sin6->sin6_port;
+		memcpy(&sin.sin_addr, sin6->sin6_addr.s6_addr + 12, 4);
+		return addr_format((const struct sockaddr *)&sin, sizeof(sin),
+		    host, hostlen, port);
+	}
+	return addr_format(sa, len, host, hostlen, port);
 }
 
 void

@@ -94,9 +94,18 @@ int	addr_resolve(const char *host, const char *port,
 void	addr_set_port(struct sockaddr *sa, int port);
 
 /*
+ * addr_format() for a peer or a local end: an IPv4 client of a
+ * dual-stack socket (::ffff:127.0.0.1) is named as the IPv4 address it
+ * is.
+ */
+int	addr_format_peer(const struct sockaddr *sa, socklen_t len, char *host,
+	    size_t hostlen, int *port);
+
+/*
  * Format the address and port of sa numerically into host (at least
  * NI_MAXHOST bytes) and *port.  Unix addresses give their path ("@name"
- * for the abstract namespace) and port -1.  Returns 0, or an EAI_* code.
+ * for the abstract namespace; an unbound one, of length 0 or a family
+ * alone, "(unnamed)") and port -1.  Returns 0, or an EAI_* code.
  */
 int	addr_format(const struct sockaddr *sa, socklen_t len, char *host,
 	    size_t hostlen, int *port);

@@ -17,7 +17,7 @@ event_name(const struct sockaddr *sa, socklen_t len, char *buf,
 	char host[NI_MAXHOST];
 	int port;
 
-	if (addr_format(sa, len, host, sizeof(host), &port) != 0)
+	if (addr_format_peer(sa, len, host, sizeof(host), &port) != 0)
 		strlcpy(buf, "(unknown address)", buflen);
 	else if (port < 0)
 		strlcpy(buf, host, buflen);

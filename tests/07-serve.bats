@@ -60,6 +60,20 @@ setup() {
 	done
 }
 
+@test "an IPv4 client of the dual-stack socket is named 127.0.0.1, not ::ffff:127.0.0.1" {
+	serve_bg 0
+	timeout 10 python3 "$TESTS/peer.py" --host 127.0.0.1 --connect "$port" --after-send shut
+	wait_exit "$srv_pid"
+	grep -qE '^sockcat: connection from 127\.0\.0\.1 port [0-9]+$' "$T/srv.err"
+	! grep -q ffff "$T/srv.err"
+	serve_bg -k -e 'echo "$SOCKCAT_PEER_ADDR $SOCKCAT_LOCAL_ADDR"' 0
+	sc 0 connect 127.0.0.1 "$port" </dev/null
+	[ "$out" = "127.0.0.1 127.0.0.1" ]
+	sc 0 connect ::1 "$port" </dev/null
+	[ "$out" = "::1 ::1" ]
+	grep -qE '^sockcat: connection from 127\.0\.0\.1 port [0-9]+$' "$T/srv.err"
+}
+
 @test "-4 listens on 0.0.0.0, -6 on :: only" {
 	serve_bg -4 0
 	grep -q "^sockcat: listening on 0.0.0.0 port $port$" "$T/srv.err"

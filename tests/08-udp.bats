@@ -212,6 +212,19 @@ from nc" ]
 	[ ! -e "$T/u.sock" ]
 }
 
+@test "udp-listen -U -v names an unbound sender (unnamed), as serve does" {
+	bg ul "$SOCKCAT" udp-listen -v -c 1 -U "$T/u.sock"
+	wait_for "$T/ul.err" "listening on $T/u.sock"
+	timeout 10 python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b"abcd", sys.argv[1])' "$T/u.sock"
+	wait_exit "$ul_pid"
+	grep -qx 'sockcat: 4 bytes from (unnamed)' "$T/ul.err"
+	bg srv "$SOCKCAT" serve -v -U "$T/s.sock"
+	wait_for "$T/srv.err" "listening on $T/s.sock"
+	timeout 10 python3 "$TESTS/peer.py" --unix-connect "$T/s.sock" --after-send shut
+	wait_exit "$srv_pid"
+	grep -qx 'sockcat: connection from (unnamed)' "$T/srv.err"
+}
+
 @test "udp-listen: SIGTERM exits 143" {
 	listen_bg 127.0.0.1 0
 	kill -TERM "$ul_pid"

@@ -587,6 +587,10 @@ def main():
              "- machine: %s, %d cores, %s; %s" % (
                  platform.machine(), os.cpu_count(), platform.release(),
                  ssl.OPENSSL_VERSION),
+             "- sockcat: %s (sha256 %s..., modified %s)" % (
+                 sockcat, sha256(sockcat)[:12],
+                 time.strftime("%Y-%m-%d %H:%M UTC",
+                               time.gmtime(os.path.getmtime(sockcat)))),
              "- tools: %s" % ", ".join(tools),
              "- bulk: %d MiB each way, %d runs each, tools interleaved" %
              (a.size, a.repeat),

@@ -161,24 +161,37 @@ reap(struct kids *k, int verbose)
 	}
 }
 
-/* End every child: SIGTERM, and SIGKILL for one still there after 2 s. */
+/*
+ * End every child with all it started (each leads a process group of
+ * its own): SIGTERM to each group, and SIGKILL to each after 2 s, when
+ * what is left of a group (a command's background job) still holds the
+ * client's socket.
+ */
 static void
 end_kids(struct kids *k)
 {
 	long long deadline = clock_ms() + 2000;
-	size_t i;
+	pid_t *groups;
+	size_t i, n = k->n;
 
+	if (n == 0)
+		return;
+	if ((groups = reallocarray(NULL, n, sizeof(*groups))) != NULL)
+		memcpy(groups, k->pid, n * sizeof(*groups));
 	for (i = 0; i < k->n; i++)
-		kill(k->pid[i], SIGTERM);
+		(void)kill(-k->pid[i], SIGTERM);
 	while (k->n > 0 && clock_ms() < deadline) {
 		reap(k, 0);
 		if (k->n > 0)
 			poll(NULL, 0, 20);
 	}
+	for (i = 0; groups != NULL && i < n; i++)
+		(void)kill(-groups[i], SIGKILL);
 	for (i = 0; i < k->n; i++)
-		kill(k->pid[i], SIGKILL);
+		(void)kill(k->pid[i], SIGKILL);
 	while (k->n > 0 && waitpid(-1, NULL, 0) > 0)
 		k->n--;
+	free(groups);
 }
 
 /*
@@ -236,6 +249,7 @@ tls_exec_child(const struct serve_opts *o, struct listeners *l, int fd,
 	struct tls_info ti;
 	char name[RELAY_NAME_MAX], tenv[4][TLS_ENV_LEN], *all[9];
 	long long wait = co.connect_ms > 0 ? co.connect_ms : ENGINE_OPEN_MS;
+	struct kids k;
 	int sp[2], st, r, i;
 	pid_t pid;
 
@@ -291,14 +305,20 @@ tls_exec_child(const struct serve_opts *o, struct listeners *l, int fd,
 	(void)relay_opened(&co, &s, name);
 	close(STDIN_FILENO);
 	close(STDOUT_FILENO);
-	while (waitpid(pid, &st, 0) == -1) {
-		if (errno != EINTR)
-			return EXIT_FAILURE;
-		(void)kill(pid, SIGTERM);	/* we are asked to end */
+	k.pid = &pid;
+	k.n = k.cap = 1;
+	k.last = EXIT_FAILURE;
+	while (k.n > 0 && !sig_caught()) {
+		if (waitpid(pid, &st, 0) == pid) {
+			k.n = 0;
+			k.last = WIFEXITED(st) ? WEXITSTATUS(st) :
+			    128 + WTERMSIG(st);
+		} else if (errno != EINTR)
+			break;
 	}
-	if (sig_caught())
-		return relay_signal_status();
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	/* Asked to end: the command and all it started. */
+	end_kids(&k);
+	return sig_caught() ? relay_signal_status() : k.last;
 }
 
 /* serve -e --tls: the client's process (see tls_exec_child()). */
@@ -310,8 +330,12 @@ tls_exec(const struct serve_opts *o, struct listeners *l, int fd,
 
 	fflush(stdout);
 	fflush(stderr);
-	if ((pid = fork()) != 0)
+	if ((pid = fork()) != 0) {
+		if (pid > 0)	/* a group of its own, as spawn_shell()'s */
+			(void)setpgid(pid, pid);
 		return pid;
+	}
+	(void)setpgid(0, 0);
 	_exit(tls_exec_child(o, l, fd, env));
 }
 
@@ -354,6 +378,8 @@ serve_exec(const struct serve_opts *o, struct listeners *l)
 		pfd[l->n].events = POLLIN;
 		if (poll(pfd, l->n + 1, -1) == -1 && errno != EINTR) {
 			warn("serve: poll");
+			end_kids(&k);
+			k.last = EXIT_FAILURE;
 			break;
 		}
 		if (pfd[l->n].revents)
@@ -385,9 +411,11 @@ serve_exec(const struct serve_opts *o, struct listeners *l)
 				pid = tls_exec(o, l, fd, env);
 			else
 				pid = spawn_shell(o->exec, fd, env);
-			if (pid == -1)
-				warn("serve: fork");
-			else
+			if (pid == -1) {
+				warn("serve: %s: fork", o->exec);
+				/* One client and no command: a failure. */
+				k.last = EXIT_FAILURE;
+			} else
 				k.pid[k.n++] = pid;
 			close(fd);
 			if (!o->keep_open) {

@@ -10,6 +10,14 @@
 #include "sig.h"
 
 static int pipefd[2] = { -1, -1 };
+
+/* The signals that end a command cleanly (their default would kill it
+ * with a socket file left behind): a closed terminal's SIGHUP, ^C, ^\,
+ * kill(1)'s default, and the ones nobody sends sockcat on purpose. */
+static const int ending[] = {
+	SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGALRM, SIGUSR1, SIGUSR2
+};
+#define NENDING	(sizeof(ending) / sizeof(ending[0]))
 static volatile sig_atomic_t caught;
 
 static void
@@ -28,6 +36,7 @@ int
 sig_init(void)
 {
 	struct sigaction sa;
+	size_t i;
 
 	if (pipefd[0] != -1)
 		return pipefd[0];
@@ -36,9 +45,9 @@ sig_init(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) == -1 ||
-	    sigaction(SIGTERM, &sa, NULL) == -1)
-		return -1;
+	for (i = 0; i < NENDING; i++)
+		if (sigaction(ending[i], &sa, NULL) == -1)
+			return -1;
 	return pipefd[0];
 }
 
@@ -81,14 +90,15 @@ void
 sig_fini(void)
 {
 	struct sigaction sa;
+	size_t i;
 
 	if (pipefd[0] == -1)
 		return;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
-	(void)sigaction(SIGINT, &sa, NULL);
-	(void)sigaction(SIGTERM, &sa, NULL);
+	for (i = 0; i < NENDING; i++)
+		(void)sigaction(ending[i], &sa, NULL);
 	(void)sigaction(SIGCHLD, &sa, NULL);
 	close(pipefd[0]);
 	close(pipefd[1]);

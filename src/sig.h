@@ -1,5 +1,6 @@
 /*
- * sig: SIGINT and SIGTERM (and SIGCHLD when asked) turned into a
+ * sig: SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGALRM, SIGUSR1 and SIGUSR2
+ * (and SIGCHLD when asked) turned into a
  * readable descriptor, so that poll loops see a signal as an event and
  * end cleanly instead of dying mid-write.
  */

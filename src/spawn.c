@@ -15,9 +15,15 @@ spawn_shell(const char *cmd, int fd, char *const env[])
 	pid_t pid;
 	size_t i;
 
-	if ((pid = fork()) != 0)
+	if ((pid = fork()) != 0) {
+		/* Its own group, so that ending it ends all it started (both
+		 * sides set it: neither may run first). */
+		if (pid > 0)
+			(void)setpgid(pid, pid);
 		return pid;
+	}
 	/* The child: only async-signal-safe calls until exec, mostly. */
+	(void)setpgid(0, 0);
 	if (dup2(fd, STDIN_FILENO) == -1 || dup2(fd, STDOUT_FILENO) == -1)
 		_exit(126);
 	if (fd > STDOUT_FILENO)

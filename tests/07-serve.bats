@@ -163,6 +163,17 @@ setup() {
 	[ "$(cat "$T/file")" = precious ]
 }
 
+@test "serve -U removes its socket file on SIGHUP, SIGQUIT, SIGUSR1 and SIGALRM too (128+N)" {
+	for sig in HUP:129 QUIT:131 USR1:138 ALRM:142; do
+		bg srv "$SOCKCAT" serve -v -U "$T/s.sock"
+		wait_for "$T/srv.err" "listening on"
+		kill -"${sig%:*}" "$srv_pid"
+		wait_exit "$srv_pid"
+		[ "$status" -eq "${sig#*:}" ] || { echo "SIG${sig%:*}: status $status" >&2; false; }
+		[ ! -e "$T/s.sock" ] || { echo "SIG${sig%:*} left the file" >&2; false; }
+	done
+}
+
 @test "serve -U refuses a live socket, which keeps working" {
 	printf 'first\n' >"$T/up"
 	IN=$T/up bg srv -i "$T/up" "$SOCKCAT" serve -v -U "$T/live.sock"

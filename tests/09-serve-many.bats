@@ -212,6 +212,45 @@ done-after-eof" ]
 	! kill -0 "$kid" 2>/dev/null
 }
 
+@test "-k -e: SIGTERM ends what the commands started too, and the clients see EOF" {
+	# Each command's own children (sleep under sh; a pipeline) hold the
+	# client's socket: they must go with it.
+	marker=$((RANDOM + 100000))
+	serve_bg -k -e "sleep 7$marker; echo late" 127.0.0.1 0
+	bg c1 python3 "$TESTS/peer.py" --connect "$port" --after-send hold --recv "$T/r1" --hold-secs 20
+	bg c2 python3 "$TESTS/peer.py" --connect "$port" --after-send hold --recv "$T/r2" --hold-secs 20
+	wait_for "$T/srv.err" "connection from .*"
+	for ((i = 0; i < 250; i++)); do
+		[ "$(pgrep -c -f "^sleep 7$marker\$")" -ge 2 ] && break
+		sleep 0.02
+	done
+	[ "$(pgrep -c -f "^sleep 7$marker\$")" -ge 2 ]
+	kill -TERM "$srv_pid"
+	wait_exit "$srv_pid"
+	[ "$status" -eq 143 ]
+	for ((i = 0; i < 250; i++)); do
+		pgrep -f "^sleep 7$marker\$" >/dev/null || break
+		sleep 0.02
+	done
+	! pgrep -f "^sleep 7$marker\$"
+	# The clients' connections end with their holders.
+	wait_file "$T/r1.done"
+	wait_file "$T/r2.done"
+	[ ! -s "$T/r1" ]
+}
+
+@test "-e without -k: a fork that fails is exit 1 with the reason" {
+	command -v setpriv prlimit
+	# As nobody, at most one process: sockcat's fork fails.
+	bg srv prlimit --nproc=1:1 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$SOCKCAT" serve -v -e 'echo hi' 127.0.0.1 0
+	listen_port srv
+	sc 0 connect 127.0.0.1 "$port" </dev/null
+	wait_exit "$srv_pid"
+	[ "$status" -eq 1 ]
+	grep -qx "sockcat: serve: echo hi: fork: Resource temporarily unavailable" "$T/srv.err"
+}
+
 @test "serve -u: the first sender becomes the peer; boundaries kept both ways" {
 	mkfifo "$T/in"
 	bg feed sh -c 'exec 4>"$1"; until [ -e "$2" ]; do sleep 0.02; done; printf "reply" >&4; sleep 3' sh "$T/in" "$T/go"

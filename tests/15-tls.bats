@@ -423,3 +423,24 @@ seen() {	# seen KEY: what the python peer's handshake saw
 	sc 1 serve --tls --cert "$T/junk.pem" 127.0.0.1 0
 	one_error_line "^sockcat: --cert '$T/junk.pem': "
 }
+
+@test "serve -k -e --tls: SIGTERM ends the commands and what they started" {
+	marker=$((RANDOM + 100000))
+	serve_bg -k --tls -e "sleep 8$marker; echo late" 127.0.0.1 0
+	serve_pin
+	bg c1 "$SOCKCAT" connect --tls --pinnedpubkey "$pin" 127.0.0.1 "$port"
+	for ((i = 0; i < 250; i++)); do
+		pgrep -f "^sleep 8$marker\$" >/dev/null && break
+		sleep 0.02
+	done
+	pgrep -f "^sleep 8$marker\$"
+	kill -TERM "$srv_pid"
+	wait_exit "$srv_pid"
+	[ "$status" -eq 143 ]
+	for ((i = 0; i < 250; i++)); do
+		pgrep -f "^sleep 8$marker\$" >/dev/null || break
+		sleep 0.02
+	done
+	! pgrep -f "^sleep 8$marker\$"
+	wait_exit "$c1_pid"
+}

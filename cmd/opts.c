@@ -3,6 +3,8 @@
  */
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <err.h>
 #include <errno.h>
@@ -192,6 +194,17 @@ opts_parse(const struct opts_spec *spec, struct common_opts *co, void *self,
 			fputs(spec->usage, stdout);
 			return OPTS_HELP;
 		case '?':
+			/* A long option given a value it does not take:
+			 * getopt says so by its short name, which the user
+			 * never typed. */
+			if (culprit[0] == '-' && culprit[1] == '-' &&
+			    optopt != 0 && strchr(culprit, '=') != NULL)
+				return usage_error(spec->cmd, "option '%.*s' "
+				    "takes no value", (int)strcspn(culprit,
+				    "="), culprit);
+			if (culprit[0] == '-' && culprit[1] == '-')
+				return usage_error(spec->cmd, "unknown option "
+				    "'%s'", culprit);
 			if (isdigit(optopt))
 				return usage_error(spec->cmd, "unknown option "
 				    "'-%c': no negative number is a valid "
@@ -281,6 +294,28 @@ check_host(const char *cmd, const char *host)
 	}
 }
 
+/* The family of a literal address (brackets and a scope id allowed),
+ * or AF_UNSPEC for a name. */
+static int
+literal_family(const char *host)
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	unsigned char a[16];
+	size_t n;
+
+	n = strlen(host);
+	if (host[0] == '[' && n > 2)
+		snprintf(buf, sizeof(buf), "%.*s", (int)(n - 2), host + 1);
+	else
+		snprintf(buf, sizeof(buf), "%s", host);
+	buf[strcspn(buf, "%")] = '\0';
+	if (inet_pton(AF_INET, buf, a) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, buf, a) == 1)
+		return AF_INET6;
+	return AF_UNSPEC;
+}
+
 int
 opts_endpoint(struct common_opts *co, enum operands shape, int port_list,
     int argc, char **argv, struct endpoint *ep)
@@ -341,6 +376,20 @@ opts_endpoint(struct common_opts *co, enum operands shape, int port_list,
 	}
 	if ((ep->host != NULL && (r = check_host(co->cmd, ep->host)) != 0) ||
 	    (ep->port != NULL && (r = check_port(co, "port", ep->port, port_list)) != 0)) {
+		free(ep->alloc);
+		ep->alloc = NULL;
+		return r;
+	}
+	/* Two literal addresses of two families can never meet. */
+	if (co->source != NULL && ep->host != NULL &&
+	    literal_family(co->source) != AF_UNSPEC &&
+	    literal_family(ep->host) != AF_UNSPEC &&
+	    literal_family(co->source) != literal_family(ep->host)) {
+		r = usage_error(co->cmd, "--source %s is an %s address and %s "
+		    "an %s one: they must be of one family", co->source,
+		    literal_family(co->source) == AF_INET ? "IPv4" : "IPv6",
+		    ep->host, literal_family(ep->host) == AF_INET ? "IPv4" :
+		    "IPv6");
 		free(ep->alloc);
 		ep->alloc = NULL;
 		return r;

@@ -138,8 +138,9 @@ addr_protocol_parse(const char *s, int *protocol)
 	long long n;
 
 	if (all_digits(s) || (s[0] == '-' && all_digits(s + 1))) {
+		/* A sign is never part of one: -0 is as wrong as -1. */
 		n = strtonum(s, 0, 255, &errstr);
-		if (errstr != NULL) {
+		if (errstr != NULL || s[0] == '-') {
 			errno = ERANGE;
 			return -1;
 		}
@@ -167,7 +168,7 @@ addr_port_parse(const char *s, int numeric_only, int *port)
 	}
 	if (all_digits(s) || (s[0] == '-' && all_digits(s + 1))) {
 		n = strtonum(s, 0, 65535, &errstr);
-		if (errstr != NULL) {
+		if (errstr != NULL || s[0] == '-') {
 			errno = ERANGE;
 			return -1;
 		}
@@ -276,8 +277,9 @@ addr_host_check(const char *host)
 			return -1;
 		}
 	}
+	/* Brackets go in pairs, and around something. */
 	if ((host[0] == '[') != (len > 0 && host[len - 1] == ']') ||
-	    (len == 1 && host[0] == '[')) {
+	    (len <= 2 && host[0] == '[')) {
 		errno = EINVAL;
 		return -1;
 	}

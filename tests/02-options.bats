@@ -225,3 +225,16 @@ parses() {
 	# Without -z a list is no port.
 	usage_fails "port '1,2'" connect 127.0.0.1 1,2
 }
+
+@test "messages name what was typed: a value to a flag, -0, [], two families" {
+	usage_table \
+		"option '--help' takes no value|serve --help=x 0" \
+		"option '--verbose' takes no value|connect --verbose=1 a 1" \
+		"option '--tls' takes no value|connect --tls=yes a 1" \
+		"port '-0' out of range 0-65535|connect -p -0 127.0.0.1" \
+		"port '-0' out of range|connect 127.0.0.1:-0" \
+		"--protocol '-0': out of range 0-255|resolve --protocol=-0 localhost" \
+		"bad host '\[\]'|connect '[]' 1" \
+		"--source ::1 is an IPv6 address and 127.0.0.1 an IPv4 one|connect -s ::1 127.0.0.1 1" \
+		"--source 127.0.0.1 is an IPv4 address and \[::1\] an IPv6 one|udp-send -s 127.0.0.1 -m x [::1] 9"
+}

@@ -97,6 +97,45 @@ sock_wait(int fd, short events, long long timeout_ms)
 	}
 }
 
+/*
+ * Connect fd to a unix listener whose backlog is full: again and again,
+ * a little longer apart each time, as a TCP client sends its SYN again,
+ * until timeout_ms (or SOCK_UNIX_WAIT_MS) is over or a signal comes.
+ * Returns 0, or -1 with errno (EAGAIN: still full).
+ */
+static int
+unix_retry(int fd, const struct sockaddr *sa, socklen_t len,
+    long long timeout_ms)
+{
+	struct pollfd pfd;
+	long long deadline, now, delay = 5;
+
+	deadline = clock_ms() + (timeout_ms >= 0 ? timeout_ms :
+	    SOCK_UNIX_WAIT_MS);
+	pfd.fd = sig_fd();
+	pfd.events = POLLIN;
+	for (;;) {
+		if (sig_caught()) {
+			errno = EINTR;
+			return -1;
+		}
+		if ((now = clock_ms()) >= deadline) {
+			errno = EAGAIN;
+			return -1;
+		}
+		if (delay > deadline - now)
+			delay = deadline - now;
+		(void)poll(&pfd, pfd.fd >= 0 ? 1 : 0, (int)delay);
+		if (pfd.fd >= 0 && !sig_caught())
+			sig_drain();
+		if (connect(fd, sa, len) == 0)
+			return 0;
+		if (errno != EAGAIN && errno != EINTR)
+			return -1;
+		delay = delay * 2 > 200 ? 200 : delay * 2;
+	}
+}
+
 int
 sock_connect(const struct sockaddr *sa, socklen_t len,
     const struct sock_spec *spec)
@@ -117,7 +156,13 @@ sock_connect(const struct sockaddr *sa, socklen_t len,
 		goto fail;
 	if (connect(fd, sa, len) == 0)
 		return fd;
-	if (errno != EINPROGRESS && errno != EINTR && errno != EAGAIN)
+	/* A unix listener's backlog is full: no "in progress" there. */
+	if (errno == EAGAIN && sa->sa_family == AF_UNIX) {
+		if (unix_retry(fd, sa, len, spec->timeout_ms) == -1)
+			goto fail;
+		return fd;
+	}
+	if (errno != EINPROGRESS && errno != EINTR)
 		goto fail;
 	if ((r = sock_wait(fd, POLLOUT, spec->timeout_ms)) == -1)
 		goto fail;

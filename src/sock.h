@@ -6,6 +6,11 @@
 #ifndef SOCKCAT_SOCK_H
 #define SOCKCAT_SOCK_H
 
+/* How long a connect to a unix listener whose backlog is full tries
+ * again without -w: as long as Linux's default SYN retries (6) make a
+ * TCP connect wait for an answer. */
+#define SOCK_UNIX_WAIT_MS	127000
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/un.h>

@@ -137,3 +137,37 @@ uploaded() {
 		{ sleep 2; cat; } >"$T/got"
 	cmp "$T/down" "$T/got"
 }
+
+# A unix listener with a full backlog (listen(0), filled with
+# connections it never accepts); with "accept" it starts serving after
+# half a second.
+FULL_PY='
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(0)
+cs = []
+for i in range(8):
+    c = socket.socket(socket.AF_UNIX); c.setblocking(False)
+    try: c.connect(sys.argv[1])
+    except BlockingIOError: break
+    cs.append(c)
+print("full", flush=True)
+if sys.argv[2] == "accept":
+    time.sleep(0.5)
+    while True:
+        a, _ = s.accept(); a.sendall(b"served\n"); a.close()
+time.sleep(20)'
+
+@test "connect -U to a listener whose backlog is full waits within -w, then fails naming the path" {
+	bg full python3 -c "$FULL_PY" "$BATS_TEST_TMPDIR/full.sock" hold
+	wait_for "$BATS_TEST_TMPDIR/full.out" '^full$'
+	start=$(date +%s%N)
+	sc 1 connect -v -U -w 0.6 "$BATS_TEST_TMPDIR/full.sock" </dev/null
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	[ "$ms" -ge 500 ] || { echo "gave up after $ms ms" >&2; false; }
+	one_error_line "^sockcat: connect $BATS_TEST_TMPDIR/full.sock: Resource temporarily unavailable$"
+	# A backlog that frees up within -w: connected, and served.
+	bg full2 python3 -c "$FULL_PY" "$BATS_TEST_TMPDIR/full2.sock" accept
+	wait_for "$BATS_TEST_TMPDIR/full2.out" '^full$'
+	sc 0 connect -U -w 5 "$BATS_TEST_TMPDIR/full2.sock" </dev/null
+	[ "$out" = served ]
+}

@@ -207,53 +207,21 @@ fail:
 }
 
 /*
- * Whether a socket is bound to path and, for a connection type,
- * listening, as /proc/net/unix tells.  Unlike connecting to it, this
- * does not disturb a server that serves one client.  Returns 1 or 0, or
- * -1 when it cannot tell.
- */
-static int
-unix_path_live(const char *path, int type)
-{
-	char line[4096], abs[4096], *p, *nl;
-	unsigned long flags;
-	int live = 0;
-	FILE *fp;
-
-	abs[0] = '\0';
-	if (path[0] != '/' && getcwd(abs, sizeof(abs) - 1) != NULL) {
-		strlcat(abs, "/", sizeof(abs));
-		strlcat(abs, path, sizeof(abs));
-	}
-	if ((fp = fopen("/proc/net/unix", "re")) == NULL)
-		return -1;
-	while (!live && fgets(line, sizeof(line), fp) != NULL) {
-		if ((nl = strchr(line, '\n')) != NULL)
-			*nl = '\0';
-		/* "Num: RefCount Protocol Flags Type St Inode Path" */
-		if (sscanf(line, "%*s %*s %*s %lx", &flags) != 1 ||
-		    (p = strchr(line, '/')) == NULL)
-			continue;
-		if (strcmp(p, path) != 0 && strcmp(p, abs) != 0)
-			continue;
-		live = type == SOCK_DGRAM || (flags & 0x10000) != 0;
-	}
-	fclose(fp);
-	return live;
-}
-
-/*
- * Whether a socket file has a server behind it: /proc/net/unix, else a
- * connection attempt.  Returns 1, 0, or -1 with errno.
+ * Whether a socket file has a server behind it (sock_unix_live()); when
+ * nobody can tell, a datagram socket is asked by a connect, which
+ * disturbs no one, and a stream one is taken for live.  Returns 1, 0,
+ * or -1 with errno.
  */
 static int
 unix_live(const struct sockaddr_un *sun, socklen_t len, const char *path,
-    int type)
+    const struct stat *st, int type)
 {
 	int probe, r, saved;
 
-	if ((r = unix_path_live(path, type)) >= 0)
+	if ((r = sock_unix_live(path, st)) >= 0)
 		return r;
+	if (type != SOCK_DGRAM)
+		return 1;
 	if ((probe = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
 	r = connect(probe, (const struct sockaddr *)sun, len) == 0 ||
@@ -279,7 +247,7 @@ sock_listen_unix(const char *path, int type, int backlog)
 			errno = EEXIST;
 			return -1;
 		}
-		if ((r = unix_live(&sun, len, path, type)) != 0) {
+		if ((r = unix_live(&sun, len, path, &st, type)) != 0) {
 			if (r == 1)
 				errno = EADDRINUSE;
 			return -1;

@@ -58,6 +58,15 @@ int	sock_listen(const struct sockaddr *sa, socklen_t len, int type,
  */
 int	sock_listen_unix(const char *path, int type, int backlog);
 
+struct stat;
+
+/*
+ * Whether a server (a listening stream or seqpacket socket, or any
+ * datagram socket) is bound to the file path, whose stat(2) is st (see
+ * unix-live.c).  Returns 1 or 0, or -1 when it cannot tell.
+ */
+int	sock_unix_live(const char *path, const struct stat *st);
+
 /*
  * Wait until one of the n listening sockets has a client (or a signal
  * comes: -1, EINTR) and accept it.  Stores the peer address in *peer

@@ -185,6 +185,51 @@ setup() {
 	[ "$out" = first ]
 }
 
+@test "serve -U refuses a live server bound by a relative path, seen by any spelling of it" {
+	mkdir -p "$T/d"
+	# sockcat, then socat, listening on a relative path.
+	for first in sockcat socat; do
+		if [ "$first" = sockcat ]; then
+			(cd "$T/d" && exec "$SOCKCAT" serve -v -U live.sock </dev/null \
+				>"$T/first.out" 2>"$T/first.err" 3>&-) &
+		else
+			(cd "$T/d" && exec socat UNIX-LISTEN:live.sock SYSTEM:'echo first' \
+				</dev/null >"$T/first.out" 2>"$T/first.err" 3>&-) &
+		fi
+		BG_PIDS+=($!)
+		first_pid=$!
+		wait_file "$T/d/live.sock"
+		for spelling in live.sock ./live.sock "$T/d/live.sock"; do
+			(cd "$T/d" && sc 1 serve -U "$spelling" </dev/null &&
+				one_error_line 'a server is listening there')
+		done
+		# From another directory.
+		(cd "$T" && sc 1 serve -U d/live.sock </dev/null)
+		(cd "$T" && sc 1 udp-listen -U d/live.sock </dev/null)
+		[ -S "$T/d/live.sock" ]
+		# The first server still serves.
+		sc 0 connect -U "$T/d/live.sock" </dev/null
+		[ "$first" = sockcat ] || [ "$out" = first ]
+		wait_exit "$first_pid" || kill "$first_pid"
+		rm -f "$T/d/live.sock"
+	done
+}
+
+@test "udp-listen -U refuses a live datagram socket bound by a relative path; a stale one is replaced" {
+	mkdir -p "$T/d"
+	(cd "$T/d" && exec "$SOCKCAT" udp-listen -v -U dg.sock </dev/null \
+		>"$T/first.out" 2>"$T/first.err" 3>&-) &
+	BG_PIDS+=($!)
+	wait_file "$T/d/dg.sock"
+	(cd "$T/d" && sc 1 udp-listen -U ./dg.sock </dev/null &&
+		one_error_line 'a server is listening there')
+	sc 1 udp-listen -U "$T/d/dg.sock" </dev/null
+	# A stale one: bound, then its socket closed without unlinking.
+	python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)' "$T/stale.sock"
+	bg srv "$SOCKCAT" serve -v -U "$T/stale.sock"
+	wait_for "$T/srv.err" "listening on $T/stale.sock"
+}
+
 @test "serve -U removes the socket file on SIGTERM and SIGINT" {
 	for sig in TERM INT; do
 		bg srv "$SOCKCAT" serve -v -U "$T/sig.sock"

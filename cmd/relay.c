@@ -188,6 +188,10 @@ end_status(const struct common_opts *co, const struct engine_result *res,
 		return 0;
 	case ENGINE_SIGNAL:
 		return relay_signal_status();
+	case ENGINE_ERR_ACCEPT:
+		warnx("serve: accept: %s: not one client can be served (raise "
+		    "the limit: ulimit -n)", strerror(res->err));
+		break;
 	case ENGINE_ERR_OPEN:
 		if (res->why[0] != '\0')
 			warnx("tls %s: %s", peer, res->why);

@@ -72,6 +72,8 @@ struct engine {
 	int			 in_probed;	/* stdin looked at once before
 						   an end for its silence */
 	int			 accept_more;	/* a listener may hold clients */
+	int			 accept_said;	/* its waiting for descriptors
+						   was told */
 	struct task		*rq_head;
 	struct task		*rq_tail;
 	size_t			 rq_len;

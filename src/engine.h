@@ -64,8 +64,9 @@ enum engine_end {
 	ENGINE_ERR_IN,		/* reading stdin failed: err */
 	ENGINE_ERR_OUT,		/* writing stdout failed: err */
 	ENGINE_DROPPED,		/* a peer too slow for the others */
-	ENGINE_ERR_OPEN		/* opening the peer failed (a TLS
+	ENGINE_ERR_OPEN,	/* opening the peer failed (a TLS
 				   handshake): err, why */
+	ENGINE_ERR_ACCEPT	/* no descriptor for even one client */
 };
 
 struct engine_result {

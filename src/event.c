@@ -88,6 +88,10 @@ event_format(const struct event *ev, char *buf, size_t buflen)
 	case EVENT_OPENED:
 		opened(ev, buf, buflen);
 		break;
+	case EVENT_ACCEPT_WAIT:
+		snprintf(buf, buflen, "accept: %s; waiting for a client to "
+		    "leave", strerror(ev->err));
+		break;
 	case EVENT_TOTALS:
 		snprintf(buf, buflen, "sent %" PRIu64 " bytes, received %"
 		    PRIu64 " bytes%s", ev->sent, ev->received,

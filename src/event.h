@@ -23,8 +23,9 @@ enum event_kind {
 	EVENT_DISCONNECTED,	/* name, err, dropped_ms, sent, received */
 	EVENT_IDLE,		/* ms: the -i time */
 	EVENT_TOTALS,		/* sent, received; all: serve -k's sums */
-	EVENT_OPENED		/* name (NULL: the one peer), stream: a
+	EVENT_OPENED,		/* name (NULL: the one peer), stream: a
 				   TLS handshake done */
+	EVENT_ACCEPT_WAIT	/* err: accepting waits for descriptors */
 };
 
 struct stream;

@@ -383,6 +383,23 @@ peer_read_start(struct engine *e, struct peer *p)
 	engine_touch(e, p);
 }
 
+/* Accepting waits for descriptors (err): tell it, once a session
+ * (Linux refuses an accept for want of a descriptor whether or not a
+ * client waits). */
+static void
+accept_wait(struct engine *e, int err)
+{
+	struct event ev;
+
+	if (e->accept_said)
+		return;
+	e->accept_said = 1;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EVENT_ACCEPT_WAIT;
+	ev.err = err;
+	engine_emit(e, &ev);
+}
+
 void
 peer_accept_run(struct engine *e, struct task *t)
 {
@@ -416,7 +433,15 @@ peer_accept_run(struct engine *e, struct task *t)
 				else if (errno == EMFILE || errno == ENFILE ||
 				    errno == ENOBUFS || errno == ENOMEM) {
 					/* Out of descriptors: leave them in
-					 * the backlog a while. */
+					 * the backlog a while, and say so
+					 * once; with nobody to free one up,
+					 * nobody could ever be served. */
+					if (e->npeers == 0 && e->ngone == 0) {
+						engine_end(e, ENGINE_ERR_ACCEPT,
+						    errno);
+						return;
+					}
+					accept_wait(e, errno);
 					e->accept_more = 1;
 					(void)timer_set(&e->timers,
 					    &e->t_accept, e->now + 100);

@@ -281,3 +281,47 @@ print(a.recv(70000).decode())' "$port" "$T/go"
 	usage_fails "conflicts with --exec" serve -u -e cat 0
 	usage_fails "--exec conflicts with the relay options" serve -e cat -q 1 0
 }
+
+@test "-k out of descriptors: exit 1 when not one client can be served; else say so once and wait" {
+	command -v prlimit
+	printf 'one\n' >"$T/one"
+	printf 'two\n' >"$T/two"
+	# From too few descriptors up: each run either ends at once, exit 1
+	# with the reason, or serves a client.
+	fatal=0
+	for ((n = 4; n < 20; n++)); do
+		rm -f "$T/srv.err" "$T/srv.out"
+		bg srv prlimit --nofile="$n:$n" "$SOCKCAT" serve -k -v 127.0.0.1 0
+		for ((i = 0; i < 250; i++)); do
+			grep -q listening "$T/srv.err" 2>/dev/null && break
+			kill -0 "$srv_pid" 2>/dev/null || break
+			sleep 0.02
+		done
+		if grep -q listening "$T/srv.err" &&
+			timeout 10 python3 "$TESTS/peer.py" --connect "$(sed -n 's/.*port //p' "$T/srv.err")" \
+				--send "$T/one" --after-send close 2>/dev/null &&
+			wait_for "$T/srv.out" '^one$' 2>/dev/null; then
+			break
+		fi
+		wait_exit "$srv_pid"
+		[ "$status" -eq 1 ]
+		grep -q 'Too many open files' "$T/srv.err"
+		grep -qx 'sockcat: serve: accept: Too many open files: not one client can be served (raise the limit: ulimit -n)' \
+			"$T/srv.err" && fatal=1
+	done
+	[ "$fatal" -eq 1 ]
+	[ "$n" -lt 20 ]
+	kill "$srv_pid"
+	wait_exit "$srv_pid"
+	# With that many: a client at a time; the next waits, told once, and
+	# is served when the first leaves.
+	bg srv prlimit --nofile="$n:$n" "$SOCKCAT" serve -k -v 127.0.0.1 0
+	listen_port srv
+	bg c1 python3 "$TESTS/peer.py" --connect "$port" --send "$T/one" --after-send hold --hold-secs 1
+	wait_for "$T/srv.out" '^one$'
+	bg c2 python3 "$TESTS/peer.py" --connect "$port" --send "$T/two" --after-send shut
+	wait_for "$T/srv.err" 'accept: Too many open files; waiting for a client to leave'
+	wait_for "$T/srv.out" '^two$'
+	[ "$(grep -c 'waiting for a client' "$T/srv.err")" -eq 1 ]
+	still_running "$srv_pid"
+}

@@ -110,6 +110,8 @@ listen_inet(const struct common_opts *co, const struct endpoint *ep,
 		if (add_listener(l, ai, 1, backlog) == -1) {
 			warn("%s %s", co->cmd, relay_name(ai->ai_addr,
 			    ai->ai_addrlen, name, sizeof(name)));
+			/* None of them, then: the ones already open too. */
+			listeners_close(l);
 			return 1;
 		}
 		if (port <= 0)

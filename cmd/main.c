@@ -164,11 +164,19 @@ hold_std_fds(void)
 static int
 close_stdout(int status)
 {
-	if (fflush(stdout) == 0 && !ferror(stdout))
+	int failed;
+
+	errno = 0;
+	failed = fflush(stdout) != 0;
+	if (!failed && !ferror(stdout))
 		return status;
-	if (errno == EPIPE)
+	/* errno is fflush's, or (an earlier write failed) unknown now. */
+	if (failed && errno == EPIPE)
 		return status;
-	warn("write to stdout");
+	if (failed && errno != 0)
+		warn("write to stdout");
+	else
+		warnx("write to stdout: an earlier write failed");
 	return status == 0 ? EXIT_FAILURE : status;
 }
 

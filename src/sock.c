@@ -290,6 +290,10 @@ sock_accept(const int *fds, size_t n, struct sockaddr_storage *peer,
 				continue;
 			return -1;
 		}
+		/* A wake-up that ends nothing (SIGCHLD): empty it, or poll
+		 * would say it again and again. */
+		if (np > n && pfd[n].revents != 0 && !sig_caught())
+			sig_drain();
 		for (i = 0; i < n; i++) {
 			if (pfd[i].revents == 0)
 				continue;

@@ -34,7 +34,8 @@ vg_clean() {
 		return 1
 	fi
 	grep -q 'FILE DESCRIPTORS:' "$log" || { echo "no fd report" >&2; cat "$log" >&2; return 1; }
-	opened=$(grep -c 'Open .*file descriptor' "$log" || true)
+	# Every descriptor: files, pipes and sockets ("Open AF_INET socket").
+	opened=$(grep -cE '^==[0-9]+== Open ' "$log" || true)
 	inherited=$(grep -c '<inherited from parent>' "$log" || true)
 	[ "$opened" -eq "$inherited" ] || { cat "$log" >&2; return 1; }
 }
@@ -139,4 +140,22 @@ vg_clean() {
 	[ "$status" -eq 143 ]
 	grep -qx 'client 1' "$T/tsrv.out"
 	vg_clean tsrv
+}
+
+@test "valgrind: serve whose second address is taken closes the first listener too" {
+	unshare -m true 2>/dev/null || skip "unshare -m: no mount namespaces here"
+	printf '127.0.0.1 twoaddrs\n127.0.0.2 twoaddrs\n' >"$T/hosts"
+	bg taken python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.2", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True); time.sleep(30)'
+	wait_for "$T/taken.out" '^[0-9]+$'
+	port=$(cat "$T/taken.out")
+	vg two serve -4 twoaddrs "$port"
+	status=0
+	timeout 60 unshare -m sh -c 'mount --bind "$1" /etc/hosts && shift && exec "$@"' sh "$T/hosts" \
+		"${VG[@]}" </dev/null >"$T/two.out" 2>"$T/two.err" 3>&- || status=$?
+	[ "$status" -eq 1 ] || { cat "$T/two.err" >&2; false; }
+	grep -q "127.0.0.2 port $port: Address already in use" "$T/two.err"
+	vg_clean two
 }

@@ -216,16 +216,16 @@ def bulk(env, tool, way, src, want=None):
         idle_r, idle_w = os.pipe()
         sin = idle_r
     try:
-        secs, _, _, ok = B.run_pair(server, client,
-                                    (sin, subprocess.DEVNULL),
-                                    (cin, subprocess.DEVNULL), port,
-                                    tmo=BULK_TMO)
+        secs = B.run_pair(server, client, (sin, subprocess.DEVNULL),
+                          (cin, subprocess.DEVNULL), port, tmo=BULK_TMO)[0]
     finally:
         devnull.close()
         if idle_r is not None:
             os.close(idle_r)
             os.close(idle_w)
     if secs is None:
+        print("  %s %s: did not end within %d s" % (tool, way, BULK_TMO),
+              flush=True)
         return None
     if want:
         got = sha256(dst)
@@ -270,6 +270,18 @@ def bulk_rows(env, tools, size_mib, repeat, lines):
                          100 * statistics.median(mbs["sockcat"]) / c)]
             print(lines[-1], flush=True)
     os.unlink(src)
+    shown = dict(S="sockcat", P="PORT", C="cert.pem", K="key.pem",
+                 CA="ca.pem")
+    lines += ["", "Bulk commands (server; client; stdin /dev/null unless "
+              "marked):", ""]
+    for t in tools:
+        for way, (rs, rc) in (("up", ("recv_server", "send_client")),
+                              ("down", ("send_server", "recv_client"))):
+            lines.append("- %s %s: `%s%s`; `%s`" % (
+                t, way, TOOLS[t][rs].format(**shown),
+                " <idle pipe" if (t, rs) in IDLE else "",
+                TOOLS[t][rc].format(**shown)))
+    print("\n".join(lines[-2 * len(tools):]), flush=True)
 
 
 def crypto_ceiling():

@@ -144,28 +144,15 @@ scan(const struct connect_opts *o, const struct endpoint *ep,
 static int
 connect_unix(struct connect_opts *o, const char *path, int type)
 {
-	struct sockaddr_un sun;
-	struct sock_spec how;
-	socklen_t len;
-	int fd;
+	int fd, r;
 
-	if (sock_unix_addr(path, &sun, &len) == -1)
-		return usage_error("connect", "unix path '%.40s...' too long "
-		    "(%zu bytes, at most %zu)", path, strlen(path),
-		    sizeof(sun.sun_path) - 1);
-	memset(&how, 0, sizeof(how));
-	how.type = type;
-	how.timeout_ms = o->co.connect_ms;
-	fd = sock_connect((struct sockaddr *)&sun, len, &how);
-	if (fd == -1) {
-		if (errno == EINTR)
-			return relay_signal_status();
-		warn("connect %s", path);
-		return EXIT_FAILURE;
-	}
+	if ((fd = dial_unix(&o->co, path, type, &r)) == -1)
+		return r;
 	if (o->co.verbose)
 		report_connected_name(path);
-	return relay_session(&o->co, fd, path, 0);
+	r = relay_session(&o->co, fd, path, 0);
+	dial_unix_done(&o->co);
+	return r;
 }
 
 static int

@@ -3,6 +3,7 @@
  * dial.h).
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <err.h>
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "dial.h"
@@ -112,3 +114,60 @@ dial_any(const struct common_opts *co, struct addrinfo *res, int broadcast,
 	return -1;
 }
 
+int
+dial_unix(const struct common_opts *co, const char *path, int type,
+    int *status)
+{
+	struct sockaddr_un sun, src;
+	struct sock_spec how;
+	struct stat st;
+	socklen_t len, srclen;
+	int fd, saved;
+
+	*status = EXIT_FAILURE;
+	if (sock_unix_addr(path, &sun, &len) == -1) {
+		*status = usage_error(co->cmd, "unix path '%.40s...' too long "
+		    "(%zu bytes, at most %zu)", path, strlen(path),
+		    sizeof(sun.sun_path) - 1);
+		return -1;
+	}
+	memset(&how, 0, sizeof(how));
+	how.type = type;
+	how.timeout_ms = co->connect_ms;
+	if (co->source != NULL) {
+		if (sock_unix_addr(co->source, &src, &srclen) == -1) {
+			*status = usage_error(co->cmd, "--source '%.40s...': "
+			    "unix path too long", co->source);
+			return -1;
+		}
+		how.local = (struct sockaddr *)&src;
+		how.local_len = srclen;
+		/* The file is ours to make and remove: never another's. */
+		if (co->source[0] != '@' && lstat(co->source, &st) == 0) {
+			warnx("%s: --source %s: %s", co->cmd, co->source,
+			    strerror(EEXIST));
+			return -1;
+		}
+	}
+	if ((fd = sock_connect((struct sockaddr *)&sun, len, &how)) == -1) {
+		saved = errno;
+		if (saved == EINTR)
+			*status = relay_signal_status();
+		else if (co->source != NULL && access(co->source, F_OK) != 0)
+			warn("%s: --source %s", co->cmd, co->source);
+		else
+			warn("%s %s", co->cmd, path);
+		dial_unix_done(co);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+void
+dial_unix_done(const struct common_opts *co)
+{
+	if (co->source != NULL && co->family == AF_UNIX &&
+	    co->source[0] != '@')
+		(void)unlink(co->source);
+}

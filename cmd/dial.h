@@ -19,4 +19,17 @@
 int	dial_any(const struct common_opts *co, struct addrinfo *res,
 	    int broadcast, struct addrinfo **which);
 
+/*
+ * Connect a socket of type to the unix PATH (-w bounds it), bound first
+ * to the unix path of -s when given, so that the peer sees a name and
+ * datagrams can come back; that file is made anew and is to be removed
+ * with dial_unix_done().  Returns the socket, or -1 after the message
+ * (*status: EXIT_USAGE or EXIT_FAILURE, 128+N after a signal).
+ */
+int	dial_unix(const struct common_opts *co, const char *path, int type,
+	    int *status);
+
+/* Remove the file of -s that dial_unix() bound, if any. */
+void	dial_unix_done(const struct common_opts *co);
+
 #endif

@@ -331,6 +331,9 @@ opts_endpoint(struct common_opts *co, enum operands shape, int port_list,
 		if (co->port != NULL)
 			return usage_error(co->cmd, "--port does not go with "
 			    "--unix");
+		if (co->source_port != NULL)
+			return usage_error(co->cmd, "--source-port does not go "
+			    "with --unix (--source takes a path)");
 		if (argc < 1)
 			return usage_error(co->cmd, "missing PATH");
 		if (argc > 1)

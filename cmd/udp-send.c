@@ -198,11 +198,8 @@ run(const struct udp_send_opts *o, const struct endpoint *ep)
 {
 	struct addrinfo hints, *res, *which;
 	struct dgram_out q;
-	struct sockaddr_un sun;
-	struct sock_spec how;
 	char peer[RELAY_NAME_MAX];
 	size_t max, i;
-	socklen_t len;
 	int fd, r, broadcast;
 
 	if (sig_init() == -1)
@@ -210,18 +207,8 @@ run(const struct udp_send_opts *o, const struct endpoint *ep)
 	broadcast = o->broadcast ||
 	    (ep->host != NULL && addr_is_broadcast(ep->host));
 	if (ep->path != NULL) {
-		if (sock_unix_addr(ep->path, &sun, &len) == -1)
-			return usage_error("udp-send", "unix path '%.40s...' "
-			    "too long (%zu bytes, at most %zu)", ep->path,
-			    strlen(ep->path), sizeof(sun.sun_path) - 1);
-		memset(&how, 0, sizeof(how));
-		how.type = SOCK_DGRAM;
-		how.timeout_ms = -1;
-		if ((fd = sock_connect((struct sockaddr *)&sun, len,
-		    &how)) == -1) {
-			warn("udp-send %s", ep->path);
-			return EXIT_FAILURE;
-		}
+		if ((fd = dial_unix(&o->co, ep->path, SOCK_DGRAM, &r)) == -1)
+			return r;
 		strlcpy(peer, ep->path, sizeof(peer));
 		max = DGRAM_MAX_INET;
 	} else {
@@ -260,6 +247,7 @@ run(const struct udp_send_opts *o, const struct endpoint *ep)
 	}
 	if ((size_t)o->chunk > max) {
 		close(fd);
+		dial_unix_done(&o->co);
 		return usage_error("udp-send", "--chunk '%lld': larger than "
 		    "the largest datagram here (%zu bytes)", o->chunk, max);
 	}
@@ -293,6 +281,7 @@ run(const struct udp_send_opts *o, const struct endpoint *ep)
 		    q.bytes, q.datagrams, q.datagrams == 1 ? "" : "s");
 	}
 	close(fd);
+	dial_unix_done(&o->co);
 	return r;
 }
 

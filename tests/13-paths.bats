@@ -171,3 +171,31 @@ time.sleep(20)'
 	sc 0 connect -U -w 5 "$BATS_TEST_TMPDIR/full2.sock" </dev/null
 	[ "$out" = served ]
 }
+
+@test "-s PATH with -U binds the source path (the peer sees it), removed at the end; never someone else's file" {
+	T=$BATS_TEST_TMPDIR
+	bg lst python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)
+print("ready", flush=True)
+c, a = s.accept(); c.sendall(("peer %s\n" % a).encode()); c.close()' "$T/st.sock"
+	wait_for "$T/lst.out" ready
+	sc 0 connect -U -s "$T/src.sock" "$T/st.sock" </dev/null
+	[ "$out" = "peer $T/src.sock" ]
+	[ ! -e "$T/src.sock" ]
+	bg dg python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
+print("ready", flush=True)
+d, a = s.recvfrom(100); print(d.decode(), a, flush=True)' "$T/dg.sock"
+	wait_for "$T/dg.out" ready
+	sc 0 udp-send -U -s "$T/dsrc.sock" -m hello "$T/dg.sock"
+	wait_for "$T/dg.out" "^hello $T/dsrc.sock\$"
+	[ ! -e "$T/dsrc.sock" ]
+	# A file there already is not ours to take or remove.
+	printf 'keep\n' >"$T/taken"
+	sc 1 udp-send -U -s "$T/taken" -m x "$T/dg.sock"
+	one_error_line "^sockcat: udp-send: --source $T/taken: File exists$"
+	[ "$(cat "$T/taken")" = keep ]
+	usage_fails "--source-port does not go with --unix" connect -U --source-port 5 "$T/st.sock"
+}

@@ -231,3 +231,28 @@ from nc" ]
 	wait_exit "$ul_pid"
 	[ "$status" -eq 143 ]
 }
+
+@test "the man page's UDP example runs as written and ends by itself" {
+	# The example's two lines, as the page has them, on a free port:
+	# the listener first (the sender's datagrams are not to race its
+	# bind), then the sender.
+	ex=$(sed -n '/^Copy a file line by line over UDP/,/^\.Ed/p' "$TESTS/../man/sockcat.1" |
+		sed -n 's/^\$ //p')
+	[ "$(wc -l <<<"$ex")" -eq 2 ]
+	port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	cd "$T"
+	for end in "" "no newline at the end"; do
+		{ seq 1 2000; printf '\n\n%s' "$end"; } >f
+		rm -f g
+		PATH="$(dirname "$SOCKCAT"):$PATH" bg lst bash -c "$(sed -n 1p <<<"${ex//5353/$port}")"
+		for ((i = 0; i < 250; i++)); do
+			ss -Hulnp | grep -q "127.0.0.1:$port .*sockcat" && break
+			sleep 0.02
+		done
+		PATH="$(dirname "$SOCKCAT"):$PATH" run timeout 20 bash -c "$(sed -n 2p <<<"${ex//5353/$port}")"
+		[ "$status" -eq 0 ]
+		wait_exit "$lst_pid"
+		[ "$status" -eq 0 ]
+		cmp f g
+	done
+}

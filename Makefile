@@ -47,7 +47,7 @@ BUILD_PKGS = gcc make pkg-config libbsd-dev libssl-dev
 DEPS_PKGS  = $(BUILD_PKGS) bats mandoc python3 socat \
              netcat-openbsd ncat curl netbase iproute2 procps strace \
              clang libclang-rt-dev valgrind \
-             openssl gnutls-bin faketime bsdextrautils
+             openssl gnutls-bin faketime bsdextrautils debootstrap
 
 all: sockcat
 
@@ -134,6 +134,10 @@ bench-deps:
 bench: sockcat
 	python3 bench/bench.py $(BENCH_ARGS)
 
+# The README's quick start on a minimal Debian 12 (tests/check-fresh.sh).
+check-fresh:
+	@sh tests/check-fresh.sh
+
 # Plain -Tlint, all of it but "referenced manual not found" (which says
 # which pages this machine has installed, not what is wrong with ours).
 lint-man:
@@ -153,5 +157,5 @@ clean:
 	rm -f sockcat $(OBJS) $(OBJS:.o=.d)
 	rm -rf build-san build-fuzz
 
-.PHONY: all deps bench-deps bench check check-sanitize fuzz fuzz-build lint-man \
+.PHONY: all deps bench-deps bench check check-fresh check-sanitize fuzz fuzz-build lint-man \
         install uninstall clean

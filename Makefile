@@ -127,12 +127,16 @@ fuzz: fuzz-build
 # Benchmarks: sockcat side by side with the installed peers (not part
 # of check).  BENCH_ARGS=--quick for a short run.
 BENCH_PKGS = $(BUILD_PKGS) hyperfine busybox netcat-traditional \
-             netcat-openbsd ncat socat python3
+             netcat-openbsd ncat socat python3 openssl
 bench-deps:
 	@$(MAKE) --no-print-directory deps DEPS_PKGS="$(BENCH_PKGS)"
 
 bench: sockcat
 	python3 bench/bench.py $(BENCH_ARGS)
+
+# TLS rows: bulk both ways, handshakes, start-up (bench/tlsbench.py).
+bench-tls: sockcat
+	python3 bench/tlsbench.py $(BENCH_ARGS)
 
 # The README's quick start on a minimal Debian 12 (tests/check-fresh.sh).
 check-fresh:
@@ -157,5 +161,5 @@ clean:
 	rm -f sockcat $(OBJS) $(OBJS:.o=.d)
 	rm -rf build-san build-fuzz
 
-.PHONY: all deps bench-deps bench check check-fresh check-sanitize fuzz fuzz-build lint-man \
+.PHONY: all deps bench-deps bench bench-tls check check-fresh check-sanitize fuzz fuzz-build lint-man \
         install uninstall clean

@@ -157,6 +157,9 @@ def cmd(tool, role, port, sockcat):
     return None if t is None else t.format(S=sockcat, P=port)
 
 
+LAST_CPU = [0.0, 0.0]    # server's and client's, of the last run_pair
+
+
 def run_pair(server, client, sinput, coutput, port, extra_env=None,
              rss=False, tmo=TMO):
     """Start server, wait for it to listen, run client; both under a
@@ -195,8 +198,10 @@ def run_pair(server, client, sinput, coutput, port, extra_env=None,
     if rss:
         th.start()
     try:
-        wait4(cli, tmo)
-        wait4(srv, tmo)
+        cru = wait4(cli, tmo)[2]
+        sru = wait4(srv, tmo)[2]
+        # CPU seconds of each (its own, not its children's): tlsbench.py
+        LAST_CPU[:] = [r.ru_utime + r.ru_stime for r in (sru, cru)]
     except TimeoutError:
         kill(cli)
         kill(srv)

@@ -12,7 +12,10 @@ Every tool uses the same certificate (P-256, made here with openssl for
 CN=localhost, SAN DNS:localhost, IP:127.0.0.1, signed by a throwaway
 CA) and every client checks it against that CA, so each side does the
 same work; all of them link the same libssl.so.3, and the 'negotiated'
-row shows what each one settles on with python3's ssl.  The helpers
+row shows what each one settles on with python3's ssl.  Beside the
+rates: the CPU of both bulk processes a GiB (their rusage, through
+bench.LAST_CPU), the handshake server's CPU a client, and the one-core
+AES-256-GCM speed of `openssl speed` as the bulk ceiling.  The helpers
 (free ports, run_pair, time-outs, medians, interleaving) are
 bench.py's: every process runs under a time-out, every port is a free
 one, every transfer is checked (sha256) before it is timed, and the
@@ -235,7 +238,8 @@ def bulk(env, tool, way, src, want=None):
             print("  %s %s: wrong: %d of %d bytes, sha256 %s" %
                   (tool, way, n, size, got[:16]), flush=True)
             return None
-    return size / secs / 1e6
+    cpu = sum(B.LAST_CPU) / (size / 2.0 ** 30)
+    return size / secs / 1e6, cpu
 
 
 def bulk_rows(env, tools, size_mib, repeat, lines):
@@ -250,17 +254,28 @@ def bulk_rows(env, tools, size_mib, repeat, lines):
         # Integrity first, once per tool, on the real file.
         usable = [t for t in tools if bulk(env, t, way, src, want)]
         mbs = {t: [] for t in usable}
+        cpu = {t: [] for t in usable}
         for _ in range(repeat):
             for t in usable:
                 r = bulk(env, t, way, src)
                 if r:
-                    mbs[t].append(r)
+                    mbs[t].append(r[0])
+                    cpu[t].append(r[1])
             c = crypto_ceiling()
             if c:
                 ceil.append(c)
         table("TLS bulk %s, %d MiB: %s (MB/s)" % (way, size_mib, DIRS[way]),
               "MB/s", {t: B.median_row(mbs[t]) for t in usable}, True,
-              tools, lines)
+              tools, lines,
+              extra={t: "CPU %.2f s a GiB (%.2f-%.2f)" %
+                     B.median_row(cpu[t]) for t in usable if cpu[t]})
+        cm = {t: statistics.median(cpu[t]) for t in usable if cpu[t]}
+        cp = [cm[t] for t in PEERS if t in cm]
+        if "sockcat" in cm and cp:
+            lines.append("- CPU a GiB, server and client together: the "
+                         "best peer's / sockcat's: %.2fx (above 1: "
+                         "sockcat uses less)" % (min(cp) / cm["sockcat"]))
+            print(lines[-1], flush=True)
         if ceil and mbs.get("sockcat"):
             c = statistics.median(ceil)
             lines += ["- ceiling: AES-256-GCM on one core (`openssl speed "
@@ -368,10 +383,12 @@ def handshake_round(env, tool, client, n, warm=3):
         for _ in range(warm):
             one()
         bad = 0
+        cpu0 = tree_cpu(srv.pid)
         t0 = time.perf_counter()
         for _ in range(n):
             bad += not one()
         secs = time.perf_counter() - t0
+        cpu = tree_cpu(srv.pid) - cpu0
         # socat's forked children may still be writing: wait for the
         # lines a little (not timed).
         end = time.time() + 5
@@ -381,7 +398,7 @@ def handshake_round(env, tool, client, n, warm=3):
             if got >= n + warm:
                 break
             time.sleep(0.05)
-        return n / secs, bad, n + warm - got
+        return n / secs, bad, n + warm - got, cpu / n * 1000
     finally:
         B.kill(srv)
         if idle_r is not None:
@@ -390,10 +407,21 @@ def handshake_round(env, tool, client, n, warm=3):
         os.unlink(out)
 
 
+def tree_cpu(pid):
+    """CPU seconds of a live process and of its children it has reaped
+    (socat's forked ones): utime + stime + cutime + cstime, in clock
+    ticks."""
+    with open("/proc/%d/stat" % pid) as f:
+        s = f.read()
+    f = s[s.rindex(")") + 2:].split()
+    return sum(int(x) for x in f[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def handshake_rows(env, tools, quick, repeat, lines):
     for client, n in (("own", 50 if quick else 200),
                       ("python", 100 if quick else 500)):
         res = {t: [] for t in tools}
+        cpu = {t: [] for t in tools}
         bad = {t: 0 for t in tools}
         lost = {t: 0 for t in tools}
         for _ in range(max(3, repeat)):
@@ -402,6 +430,7 @@ def handshake_rows(env, tools, quick, repeat, lines):
                 if r is None:
                     continue
                 res[t].append(r[0])
+                cpu[t].append(r[3])
                 bad[t] += r[1]
                 lost[t] += r[2]
         title = ("TLS handshakes: %d sequential clients, each its own "
@@ -414,8 +443,18 @@ def handshake_rows(env, tools, quick, repeat, lines):
                  "differs" % n)
         table(title, "/s", {t: B.median_row(res[t]) for t in tools}, True,
               tools, lines,
-              extra={t: "client exit != 0: %d, lines lost: %d" %
-                     (bad[t], lost[t]) for t in tools if res[t]})
+              extra={t: "server CPU %.2f ms a client (%.2f-%.2f); "
+                     "client exit != 0: %d, lines lost: %d" %
+                     (B.median_row(cpu[t]) + (bad[t], lost[t]))
+                     for t in tools if res[t]})
+        cm = {t: statistics.median(cpu[t]) for t in tools if cpu[t]}
+        cp = [cm[t] for t in PEERS if cm.get(t)]
+        if cm.get("sockcat") and cp:
+            lines.append("- server CPU a client: the best peer's / "
+                         "sockcat's: %.2fx (above 1: sockcat uses less; "
+                         "clock ticks of 10 ms over the whole loop)" %
+                         (min(cp) / cm["sockcat"]))
+            print(lines[-1], flush=True)
     lines += ["", "Servers: " + "; ".join(
         "%s: `%s`" % (t, TOOLS[t]["many_server"].format(
             S="sockcat", P="PORT", C="cert.pem", K="key.pem"))
@@ -425,10 +464,11 @@ def handshake_rows(env, tools, quick, repeat, lines):
 
 # ------------------------------------------------------------- start-up
 
-def startup_rows(env, repeat, lines):
+def startup_rows(env, tools, repeat, lines):
     port = B.free_port()        # nobody listens there
     have = [(lbl, c) for lbl, c in STARTUP
-            if shutil.which(c.split()[0].replace("{S}", env.sockcat))]
+            if c.split()[0] in tools + ["{S}"] and
+            shutil.which(c.split()[0].replace("{S}", env.sockcat))]
     times = {lbl: [] for lbl, _ in have}
     for _ in range(max(3, repeat)):
         for lbl, c in have:
@@ -620,7 +660,7 @@ def main():
         if want("handshakes"):
             handshake_rows(env, tools, a.quick, a.repeat, lines)
         if want("startup"):
-            startup_rows(env, a.repeat, lines)
+            startup_rows(env, tools, a.repeat, lines)
     finally:
         shutil.rmtree(tmp)
     if a.markdown:

@@ -43,11 +43,14 @@ eof_case() {
 		# stdin has begun to flow when the peer half-closes (its
 		# first 32 KiB are in the pipe), and the rest comes after:
 		# a stdin that never delivered a byte would end the session
-		# at the peer's EOF.
+		# at the peer's EOF.  The rest waits too until the peer's
+		# bytes are out of sockcat (-q 0 takes only what has come
+		# when stdin ends; a relay in between, or a segment sent
+		# again, may hold them up).
 		head -c 1048576 /dev/urandom >"$T/up"
 		mkfifo "$T/slow"
-		bg feeder sh -c 'exec 4>"$3"; head -c 32768 "$2" >&4; echo x >"$4"; until [ -e "$1" ]; do sleep 0.02; done; exec tail -c +32769 "$2" >&4' \
-			sh "$T/peer.shut" "$T/up" "$T/slow" "$T/part1"
+		bg feeder sh -c 'exec 4>"$3"; head -c 32768 "$2" >&4; echo x >"$4"; i=0; until [ -e "$1" ] && { [ "$6" != down ] || grep -q down-data "$5"; }; do i=$((i + 1)); [ "$i" -lt 1500 ] || break; sleep 0.02; done; exec tail -c +32769 "$2" >&4' \
+			sh "$T/peer.shut" "$T/up" "$T/slow" "$T/part1" "$T/sock.out" "$want_out"
 		in=$T/slow
 		peer_args=(--send "$T/down" --wait-file "$T/part1" --after-send shut --mark "$T/peer.shut" --recv "$T/rec") ;;
 	esac

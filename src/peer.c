@@ -194,6 +194,8 @@ peer_forget(struct engine *e, struct peer *p)
 		err = p->in.err;
 	else if (p->wr_early)
 		err = session_out_err(e, p);
+	else if (p->sock.eof_err != 0)
+		err = p->sock.eof_err;	/* cut short (TLS) */
 	peer_close(e, p, err);
 }
 

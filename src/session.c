@@ -149,6 +149,17 @@ check_stdout(struct engine *e)
 	return 0;
 }
 
+/* The session ends at the peer's EOF: well, or with the failure an EOF
+ * that was not clean stands for (TLS without close_notify). */
+static void
+end_at_eof(struct engine *e, const struct peer *p)
+{
+	if (p->sock.eof_err != 0)
+		engine_end(e, ENGINE_ERR_NET_READ, p->sock.eof_err);
+	else
+		engine_end(e, ENGINE_NET_EOF, 0);
+}
+
 /* The single session's end rules after the peer's EOF. */
 static void
 check_peer_eof(struct engine *e, struct peer *p)
@@ -192,7 +203,7 @@ check_peer_eof(struct engine *e, struct peer *p)
 		return;
 	}
 	if (session_out_done(e, p) || f->moved_at < 0 || e->cfg->grace_ms == 0) {
-		engine_end(e, ENGINE_NET_EOF, 0);
+		end_at_eof(e, p);
 		return;
 	}
 	/* A file never pauses: it goes on until its end. */
@@ -206,7 +217,7 @@ check_peer_eof(struct engine *e, struct peer *p)
 	if (session_out_waiting(e, p))
 		due = e->now + e->cfg->grace_ms;
 	else if (e->now >= due) {
-		engine_end(e, ENGINE_NET_EOF, 0);
+		end_at_eof(e, p);
 		return;
 	}
 	(void)timer_set(&e->timers, &e->t_grace, due);

@@ -74,6 +74,9 @@ struct stream {
 	unsigned		 muted:1;	/* not watched for reading */
 	unsigned		 out_on:1;	/* watched for writing */
 	unsigned		 opening:1;	/* open not done yet: no data */
+	int			 eof_err;	/* its EOF was not clean (a TLS
+						   stream cut without close_notify):
+						   errno for the session's end */
 	/* A TLS stream's read may have to write (a handshake or key
 	 * update message) and its write to read: after an EAGAIN these
 	 * say that the operation waits for the other readiness. */

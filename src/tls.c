@@ -58,7 +58,7 @@
 	X(SSL_get_verify_result) X(SSL_get1_peer_certificate) \
 	X(SSL_get_version) X(SSL_get_current_cipher) X(SSL_CIPHER_get_name) \
 	X(SSL_get0_alpn_selected) X(SSL_get_ex_data_X509_STORE_CTX_idx) \
-	X(SSL_set_ex_data) X(SSL_get_ex_data) X(SSL_select_next_proto) \
+	X(SSL_set_ex_data) X(SSL_get_ex_data) X(SSL_select_next_proto) X(SSL_CTX_set_msg_callback) \
 	X(ERR_get_error) X(ERR_clear_error) X(ERR_reason_error_string) \
 	X(X509_verify_cert_error_string) X(X509_free) X(X509_new) \
 	X(X509_set_version) X(X509_get_serialNumber) X(ASN1_INTEGER_set) \
@@ -100,6 +100,7 @@ struct tls_conn {
 	SSL		*ssl;
 	struct tls_ctx	*ctx;
 	int		 sent_notify;
+	int		 got_notify;	/* the peer's close_notify came */
 	int		 failed;
 	int		 pin_failed;
 	char		 subject[256];	/* a rejected certificate's */
@@ -269,6 +270,25 @@ verify_cb(int ok, X509_STORE_CTX *sctx)
 	return ok;
 }
 
+/* Each protocol message: a close_notify received is noted, so that an
+ * EOF without one is told apart (SSL_OP_IGNORE_UNEXPECTED_EOF makes
+ * both the same EOF). */
+static void
+msg_cb(int write_p, int version, int content_type, const void *buf,
+    size_t len, SSL *ssl, void *arg)
+{
+	const unsigned char *p = buf;
+	struct tls_conn *c;
+
+	(void)version;
+	(void)arg;
+	if (write_p || content_type != SSL3_RT_ALERT || len < 2 ||
+	    p[1] != SSL_AD_CLOSE_NOTIFY ||
+	    (c = F.SSL_get_ex_data(ssl, 0)) == NULL)
+		return;
+	c->got_notify = 1;
+}
+
 /* A server's choice among the client's ALPN offers: the first of its
  * own list the client offers; none is a fatal alert (RFC 7301). */
 static int
@@ -416,7 +436,12 @@ ctx_protocol(struct tls_ctx *ctx, const struct tls_config *cfg,
 	    F.SSL_CTX_ctrl(x, SSL_CTRL_SET_MAX_PROTO_VERSION,
 	    proto_version(cfg->max_version), NULL) != 1)
 		return -1;
-	F.SSL_CTX_set_options(x, SSL_OP_NO_RENEGOTIATION);
+	/* A TCP end without close_notify is an EOF to the reader, so that
+	 * what is still to be sent goes on being sent (the peer may only
+	 * have half-closed); whether it was clean, msg_cb tells. */
+	F.SSL_CTX_set_options(x, SSL_OP_NO_RENEGOTIATION |
+	    SSL_OP_IGNORE_UNEXPECTED_EOF);
+	F.SSL_CTX_set_msg_callback(x, msg_cb);
 	F.SSL_CTX_ctrl(x, SSL_CTRL_MODE, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
 	    (cfg->many ? SSL_MODE_RELEASE_BUFFERS : 0), NULL);
@@ -598,7 +623,14 @@ tls_read(struct stream *s, void *buf, size_t len)
 		}
 		switch (e) {
 		case SSL_ERROR_ZERO_RETURN:
-			return 0;	/* close_notify */
+			/* The end, after close_notify, or cut short: the
+			 * session's end says so (eof_err). */
+			if (!c->got_notify && s->eof_err == 0) {
+				snprintf(c->why, sizeof(c->why), "connection "
+				    "closed without TLS close_notify");
+				s->eof_err = EPROTO;
+			}
+			return 0;
 		case SSL_ERROR_WANT_WRITE:
 			s->rd_wants_out = 1;
 			/* FALLTHROUGH */

@@ -169,6 +169,17 @@ seen() {	# seen KEY: what the python peer's handshake saw
 	one_error_line "^sockcat: receive from 127\.0\.0\.1 port $port: connection closed without TLS close_notify$"
 }
 
+@test "a peer that half-closes without close_notify still gets all of stdin; then exit 1" {
+	head -c 3000000 /dev/urandom >"$T/bigup"
+	tls_listen peer --cert "$C/srv.pem" --key "$C/srv.key" --send "$T/down" --end truncate \
+		--recv "$T/rec"
+	sc 1 connect --tls --cacert "$C/ca.pem" localhost "$port" <"$T/bigup"
+	[ "$out" = "down-data from the peer" ]
+	wait_file "$T/rec.done"
+	cmp "$T/bigup" "$T/rec"
+	one_error_line "^sockcat: receive from 127\.0\.0\.1 port $port: connection closed without TLS close_notify$"
+}
+
 @test "stdin EOF sends close_notify and reading goes on (half-close over TLS)" {
 	printf 'the reply after EOF\n' >"$T/reply"
 	tls_listen peer --cert "$C/srv.pem" --key "$C/srv.key" --recv "$T/rec" \

@@ -15,7 +15,8 @@ with close_notify after reading to EOF (notify, the default), cuts the
 TCP connection without close_notify at once (truncate), or holds it.
 It reads until the other side's close_notify into --recv (RECV.done
 when it came), then sends --reply-after-eof, then close_notify.  Every
-wait is bounded.
+wait is bounded.  With --end truncate and --recv, the rest of the
+other side's bytes are still read over TLS after the TCP half-close.
 """
 import argparse
 import json
@@ -99,11 +100,26 @@ def main():
         with open(a.send, "rb") as f:
             s.sendall(f.read())
     if a.end == "truncate":
-        # The TCP connection ends with no close_notify.
+        # The TCP connection half-closed with no close_notify; what
+        # comes still read (over TLS with --recv), then a close, still
+        # without one.
         plain = socket.socket(fileno=os.dup(s.fileno()))
         plain.shutdown(socket.SHUT_WR)
-        while plain.recv(65536):
-            pass
+        if a.recv:
+            with open(a.recv, "wb") as out:
+                try:
+                    while True:
+                        b = s.recv(65536)
+                        if not b:
+                            break
+                        out.write(b)
+                except (ssl.SSLError, OSError):
+                    pass
+            open(a.recv + ".done", "w").close()
+        else:
+            while plain.recv(65536):
+                pass
+        plain.close()
         return
     if a.recv:
         with open(a.recv, "wb") as out:

@@ -105,3 +105,19 @@ row() {
 	sc 1 serve -U "$T/work/file" </dev/null
 	[ -z "$(pgrep -f "sockcat serve -U $T/work/file" || true)" ]
 }
+
+@test "stdout /dev/full after a scan: the write failure, not a stale error of the scan's" {
+	bg open python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(50)
+print(s.getsockname()[1], flush=True); time.sleep(20)'
+	wait_for "$BATS_TEST_TMPDIR/open.out" '^[0-9]+$'
+	port=$(cat "$BATS_TEST_TMPDIR/open.out")
+	# The open port's line fails to be written; port 1 is refused last.
+	status=0
+	timeout 10 "$SOCKCAT" connect -z 127.0.0.1 "$port,1" >/dev/full 2>"$BATS_TEST_TMPDIR/err" || status=$?
+	[ "$status" -eq 1 ]
+	err=$(cat "$BATS_TEST_TMPDIR/err")
+	one_error_line '^sockcat: write to stdout: '
+	! grep -q 'Connection refused' <<<"$err"
+}

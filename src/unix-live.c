@@ -42,28 +42,36 @@ serving(int type, int state)
 	return type == SOCK_DGRAM || state == STATE_LISTEN;
 }
 
-/* One sock_diag message: 1 when it is a live socket bound to st's file. */
+/* One sock_diag message of len bytes: 1 when it is a live socket bound
+ * to st's file.  (Offsets by hand: the netlink macros cast const away
+ * and mix signs.) */
 static int
-diag_match(const struct nlmsghdr *h, const struct stat *st)
+diag_match(const unsigned char *msg, size_t len, const struct stat *st)
 {
-	const struct unix_diag_msg *m = NLMSG_DATA(h);
-	const struct rtattr *a;
-	const struct unix_diag_vfs *vfs;
-	int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*m));
+	struct unix_diag_msg m;
+	struct rtattr a;
+	struct unix_diag_vfs vfs;
+	size_t off = NLMSG_LENGTH(sizeof(m));
 
-	if (len < 0 || !serving(m->udiag_type, m->udiag_state))
+	if (len < off)
 		return 0;
-	for (a = (const struct rtattr *)(m + 1); RTA_OK(a, len);
-	    a = RTA_NEXT(a, len)) {
-		if (a->rta_type != UNIX_DIAG_VFS ||
-		    RTA_PAYLOAD(a) < sizeof(*vfs))
-			continue;
-		vfs = RTA_DATA(a);
-		/* The kernel's dev_t: major in the top 12 bits. */
-		/* The inode as the kernel gives it: 32 bits. */
-		return vfs->udiag_vfs_ino == (uint32_t)st->st_ino &&
-		    (vfs->udiag_vfs_dev >> 20) == major(st->st_dev) &&
-		    (vfs->udiag_vfs_dev & 0xfffff) == minor(st->st_dev);
+	memcpy(&m, msg + NLMSG_HDRLEN, sizeof(m));
+	if (!serving(m.udiag_type, m.udiag_state))
+		return 0;
+	while (off + sizeof(a) <= len) {
+		memcpy(&a, msg + off, sizeof(a));
+		if (a.rta_len < sizeof(a) || off + a.rta_len > len)
+			return 0;
+		if (a.rta_type == UNIX_DIAG_VFS &&
+		    a.rta_len >= RTA_LENGTH(sizeof(vfs))) {
+			memcpy(&vfs, msg + off + RTA_LENGTH(0), sizeof(vfs));
+			/* The inode as the kernel gives it (32 bits), and
+			 * its dev_t (the major in the top 12 bits). */
+			return vfs.udiag_vfs_ino == (uint32_t)st->st_ino &&
+			    (vfs.udiag_vfs_dev >> 20) == major(st->st_dev) &&
+			    (vfs.udiag_vfs_dev & 0xfffff) == minor(st->st_dev);
+		}
+		off += RTA_ALIGN(a.rta_len);
 	}
 	return 0;
 }
@@ -76,13 +84,11 @@ diag_live(const struct stat *st)
 		struct nlmsghdr		nlh;
 		struct unix_diag_req	req;
 	} q;
-	union {
-		char			buf[16384];
-		struct nlmsghdr		align;
-	} r;
-	const struct nlmsghdr *h;
+	unsigned char buf[16384];
+	struct nlmsghdr h;
 	ssize_t got;
-	int fd, n, live = 0, done = 0;
+	size_t off;
+	int fd, live = 0, done = 0;
 
 	if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
 	    NETLINK_SOCK_DIAG)) == -1)
@@ -98,18 +104,22 @@ diag_live(const struct stat *st)
 		close(fd);
 		return -1;
 	}
-	while (!done && (got = recv(fd, r.buf, sizeof(r.buf), 0)) > 0) {
-		n = (int)got;
-		for (h = &r.align; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_type == NLMSG_DONE) {
+	while (!done && (got = recv(fd, buf, sizeof(buf), 0)) > 0) {
+		for (off = 0; off + sizeof(h) <= (size_t)got;
+		    off += NLMSG_ALIGN(h.nlmsg_len)) {
+			memcpy(&h, buf + off, sizeof(h));
+			if (h.nlmsg_len < sizeof(h) ||
+			    off + h.nlmsg_len > (size_t)got)
+				break;
+			if (h.nlmsg_type == NLMSG_DONE) {
 				done = 1;
 				break;
 			}
-			if (h->nlmsg_type == NLMSG_ERROR) {
+			if (h.nlmsg_type == NLMSG_ERROR) {
 				close(fd);
 				return -1;
 			}
-			live |= diag_match(h, st);
+			live |= diag_match(buf + off, h.nlmsg_len, st);
 		}
 	}
 	close(fd);

@@ -220,19 +220,11 @@ done-after-eof" ]
 	bg c1 python3 "$TESTS/peer.py" --connect "$port" --after-send hold --recv "$T/r1" --hold-secs 20
 	bg c2 python3 "$TESTS/peer.py" --connect "$port" --after-send hold --recv "$T/r2" --hold-secs 20
 	wait_for "$T/srv.err" "connection from .*"
-	for ((i = 0; i < 250; i++)); do
-		[ "$(pgrep -c -f "^sleep 7$marker\$")" -ge 2 ] && break
-		sleep 0.02
-	done
-	[ "$(pgrep -c -f "^sleep 7$marker\$")" -ge 2 ]
+	procs_at_least 2 "^sleep 7$marker\$"
 	kill -TERM "$srv_pid"
 	wait_exit "$srv_pid"
 	[ "$status" -eq 143 ]
-	for ((i = 0; i < 250; i++)); do
-		pgrep -f "^sleep 7$marker\$" >/dev/null || break
-		sleep 0.02
-	done
-	! pgrep -f "^sleep 7$marker\$"
+	procs_gone "^sleep 7$marker\$"
 	# The clients' connections end with their holders.
 	wait_file "$T/r1.done"
 	wait_file "$T/r2.done"

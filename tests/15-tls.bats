@@ -8,8 +8,7 @@ load helpers
 load tls
 
 setup_file() {
-	export CERTS="$BATS_FILE_TMPDIR/certs"
-	make_certs "$CERTS"
+	tls_certs_setup_file
 }
 
 setup() {
@@ -440,18 +439,10 @@ seen() {	# seen KEY: what the python peer's handshake saw
 	serve_bg -k --tls -e "sleep 8$marker; echo late" 127.0.0.1 0
 	serve_pin
 	bg c1 "$SOCKCAT" connect --tls --pinnedpubkey "$pin" 127.0.0.1 "$port"
-	for ((i = 0; i < 250; i++)); do
-		pgrep -f "^sleep 8$marker\$" >/dev/null && break
-		sleep 0.02
-	done
-	pgrep -f "^sleep 8$marker\$"
+	procs_at_least 1 "^sleep 8$marker\$"
 	kill -TERM "$srv_pid"
 	wait_exit "$srv_pid"
 	[ "$status" -eq 143 ]
-	for ((i = 0; i < 250; i++)); do
-		pgrep -f "^sleep 8$marker\$" >/dev/null || break
-		sleep 0.02
-	done
-	! pgrep -f "^sleep 8$marker\$"
+	procs_gone "^sleep 8$marker\$"
 	wait_exit "$c1_pid"
 }

@@ -8,8 +8,7 @@ load eof
 load tls
 
 setup_file() {
-	export CERTS="$BATS_FILE_TMPDIR/certs"
-	make_certs "$CERTS"
+	tls_certs_setup_file
 }
 
 setup() {

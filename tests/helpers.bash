@@ -147,6 +147,29 @@ wait_exit() {
 	wait "$pid" || status=$?
 }
 
+# procs_at_least N PATTERN: wait (bounded) until N processes match
+# PATTERN (pgrep -f); fails on time-out.
+procs_at_least() {
+	local i
+	for ((i = 0; i < TMO * 50; i++)); do
+		[ "$(pgrep -c -f "$2")" -ge "$1" ] && return 0
+		sleep 0.02
+	done
+	echo "fewer than $1 processes match /$2/" >&2
+	return 1
+}
+
+# procs_gone PATTERN: wait (bounded) until no process matches PATTERN.
+procs_gone() {
+	local i
+	for ((i = 0; i < TMO * 50; i++)); do
+		pgrep -f "$1" >/dev/null || return 0
+		sleep 0.02
+	done
+	echo "processes still match /$1/: $(pgrep -f "$1" | tr '\n' ' ')" >&2
+	return 1
+}
+
 # still_running PID: the process has not exited.
 still_running() {
 	kill -0 "$1" 2>/dev/null || { echo "process $1 has exited" >&2; return 1; }

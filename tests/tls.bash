@@ -51,6 +51,12 @@ make_certs() {
 	[ -s "$d/expired.pem" ] && [ -s "$d/client.pem" ]
 }
 
+# The certificates once for a test file: its setup_file.
+tls_certs_setup_file() {
+	export CERTS="$BATS_FILE_TMPDIR/certs"
+	make_certs "$CERTS"
+}
+
 # tls_listen NAME [tls-peer.py options]: a python3 ssl server; sets $port.
 tls_listen() {
 	py_listen_script tls-peer.py "$@"

@@ -27,6 +27,10 @@ enum {
 	OPT_SCAN = OPT_COMMAND
 };
 
+/* The most bytes of stdin a Fast Open SYN is offered (the kernel puts
+ * in what fits, the rest follows the handshake). */
+#define FASTOPEN_FIRST	1400
+
 struct connect_opts {
 	struct common_opts	co;
 	int			scan;
@@ -70,6 +74,11 @@ static const char usage[] =
 "      --alpn=P1[,P2]     offer these ALPN protocols\n"
 "      --tls-min=V, --tls-max=V  1.2 or 1.3\n"
 "      --ciphers=LIST, --tls13-ciphers=LIST  OpenSSL cipher lists\n"
+USAGE_SOCK_TCP
+USAGE_SOCK_BUFFERS
+USAGE_SOCK_IP
+USAGE_SOCK_MPTCP
+"      --multicast-if=IFACE, --multicast-loop=0|1  with -u, to a group\n"
 "  -v, --verbose          diagnostics on stderr (repeat for more)\n"
 "  -h, --help             show this help\n";
 
@@ -84,6 +93,7 @@ static const struct option longopts[] = {
 	{ "scan",	no_argument,	NULL, 'z' },
 	OPTL_TLS,
 	OPTL_TLS_CLIENT,
+	OPTL_SOCK,
 	OPTL_BASE,
 	OPTL_END
 };
@@ -127,12 +137,15 @@ scan(const struct connect_opts *o, const struct endpoint *ep,
 		for (port = lo; port <= hi; port++) {
 			for (ai = res; ai != NULL; ai = ai->ai_next)
 				addr_set_port(ai->ai_addr, port);
-			if ((fd = dial_any(&o->co, res, 0, &which)) >= 0) {
+			if ((fd = dial_any(&o->co, res, 0, NULL,
+			    &which)) >= 0) {
 				close(fd);
 				printf("%s %d open\n", ep->host, port);
 				fflush(stdout);
 				open++;
-			} else if (errno == EINTR)
+			} else if (fd == DIAL_REPORTED)
+				return EXIT_FAILURE;
+			else if (errno == EINTR)
 				return relay_signal_status();
 		}
 		if (comma == NULL)
@@ -150,7 +163,7 @@ connect_unix(struct connect_opts *o, const char *path, int type)
 		return r;
 	if (o->co.verbose)
 		report_connected_name(path);
-	r = relay_session(&o->co, fd, path, 0);
+	r = relay_session(&o->co, fd, path, 0, 0);
 	dial_unix_done(&o->co);
 	return r;
 }
@@ -159,7 +172,8 @@ static int
 run(struct connect_opts *o, const struct endpoint *ep)
 {
 	struct addrinfo hints, *res, *which;
-	char name[RELAY_NAME_MAX];
+	struct dial_first first;
+	char name[RELAY_NAME_MAX], firstbuf[FASTOPEN_FIRST];
 	int type, fd, r, several;
 
 	if (sig_init() == -1)
@@ -186,7 +200,12 @@ run(struct connect_opts *o, const struct endpoint *ep)
 		freeaddrinfo(res);
 		return r;
 	}
-	fd = dial_any(&o->co, res, 0, &which);
+	dial_first_read(&o->co, firstbuf, sizeof(firstbuf), &first);
+	fd = dial_any(&o->co, res, 0, &first, &which);
+	if (fd == DIAL_REPORTED) {
+		freeaddrinfo(res);
+		return EXIT_FAILURE;
+	}
 	if (fd == -1) {
 		r = errno;
 		several = res->ai_next != NULL;
@@ -203,7 +222,7 @@ run(struct connect_opts *o, const struct endpoint *ep)
 	freeaddrinfo(res);
 	if (o->co.verbose)
 		report_connected(fd);
-	return relay_session(&o->co, fd, name, 0);
+	return relay_session(&o->co, fd, name, 0, first.len);
 }
 
 static int
@@ -211,6 +230,7 @@ connect_main(int argc, char **argv, int check_only)
 {
 	struct connect_opts o;
 	struct endpoint ep;
+	char group[64];
 	int first, r;
 
 	memset(&o, 0, sizeof(o));
@@ -233,6 +253,11 @@ connect_main(int argc, char **argv, int check_only)
 	if ((r = opts_endpoint(&o.co, OPERANDS_HOST_PORT, o.scan,
 	    argc - first, argv + first, &ep)) != 0)
 		return r;
+	if ((r = opts_check_sock(&o.co, 0, SOCK_STREAM, &ep, group,
+	    sizeof(group))) != 0) {
+		free(ep.alloc);
+		return r;
+	}
 	if (!check_only && (r = tls_setup(&o.co.tls, "connect", 0,
 	    ep.path != NULL ? NULL : ep.host)) != 0) {
 		free(ep.alloc);

@@ -8,6 +8,7 @@
 #include <err.h>
 #include <errno.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,11 +53,11 @@ source_for(const struct common_opts *co, int family, int type,
 
 /*
  * Connect to one address, binding the source first if asked.  Returns the
- * socket, or -1 with errno set.
+ * socket, or -1 with errno set (DIAL_REPORTED: an option failed, said).
  */
 static int
 connect_one(const struct common_opts *co, const struct addrinfo *ai,
-    int broadcast)
+    int broadcast, const struct dial_first *first)
 {
 	struct sock_spec spec;
 	struct addrinfo *src;
@@ -71,6 +72,11 @@ connect_one(const struct common_opts *co, const struct addrinfo *ai,
 	spec.protocol = ai->ai_protocol;
 	spec.timeout_ms = co->connect_ms;
 	spec.broadcast = broadcast;
+	spec.opts = &co->sock.opts;
+	if (first != NULL) {
+		spec.first = first->buf;
+		spec.first_len = first->len;
+	}
 	if (src != NULL) {
 		spec.local = src->ai_addr;
 		spec.local_len = src->ai_addrlen;
@@ -80,6 +86,10 @@ connect_one(const struct common_opts *co, const struct addrinfo *ai,
 	if (src != NULL)
 		freeaddrinfo(src);
 	errno = saved;
+	if (fd == -1 && spec.fail.id != SOCKOPT_NONE) {
+		sockopt_report(&co->sock, &spec.fail);
+		return DIAL_REPORTED;
+	}
 	return fd;
 }
 
@@ -94,16 +104,18 @@ report_failure(const struct addrinfo *ai, int e)
 
 int
 dial_any(const struct common_opts *co, struct addrinfo *res, int broadcast,
-    struct addrinfo **which)
+    const struct dial_first *first, struct addrinfo **which)
 {
 	struct addrinfo *ai;
 	int fd, e = EHOSTUNREACH;
 
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		if ((fd = connect_one(co, ai, broadcast)) >= 0) {
+		if ((fd = connect_one(co, ai, broadcast, first)) >= 0) {
 			*which = ai;
 			return fd;
 		}
+		if (fd == DIAL_REPORTED)
+			return fd;
 		e = errno;
 		if (e == EINTR)
 			break;
@@ -134,6 +146,7 @@ dial_unix(const struct common_opts *co, const char *path, int type,
 	memset(&how, 0, sizeof(how));
 	how.type = type;
 	how.timeout_ms = co->connect_ms;
+	how.opts = &co->sock.opts;
 	if (co->source != NULL) {
 		if (sock_unix_addr(co->source, &src, &srclen) == -1) {
 			*status = usage_error(co->cmd, "--source '%.40s...': "
@@ -151,7 +164,9 @@ dial_unix(const struct common_opts *co, const char *path, int type,
 	}
 	if ((fd = sock_connect((struct sockaddr *)&sun, len, &how)) == -1) {
 		saved = errno;
-		if (saved == EINTR)
+		if (how.fail.id != SOCKOPT_NONE)
+			sockopt_report(&co->sock, &how.fail);
+		else if (saved == EINTR)
 			*status = relay_signal_status();
 		else if (co->source != NULL && access(co->source, F_OK) != 0)
 			warn("%s: --source %s", co->cmd, co->source);
@@ -170,4 +185,23 @@ dial_unix_done(const struct common_opts *co)
 	if (co->source != NULL && co->family == AF_UNIX &&
 	    co->source[0] != '@')
 		(void)unlink(co->source);
+}
+
+void
+dial_first_read(const struct common_opts *co, char *buf, size_t len,
+    struct dial_first *first)
+{
+	struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
+	ssize_t n;
+
+	first->buf = buf;
+	first->len = 0;
+	/* A terminal's user types after seeing the peer; TLS sends its
+	 * hello first. */
+	if (!co->sock.opts.fastopen || co->tls.on || co->no_stdin ||
+	    co->recv_only || isatty(STDIN_FILENO) ||
+	    poll(&pfd, 1, 0) != 1 || (pfd.revents & POLLIN) == 0)
+		return;
+	if ((n = read(STDIN_FILENO, buf, len)) > 0)
+		first->len = (size_t)n;
 }

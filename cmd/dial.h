@@ -9,15 +9,36 @@
 
 #include "opts.h"
 
+/* dial_any() failed on a socket option and said so: exit 1. */
+#define DIAL_REPORTED	(-2)
+
+/* With --fastopen, the first bytes to carry in the SYN. */
+struct dial_first {
+	const void	*buf;
+	size_t		 len;
+};
+
 /*
  * Try each address of res in getaddrinfo's order until one connects
  * (-w bounds each attempt; with -v each failure is reported); set
- * SO_BROADCAST first when broadcast is set.  Returns the socket and
- * stores its address in *which, or -1 with errno of the last failure
- * (EINTR: a signal came).
+ * SO_BROADCAST first when broadcast is set, and the socket options of
+ * co; with --fastopen, send first (NULL: nothing) in the handshake.
+ * Returns the socket and stores its address in *which; DIAL_REPORTED
+ * after the message when the kernel refused an option; or -1 with errno
+ * of the last failure (EINTR: a signal came).
  */
 int	dial_any(const struct common_opts *co, struct addrinfo *res,
-	    int broadcast, struct addrinfo **which);
+	    int broadcast, const struct dial_first *first,
+	    struct addrinfo **which);
+
+/*
+ * With --fastopen (and stdin read, no TLS, not a terminal), take what
+ * stdin holds now, up to len bytes into buf, as the bytes for the SYN;
+ * a stdin with nothing yet gives none, so that nothing waits.  The rest
+ * of stdin is the relay's.
+ */
+void	dial_first_read(const struct common_opts *co, char *buf, size_t len,
+	    struct dial_first *first);
 
 /*
  * Connect a socket of type to the unix PATH (-w bounds it), bound first

@@ -51,15 +51,27 @@ first_of(struct addrinfo *res, int family)
 	return NULL;
 }
 
-/* Listen on ai and add the socket to l.  Returns 0, or -1 with errno. */
+/*
+ * Listen on ai with co's socket options and add the socket to l.
+ * Returns 0, -1 with errno, or -2 after the message of an option the
+ * kernel refused.
+ */
 static int
-add_listener(struct listeners *l, const struct addrinfo *ai, int v6only,
-    int backlog)
+add_listener(const struct common_opts *co, struct listeners *l,
+    const struct addrinfo *ai, int v6only, int backlog)
 {
+	struct sock_spec spec;
 	int fd;
 
-	fd = sock_listen(ai->ai_addr, ai->ai_addrlen, ai->ai_socktype,
-	    ai->ai_protocol, v6only, backlog);
+	memset(&spec, 0, sizeof(spec));
+	spec.type = ai->ai_socktype;
+	spec.protocol = ai->ai_protocol;
+	spec.opts = &co->sock.opts;
+	fd = sock_listen(ai->ai_addr, ai->ai_addrlen, &spec, v6only, backlog);
+	if (fd == -1 && spec.fail.id != SOCKOPT_NONE) {
+		sockopt_report(&co->sock, &spec.fail);
+		return -2;
+	}
 	if (fd == -1)
 		return -1;
 	l->fd[l->n++] = fd;
@@ -78,18 +90,19 @@ listen_inet(const struct common_opts *co, const struct endpoint *ep,
 {
 	struct addrinfo *ai, *prev;
 	char name[RELAY_NAME_MAX];
-	int port = -1;
+	int port = -1, r;
 
 	if ((ep->host == NULL || *ep->host == '\0') &&
 	    co->family == AF_UNSPEC) {
 		if ((ai = first_of(res, AF_INET6)) != NULL &&
-		    add_listener(l, ai, 0, backlog) == 0)
-			return 0;
+		    (r = add_listener(co, l, ai, 0, backlog)) != -1)
+			return r == 0 ? 0 : 1;
 		if (ai == NULL || errno == EAFNOSUPPORT ||
 		    errno == EADDRNOTAVAIL)
 			ai = first_of(res, AF_INET);
-		if (ai != NULL && add_listener(l, ai, -1, backlog) == 0)
-			return 0;
+		if (ai != NULL && (r = add_listener(co, l, ai, -1,
+		    backlog)) != -1)
+			return r == 0 ? 0 : 1;
 		if (ai != NULL)
 			warn("%s %s", co->cmd, relay_name(ai->ai_addr,
 			    ai->ai_addrlen, name, sizeof(name)));
@@ -107,9 +120,10 @@ listen_inet(const struct common_opts *co, const struct endpoint *ep,
 			continue;
 		if (port > 0)
 			addr_set_port(ai->ai_addr, port);
-		if (add_listener(l, ai, 1, backlog) == -1) {
-			warn("%s %s", co->cmd, relay_name(ai->ai_addr,
-			    ai->ai_addrlen, name, sizeof(name)));
+		if ((r = add_listener(co, l, ai, 1, backlog)) != 0) {
+			if (r == -1)
+				warn("%s %s", co->cmd, relay_name(ai->ai_addr,
+				    ai->ai_addrlen, name, sizeof(name)));
 			/* None of them, then: the ones already open too. */
 			listeners_close(l);
 			return 1;
@@ -125,6 +139,7 @@ listeners_open(const struct common_opts *co, const struct endpoint *ep,
     int type, int backlog, struct listeners *l)
 {
 	struct addrinfo hints, *res;
+	struct sock_spec spec;
 	struct stat st;
 	int r;
 
@@ -132,7 +147,10 @@ listeners_open(const struct common_opts *co, const struct endpoint *ep,
 	if (backlog <= 0)
 		backlog = SOMAXCONN;
 	if (ep->path != NULL) {
-		if ((r = sock_listen_unix(ep->path, type, backlog)) >= 0) {
+		memset(&spec, 0, sizeof(spec));
+		spec.type = type;
+		spec.opts = &co->sock.opts;
+		if ((r = sock_listen_unix(ep->path, &spec, backlog)) >= 0) {
 			l->fd[l->n++] = r;
 			if (ep->path[0] != '@' && lstat(ep->path, &st) == 0) {
 				l->unix_path = ep->path;
@@ -146,7 +164,9 @@ listeners_open(const struct common_opts *co, const struct endpoint *ep,
 			    "long (%zu bytes, at most %zu)", ep->path,
 			    strlen(ep->path),
 			    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
-		if (errno == EEXIST)
+		if (spec.fail.id != SOCKOPT_NONE)
+			sockopt_report(&co->sock, &spec.fail);
+		else if (errno == EEXIST)
 			warnx("%s %s: file exists and is not a socket of "
 			    "this type; not replaced", co->cmd, ep->path);
 		else if (errno == EADDRINUSE)

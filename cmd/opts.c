@@ -157,7 +157,9 @@ common_option(struct common_opts *co, int c, const char *arg,
 		ms = &co->grace_ms;
 		break;
 	default:
-		return tls_option(&co->tls, cmd, c, arg, by);
+		if ((v = tls_option(&co->tls, cmd, c, arg, by)) != -1)
+			return v;
+		return sockopt_option(&co->sock, cmd, c, arg, by);
 	}
 	if (parse_seconds(arg, ms) == -1)
 		return bad_seconds(cmd, by, arg);
@@ -177,6 +179,7 @@ opts_parse(const struct opts_spec *spec, struct common_opts *co, void *self,
 	co->cmd = spec->cmd;
 	co->connect_ms = co->idle_ms = co->quit_ms = OPTS_NO_TIME;
 	co->grace_ms = OPTS_NO_TIME;
+	sockopt_args_init(&co->sock);
 	/* ':' first: report a missing argument as ':' rather than '?'. */
 	snprintf(shortopts, sizeof(shortopts), ":%s", spec->shortopts);
 	opterr = 0;
@@ -417,6 +420,37 @@ opts_check_relay(const struct common_opts *co)
 		return usage_error(co->cmd, "--grace conflicts with %s: stdin "
 		    "is not read", co->no_stdin ? "--no-stdin" :
 		    "--recv-only");
+	return 0;
+}
+
+int
+opts_check_sock(struct common_opts *co, int listening, int type,
+    struct endpoint *ep, char *group, size_t grouplen)
+{
+	struct sockopt_use u;
+	int r;
+
+	memset(&u, 0, sizeof(u));
+	u.cmd = co->cmd;
+	u.listening = listening;
+	u.type = co->type != 0 ? co->type : type;
+	u.type_by = co->type_by[0] != '\0' ? co->type_by : NULL;
+	u.family = co->family;
+	u.family_by = co->family_by;
+	u.protocol_given = co->protocol != 0;
+	if ((r = sockopt_check(&co->sock, &u)) != 0)
+		return r;
+	/* Datagrams come in bursts: a receiver asks for room (as much
+	 * as the kernel grants) unless told. */
+	if (listening && u.type == SOCK_DGRAM &&
+	    co->sock.opts.recv_buffer == 0) {
+		co->sock.opts.recv_buffer = OPTS_DGRAM_RCVBUF;
+		co->sock.opts.recv_buffer_wish = 1;
+	}
+	/* A joined group and no HOST: bind the group, so that other
+	 * traffic to the port stays out. */
+	if (ep != NULL && ep->host == NULL && ep->path == NULL)
+		ep->host = sockopt_join_host(&co->sock, group, grouplen);
 	return 0;
 }
 

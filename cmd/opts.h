@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <stdint.h>
 
+#include "sock-opts.h"
 #include "tls-opts.h"
 
 #define EXIT_USAGE	2
@@ -55,6 +56,7 @@ struct common_opts {
 	int		 send_only;
 	int		 recv_only;
 	struct tls_opts	 tls;		/* connect, serve */
+	struct sockopt_args sock;	/* connect, serve, udp-* */
 	/* For conflict messages: the spelling that set family and type. */
 	char		 family_by[64];
 	char		 type_by[64];
@@ -154,6 +156,19 @@ int	opts_endpoint(struct common_opts *co, enum operands shape,
  * Returns 0 or EXIT_USAGE after printing the conflict.
  */
 int	opts_check_relay(const struct common_opts *co);
+
+/* The receive buffer a datagram receiver asks for by default. */
+#define OPTS_DGRAM_RCVBUF	(4 * 1024 * 1024)
+
+/*
+ * Check the socket options against the command's sockets (listening or
+ * not, of type unless -t says otherwise), and settle what follows from
+ * them: a datagram receiver's default buffer; ep->host, when none was
+ * given, becomes the one group of --join (written in group).  Returns
+ * 0 or EXIT_USAGE after the message.
+ */
+int	opts_check_sock(struct common_opts *co, int listening, int type,
+	    struct endpoint *ep, char *group, size_t grouplen);
 
 /*
  * Parse SECS, a non-negative decimal with an optional fraction, into

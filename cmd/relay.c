@@ -228,21 +228,22 @@ end_status(const struct common_opts *co, const struct engine_result *res,
 }
 
 static void
-report_totals(const struct engine_result *res, uint64_t earlier, int all)
+report_totals(const struct engine_result *res, uint64_t received_before,
+    uint64_t sent_before, int all)
 {
 	struct event ev;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = EVENT_TOTALS;
-	ev.sent = res->sent;
-	ev.received = earlier + res->received;
+	ev.sent = sent_before + res->sent;
+	ev.received = received_before + res->received;
 	ev.all = all;
 	report(&ev);
 }
 
 int
 relay_session(const struct common_opts *co, int fd, const char *peer,
-    uint64_t earlier)
+    uint64_t received_before, uint64_t sent_before)
 {
 	struct engine_cfg cfg;
 	struct engine_result res;
@@ -256,7 +257,7 @@ relay_session(const struct common_opts *co, int fd, const char *peer,
 	}
 	status = end_status(co, &res, peer);
 	if (co->verbose)
-		report_totals(&res, earlier, 0);
+		report_totals(&res, received_before, sent_before, 0);
 	return status;
 }
 
@@ -317,7 +318,7 @@ relay_many(const struct common_opts *co, const int *fds, size_t n,
 	}
 	status = end_status(co, &res, NULL);
 	if (co->verbose)
-		report_totals(&res, 0, 1);
+		report_totals(&res, 0, 0, 1);
 	return status;
 }
 

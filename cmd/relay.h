@@ -38,13 +38,13 @@ void	report_connected_name(const char *name);
 /*
  * Relay stdin/stdout with the connected socket fd as co says (fd is
  * closed on return; its type says whether records are kept); peer
- * names the other end in messages, and earlier counts the bytes already
- * received from it and written (serve -u's first datagrams), for the -v
- * totals.  Returns the exit status: 0, 1 with a message, or 128+N after
- * signal N.
+ * names the other end in messages; received_before and sent_before count
+ * the bytes it already took part in (serve -u's first datagrams, the
+ * bytes of a Fast Open SYN), for the -v totals.  Returns the exit
+ * status: 0, 1 with a message, or 128+N after signal N.
  */
 int	relay_session(const struct common_opts *co, int fd, const char *peer,
-	    uint64_t earlier);
+	    uint64_t received_before, uint64_t sent_before);
 
 /*
  * Relay stdin/stdout with s, a stream opened already (a TLS handshake

@@ -84,6 +84,12 @@ static const char usage[] =
 "      --alpn=P1[,P2]     accept these ALPN protocols\n"
 "      --tls-min=V, --tls-max=V  1.2 or 1.3\n"
 "      --ciphers=LIST, --tls13-ciphers=LIST  OpenSSL cipher lists\n"
+USAGE_SOCK_TCP
+USAGE_SOCK_BUFFERS
+USAGE_SOCK_IP
+USAGE_SOCK_MPTCP
+USAGE_SOCK_REUSEPORT
+"      --join=[SOURCE@]GROUP[%IFACE]  join a multicast group (-u; repeatable)\n"
 "  -v, --verbose          diagnostics on stderr (repeat for more)\n"
 "  -h, --help             show this help\n";
 
@@ -100,6 +106,7 @@ static const struct option longopts[] = {
 	{ "exec",	 required_argument,	NULL, 'e' },
 	{ "max-clients", required_argument,	NULL, 'm' },
 	{ "backlog",	 required_argument,	NULL, 'b' },
+	OPTL_SOCK,
 	OPTL_BASE,
 	OPTL_END
 };
@@ -554,7 +561,7 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 	free(buf);
 	if (co.quit_ms == OPTS_NO_TIME)
 		co.quit_ms = RELAY_DGRAM_QUIT_MS;
-	return relay_session(&co, fd, name, earlier);
+	return relay_session(&co, fd, name, earlier, 0);
 }
 
 /* Many clients need many descriptors: take the hard limit. */
@@ -612,7 +619,7 @@ run(const struct serve_opts *o, const struct endpoint *ep)
 			    sizeof(name));
 			if (ep->path != NULL)
 				strlcpy(name, ep->path, sizeof(name));
-			r = relay_session(&o->co, fd, name, 0);
+			r = relay_session(&o->co, fd, name, 0, 0);
 		}
 	}
 	listeners_close(&l);
@@ -625,6 +632,7 @@ serve_main(int argc, char **argv, int check_only)
 {
 	struct serve_opts o;
 	struct endpoint ep;
+	char group[64];
 	int first, r;
 
 	memset(&o, 0, sizeof(o));
@@ -653,6 +661,11 @@ serve_main(int argc, char **argv, int check_only)
 	if ((r = opts_endpoint(&o.co, OPERANDS_OPT_HOST, 0, argc - first,
 	    argv + first, &ep)) != 0)
 		return r;
+	if ((r = opts_check_sock(&o.co, 1, SOCK_STREAM, &ep, group,
+	    sizeof(group))) != 0) {
+		free(ep.alloc);
+		return r;
+	}
 	o.co.tls.many = o.keep_open && o.exec == NULL;
 	if (!check_only && (r = tls_setup(&o.co.tls, "serve", 1, NULL)) != 0) {
 		free(ep.alloc);

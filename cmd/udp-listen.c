@@ -28,19 +28,14 @@
 #define RECV_SIZE	(256 * 1024)
 #define RECV_MAX	(64 * 1024 * 1024)
 
-/* The default receive buffer asked for. */
-#define RCVBUF_DEFAULT	(4 * 1024 * 1024)
-
 enum {
-	OPT_ECHO = OPT_COMMAND,
-	OPT_RCVBUF
+	OPT_ECHO = OPT_COMMAND
 };
 
 struct udp_listen_opts {
 	struct common_opts	co;
 	long long		count;		/* 0: no limit */
 	int			echo;
-	long long		rcvbuf;		/* 0: as large as allowed */
 };
 
 static const char usage[] =
@@ -58,7 +53,10 @@ static const char usage[] =
 "  -c, --count=N          exit after N datagrams\n"
 "  -i, --idle-timeout=SECS  exit after SECS without a datagram\n"
 "      --echo             send each datagram back to its sender\n"
-"      --rcvbuf=BYTES     set SO_RCVBUF (default: up to 4 MiB)\n"
+"      --sndbuf=BYTES, --rcvbuf=BYTES  buffers (default rcvbuf: up to 4M)\n"
+USAGE_SOCK_IP
+USAGE_SOCK_REUSEPORT
+"      --join=[SOURCE@]GROUP[%IFACE]  join a multicast group (repeatable)\n"
 "  -v, --verbose          report each datagram on stderr\n"
 "  -h, --help             show this help\n";
 
@@ -69,7 +67,7 @@ static const struct option longopts[] = {
 	OPTL_IDLE_TIMEOUT,
 	{ "count",	required_argument,	NULL, 'c' },
 	{ "echo",	no_argument,		NULL, OPT_ECHO },
-	{ "rcvbuf",	required_argument,	NULL, OPT_RCVBUF },
+	OPTL_SOCK,
 	OPTL_BASE,
 	OPTL_END
 };
@@ -86,9 +84,6 @@ udp_listen_option(void *self, int c, const char *arg)
 	case OPT_ECHO:
 		o->echo = 1;
 		return 0;
-	case OPT_RCVBUF:
-		return parse_count("udp-listen", "--rcvbuf", arg, 1024,
-		    1LL << 30, &o->rcvbuf);
 	}
 	return -1;
 }
@@ -96,23 +91,6 @@ udp_listen_option(void *self, int c, const char *arg)
 static const struct opts_spec spec = {
 	"udp-listen", usage, "46Up:ni:c:vh", longopts, udp_listen_option
 };
-
-/*
- * Raise SO_RCVBUF: to --rcvbuf, or as far as the kernel allows up to
- * 4 MiB (past rmem_max where we may: SO_RCVBUFFORCE).
- */
-static void
-set_rcvbuf(const struct udp_listen_opts *o, int fd)
-{
-	int want = o->rcvbuf > 0 ? (int)o->rcvbuf : RCVBUF_DEFAULT;
-
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want,
-	    sizeof(want)) == 0)
-		return;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want)) == -1 &&
-	    o->co.verbose)
-		warn("udp-listen: SO_RCVBUF %d", want);
-}
 
 /*
  * Take every datagram fd holds now, up to the count.  Returns 0, or the
@@ -210,7 +188,6 @@ run(const struct udp_listen_opts *o, const struct endpoint *ep)
 		return EXIT_FAILURE;
 	}
 	for (i = 0; i < l.n; i++) {
-		set_rcvbuf(o, l.fd[i]);
 		if (o->co.verbose)
 			report_listening(l.fd[i]);
 		pfd[i].fd = l.fd[i];
@@ -256,6 +233,7 @@ udp_listen_main(int argc, char **argv, int check_only)
 {
 	struct udp_listen_opts o;
 	struct endpoint ep;
+	char group[64];
 	int first, r;
 
 	memset(&o, 0, sizeof(o));
@@ -264,6 +242,11 @@ udp_listen_main(int argc, char **argv, int check_only)
 	if ((r = opts_endpoint(&o.co, OPERANDS_OPT_HOST, 0, argc - first,
 	    argv + first, &ep)) != 0)
 		return r;
+	if ((r = opts_check_sock(&o.co, 1, SOCK_DGRAM, &ep, group,
+	    sizeof(group))) != 0) {
+		free(ep.alloc);
+		return r;
+	}
 	r = check_only ? 0 : run(&o, &ep);
 	sig_fini();
 	free(ep.alloc);

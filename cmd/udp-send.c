@@ -59,6 +59,9 @@ static const char usage[] =
 "                         stdin is not read\n"
 "      --chunk=N          cut stdin into N-byte datagrams, not lines\n"
 "      --broadcast        set SO_BROADCAST (implied by <broadcast>)\n"
+USAGE_SOCK_BUFFERS
+USAGE_SOCK_IP
+"      --multicast-if=IFACE, --multicast-loop=0|1  sending to a group\n"
 "  -v, --verbose          diagnostics on stderr (repeat for more)\n"
 "  -h, --help             show this help\n";
 
@@ -70,6 +73,7 @@ static const struct option longopts[] = {
 	{ "message",	required_argument,	NULL, 'm' },
 	{ "chunk",	required_argument,	NULL, OPT_CHUNK },
 	{ "broadcast",	no_argument,		NULL, OPT_BROADCAST },
+	OPTL_SOCK,
 	OPTL_BASE,
 	OPTL_END
 };
@@ -230,9 +234,11 @@ run(const struct udp_send_opts *o, const struct endpoint *ep)
 			freeaddrinfo(res);
 			return r;
 		}
-		if ((fd = dial_any(&o->co, res, broadcast, &which)) == -1) {
+		if ((fd = dial_any(&o->co, res, broadcast, NULL, &which)) < 0) {
 			r = errno;
 			freeaddrinfo(res);
+			if (fd == DIAL_REPORTED)
+				return EXIT_FAILURE;
 			if (r == EINTR)
 				return relay_signal_status();
 			warnx("udp-send %s port %s: %s", ep->host, ep->port,
@@ -306,6 +312,9 @@ udp_send_main(int argc, char **argv, int check_only)
 		r = usage_error("udp-send", "--chunk '%lld': larger than the "
 		    "largest IPv4 datagram (%d bytes)", o.chunk,
 		    DGRAM_MAX_INET);
+		free(ep.alloc);
+	} else if (r == 0 && (r = opts_check_sock(&o.co, 0, SOCK_DGRAM, NULL,
+	    NULL, 0)) != 0) {
 		free(ep.alloc);
 	} else if (r == 0) {
 		r = check_only ? 0 : run(&o, &ep);

@@ -136,17 +136,110 @@ unix_retry(int fd, const struct sockaddr *sa, socklen_t len,
 	}
 }
 
-int
-sock_connect(const struct sockaddr *sa, socklen_t len,
-    const struct sock_spec *spec)
+/* Wait until fd's connect ends.  Returns 0, or -1 with errno. */
+static int
+wait_connected(int fd, long long timeout_ms)
 {
 	socklen_t elen = sizeof(int);
-	int fd, r, e, one = 1;
+	int r, e;
 
-	fd = socket(sa->sa_family, spec->type | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    spec->protocol);
-	if (fd == -1)
+	if ((r = sock_wait(fd, POLLOUT, timeout_ms)) == -1)
 		return -1;
+	if (r == 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) == -1)
+		return -1;
+	if (e != 0) {
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+/* Send all n bytes of buf, waiting up to timeout_ms for room each time.
+ * Returns 0, or -1 with errno. */
+static int
+send_all(int fd, const char *buf, size_t n, long long timeout_ms)
+{
+	ssize_t k;
+	int r;
+
+	while (n > 0) {
+		if ((k = send(fd, buf, n, MSG_NOSIGNAL)) >= 0) {
+			buf += k;
+			n -= (size_t)k;
+			continue;
+		}
+		if (errno != EAGAIN && errno != EINTR)
+			return -1;
+		if ((r = sock_wait(fd, POLLOUT, timeout_ms)) == -1)
+			return -1;
+		if (r == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A Fast Open connect that the kernel put off till the first write (it
+ * holds a cookie for the server): the first bytes, or none, go in the
+ * SYN now, so that nothing waits for stdin; the rest once connected.
+ */
+static int
+fastopen_finish(int fd, const struct sock_spec *spec)
+{
+	const char *buf = spec->first;
+	size_t n = spec->first_len;
+	ssize_t k;
+
+	k = send(fd, buf, n, MSG_NOSIGNAL);
+	if (k == -1 && errno != EINPROGRESS && errno != EAGAIN)
+		return -1;
+	if (k > 0) {
+		buf += k;
+		n -= (size_t)k;
+	}
+	if (wait_connected(fd, spec->timeout_ms) == -1)
+		return -1;
+	return send_all(fd, buf, n, spec->timeout_ms);
+}
+
+/*
+ * A non-blocking socket of family for spec, of the protocol its options
+ * ask for (MPTCP: a refusal names the option).  Returns it or -1.
+ */
+static int
+new_socket(int family, struct sock_spec *spec)
+{
+	int fd, proto;
+
+	spec->fail.id = SOCKOPT_NONE;
+	proto = sockopt_protocol(spec->opts, family, spec->type,
+	    spec->protocol);
+	fd = socket(family, spec->type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	if (fd == -1 && proto != spec->protocol) {
+		spec->fail.id = SOCKOPT_MPTCP;
+		spec->fail.call = "socket";
+	}
+	return fd;
+}
+
+int
+sock_connect(const struct sockaddr *sa, socklen_t len, struct sock_spec *spec)
+{
+	int fd, one = 1;
+	int fastopen = spec->opts != NULL && spec->opts->fastopen &&
+	    spec->type == SOCK_STREAM && sa->sa_family != AF_UNIX;
+
+	if ((fd = new_socket(sa->sa_family, spec)) == -1)
+		return -1;
+	if (sockopt_apply(fd, sa->sa_family, spec->type, spec->opts,
+	    SOCKOPT_CONNECTING, sa, &spec->fail) == -1)
+		goto fail;
 	if (spec->broadcast && setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one,
 	    sizeof(one)) == -1)
 		goto fail;
@@ -154,8 +247,11 @@ sock_connect(const struct sockaddr *sa, socklen_t len,
 	    &one, sizeof(one)) == -1 ||
 	    bind(fd, spec->local, spec->local_len) == -1))
 		goto fail;
-	if (connect(fd, sa, len) == 0)
+	if (connect(fd, sa, len) == 0) {
+		if (fastopen && fastopen_finish(fd, spec) == -1)
+			goto fail;
 		return fd;
+	}
 	/* A unix listener's backlog is full: no "in progress" there. */
 	if (errno == EAGAIN && sa->sa_family == AF_UNIX) {
 		if (unix_retry(fd, sa, len, spec->timeout_ms) == -1)
@@ -164,32 +260,23 @@ sock_connect(const struct sockaddr *sa, socklen_t len,
 	}
 	if (errno != EINPROGRESS && errno != EINTR)
 		goto fail;
-	if ((r = sock_wait(fd, POLLOUT, spec->timeout_ms)) == -1)
+	if (wait_connected(fd, spec->timeout_ms) == -1)
 		goto fail;
-	if (r == 0) {
-		errno = ETIMEDOUT;
+	if (fastopen && send_all(fd, spec->first, spec->first_len,
+	    spec->timeout_ms) == -1)
 		goto fail;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) == -1)
-		goto fail;
-	if (e != 0) {
-		errno = e;
-		goto fail;
-	}
 	return fd;
 fail:
 	return close_fail(fd);
 }
 
 int
-sock_listen(const struct sockaddr *sa, socklen_t len, int type,
-    int protocol, int v6only, int backlog)
+sock_listen(const struct sockaddr *sa, socklen_t len, struct sock_spec *spec,
+    int v6only, int backlog)
 {
 	int fd, one = 1;
 
-	fd = socket(sa->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    protocol);
-	if (fd == -1)
+	if ((fd = new_socket(sa->sa_family, spec)) == -1)
 		return -1;
 	if (sa->sa_family != AF_UNIX && setsockopt(fd, SOL_SOCKET,
 	    SO_REUSEADDR, &one, sizeof(one)) == -1)
@@ -197,9 +284,15 @@ sock_listen(const struct sockaddr *sa, socklen_t len, int type,
 	if (sa->sa_family == AF_INET6 && v6only >= 0 && setsockopt(fd,
 	    IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) == -1)
 		goto fail;
+	if (sockopt_apply(fd, sa->sa_family, spec->type, spec->opts,
+	    SOCKOPT_LISTENING, NULL, &spec->fail) == -1)
+		goto fail;
 	if (bind(fd, sa, len) == -1)
 		goto fail;
-	if (type != SOCK_DGRAM && listen(fd, backlog) == -1)
+	if (sockopt_apply(fd, sa->sa_family, spec->type, spec->opts,
+	    SOCKOPT_BOUND, NULL, &spec->fail) == -1)
+		goto fail;
+	if (spec->type != SOCK_DGRAM && listen(fd, backlog) == -1)
 		goto fail;
 	return fd;
 fail:
@@ -233,8 +326,9 @@ unix_live(const struct sockaddr_un *sun, socklen_t len, const char *path,
 }
 
 int
-sock_listen_unix(const char *path, int type, int backlog)
+sock_listen_unix(const char *path, struct sock_spec *spec, int backlog)
 {
+	int type = spec->type;
 	struct sockaddr_un sun;
 	struct stat st;
 	socklen_t len;
@@ -255,8 +349,7 @@ sock_listen_unix(const char *path, int type, int backlog)
 		if (unlink(path) == -1 && errno != ENOENT)
 			return -1;
 	}
-	return sock_listen((struct sockaddr *)&sun, len, type, 0, -1,
-	    backlog);
+	return sock_listen((struct sockaddr *)&sun, len, spec, -1, backlog);
 }
 
 int

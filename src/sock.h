@@ -16,6 +16,8 @@
 #include <sys/un.h>
 #include <stddef.h>
 
+#include "sockopt.h"
+
 /*
  * Fill *sun from a unix socket PATH ("@name": the abstract namespace)
  * and set *len.  Returns 0, or -1 with errno ENAMETOOLONG.
@@ -23,7 +25,7 @@
 int	sock_unix_addr(const char *path, struct sockaddr_un *sun,
 	    socklen_t *len);
 
-/* How to make a socket that connects. */
+/* How to make a socket that connects or listens. */
 struct sock_spec {
 	int			 type;		/* SOCK_STREAM, ... */
 	int			 protocol;
@@ -31,24 +33,34 @@ struct sock_spec {
 	socklen_t		 local_len;
 	long long		 timeout_ms;	/* negative: the kernel's */
 	int			 broadcast;	/* set SO_BROADCAST */
+	const struct sock_opts	*opts;		/* the user's, or NULL */
+	/* With TCP Fast Open (opts->fastopen), bytes to carry in the SYN;
+	 * they are all sent before sock_connect() returns. */
+	const void		*first;
+	size_t			 first_len;
+	/* Out: which option failed, when one did. */
+	struct sockopt_fail	 fail;
 };
 
 /*
- * Connect a new socket made as spec says to sa.  Returns the connected
- * socket, non-blocking and close-on-exec, or -1 with errno set:
- * ETIMEDOUT on the time-out, EINTR when a signal came.
+ * Connect a new socket made as spec says to sa; with spec->opts->fastopen
+ * the handshake carries spec->first (or nothing), so that it never
+ * waits for a first write.  Returns the connected socket, non-blocking
+ * and close-on-exec, or -1 with errno set: ETIMEDOUT on the time-out,
+ * EINTR when a signal came; spec->fail.id says when an option failed.
  */
 int	sock_connect(const struct sockaddr *sa, socklen_t len,
-	    const struct sock_spec *spec);
+	    struct sock_spec *spec);
 
 /*
- * A socket bound to sa with SO_REUSEADDR set; v6only is -1 (leave the
- * default), 0 or 1 for IPV6_V6ONLY.  For a stream or seqpacket type it
- * listens with backlog.  Returns the socket, non-blocking and
- * close-on-exec, or -1 with errno set.
+ * A socket of spec's type and protocol bound to sa with SO_REUSEADDR
+ * and spec->opts set; v6only is -1 (leave the default), 0 or 1 for
+ * IPV6_V6ONLY.  For a stream or seqpacket type it listens with backlog.
+ * Returns the socket, non-blocking and close-on-exec, or -1 with errno
+ * set (spec->fail.id: an option failed).
  */
-int	sock_listen(const struct sockaddr *sa, socklen_t len, int type,
-	    int protocol, int v6only, int backlog);
+int	sock_listen(const struct sockaddr *sa, socklen_t len,
+	    struct sock_spec *spec, int v6only, int backlog);
 
 /*
  * sock_listen() on a unix PATH, with the file rules: a stale socket file
@@ -56,7 +68,8 @@ int	sock_listen(const struct sockaddr *sa, socklen_t len, int type,
  * alone and refused (errno EEXIST), and so is a live socket (errno
  * EADDRINUSE).  Returns the socket or -1.
  */
-int	sock_listen_unix(const char *path, int type, int backlog);
+int	sock_listen_unix(const char *path, struct sock_spec *spec,
+	    int backlog);
 
 struct stat;
 

@@ -483,10 +483,7 @@ for i, n in enumerate(sys.argv[2:]):
 	wait_for "$T/su.err" "listening on"
 	dgram_send "$T/s.sock" 300000 100000 180000
 	wait_for "$T/su.err" "connection from"
-	for ((i = 0; i < TMO * 50; i++)); do
-		[ "$(stat -c %s "$T/su.out")" -ge 580000 ] && break
-		sleep 0.02
-	done
+	wait_size "$T/su.out" 580000
 	[ "$(stat -c %s "$T/su.out")" -eq 580000 ]
 }
 

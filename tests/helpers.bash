@@ -116,6 +116,17 @@ wait_file() {
 	return 1
 }
 
+# wait_size FILE N: wait (bounded by $TMO) until FILE holds at least N
+# bytes; the caller checks the exact size after.
+wait_size() {
+	local i
+	for ((i = 0; i < TMO * 50; i++)); do
+		[ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
+		sleep 0.02
+	done
+	return 0
+}
+
 # listen_port NAME: wait for NAME's "-v" listening line and set $port
 # to the port it reports.
 listen_port() {

@@ -36,7 +36,7 @@ SRC_SRCS   = src/addr.c src/dgram.c src/json.c src/spawn.c src/sig.c src/sock.c 
              src/session.c src/event.c src/tls.c src/tls-ctx.c \
              src/unix-live.c src/sockopt.c
 CMD_SRCS   = cmd/main.c cmd/opts.c cmd/relay.c cmd/listen.c cmd/dial.c cmd/serve.c cmd/connect.c \
-             cmd/tls-opts.c cmd/sock-opts.c cmd/udp-send.c cmd/udp-listen.c cmd/resolve.c cmd/hostname.c
+             cmd/tls-opts.c cmd/sock-opts.c cmd/exec.c cmd/udp-send.c cmd/udp-listen.c cmd/resolve.c cmd/hostname.c
 # Objects go beside their sources, or under OBJDIR (the sanitizer build).
 OBJDIR    ?= .
 OBJS       = $(patsubst %.c,$(OBJDIR)/%.o,$(SRC_SRCS) $(CMD_SRCS))

@@ -8,6 +8,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,17 +16,28 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "cmd.h"
+#include "exec.h"
 #include "opts.h"
 #include "dial.h"
 #include "relay.h"
 #include "sig.h"
 #include "sock.h"
+#include "spawn.h"
 
 
 enum {
-	OPT_SCAN = OPT_COMMAND
+	OPT_SCAN = OPT_COMMAND,
+	OPT_RETRY,
+	OPT_RETRY_DELAY,
+	OPT_WAIT
 };
+
+/* --retry=inf */
+#define RETRY_FOREVER	(-1LL)
+/* --retry-delay's default. */
+#define RETRY_DELAY_MS	1000
 
 /* The most bytes of stdin a Fast Open SYN is offered (the kernel puts
  * in what fits, the rest follows the handshake). */
@@ -34,6 +46,16 @@ enum {
 struct connect_opts {
 	struct common_opts	co;
 	int			scan;
+	const char		*exec;		/* -e, or NULL */
+	long long		retries;	/* tries after the first */
+	long long		retry_delay_ms;
+	long long		wait_ms;	/* --wait, or OPTS_NO_TIME */
+};
+
+/* How many tries were made, and until when --wait goes on. */
+struct tries {
+	long long	made;
+	long long	deadline;	/* -1: no --wait */
 };
 
 static const char usage[] =
@@ -64,6 +86,12 @@ static const char usage[] =
 "      --send-only        only send stdin; discard what arrives\n"
 "      --recv-only        only receive; send nothing\n"
 "  -z, --scan             connect and close at once; print open ports\n"
+"  -e, --exec=CMD         run /bin/sh -c CMD with the connection as its\n"
+"                         stdin and stdout; exit with its status\n"
+"      --retry=N|inf      try again N more times when refused, timed out,\n"
+"                         unreachable or not resolvable yet\n"
+"      --retry-delay=SECS between tries (default 1)\n"
+"      --wait=SECS        keep trying until SECS have passed\n"
 "      --tls              TLS over the connection, the server verified\n"
 "      --cacert=FILE      trust the CAs in FILE instead of the system's\n"
 "      --capath=DIR       trust the CAs in DIR instead of the system's\n"
@@ -91,6 +119,10 @@ static const struct option longopts[] = {
 	OPTL_CONNECT_TIMEOUT,
 	OPTL_RELAY,
 	{ "scan",	no_argument,	NULL, 'z' },
+	{ "exec",	required_argument,	NULL, 'e' },
+	{ "retry",	required_argument,	NULL, OPT_RETRY },
+	{ "retry-delay", required_argument,	NULL, OPT_RETRY_DELAY },
+	{ "wait",	required_argument,	NULL, OPT_WAIT },
 	OPTL_TLS,
 	OPTL_TLS_CLIENT,
 	OPTL_SOCK,
@@ -103,49 +135,159 @@ connect_option(void *self, int c, const char *arg)
 {
 	struct connect_opts *o = self;
 
-	(void)arg;
-	if (c != 'z')
-		return -1;
-	o->scan = 1;
-	return 0;
+	switch (c) {
+	case 'z':
+		o->scan = 1;
+		return 0;
+	case 'e':
+		if (*arg == '\0')
+			return usage_error("connect", "--exec: empty command");
+		o->exec = arg;
+		return 0;
+	case OPT_RETRY:
+		if (strcmp(arg, "inf") == 0) {
+			o->retries = RETRY_FOREVER;
+			return 0;
+		}
+		return parse_count("connect", "--retry", arg, 0, INT_MAX,
+		    &o->retries);
+	case OPT_RETRY_DELAY:
+		if (parse_seconds(arg, &o->retry_delay_ms) == -1)
+			return usage_error("connect", "--retry-delay '%s': not "
+			    "a number of seconds (like 1 or 0.25)", arg);
+		return 0;
+	case OPT_WAIT:
+		if (parse_seconds(arg, &o->wait_ms) == -1)
+			return usage_error("connect", "--wait '%s': not a "
+			    "number of seconds (like 30)", arg);
+		return 0;
+	}
+	return -1;
 }
 
 static const struct opts_spec spec = {
-	"connect", usage, "46Ut:up:ns:w:i:q:dzvh", longopts, connect_option
+	"connect", usage, "46Ut:up:ns:w:i:q:dze:vh", longopts, connect_option
 };
 
-/* Scan the port list: print "HOST PORT open" for each that accepts. */
+/* The item of a comma list that starts at p (comma: its end, or NULL). */
+static void
+n_item(const char *p, const char *comma, char *item, size_t len)
+{
+	size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(item, p, n);
+	item[n] = '\0';
+}
+
+/*
+ * Whether a failure is worth another try: a refusal, a time-out, no
+ * route, a unix socket not there yet (errno e), or a name that does not
+ * resolve yet (gai, a getaddrinfo error, or 0).
+ */
 static int
-scan(const struct connect_opts *o, const struct endpoint *ep,
-    struct addrinfo *res)
+retryable(int e, int gai)
+{
+	if (gai != 0)
+		return gai == EAI_NONAME || gai == EAI_AGAIN
+#ifdef EAI_NODATA
+		    || gai == EAI_NODATA
+#endif
+		    ;
+	return e == ECONNREFUSED || e == ETIMEDOUT || e == ENETUNREACH ||
+	    e == EHOSTUNREACH || e == ENETDOWN || e == EHOSTDOWN ||
+	    e == ENOENT || e == EAGAIN;
+}
+
+/* Start the tries: --wait's end, if any. */
+static void
+tries_start(const struct connect_opts *o, struct tries *t)
+{
+	t->made = 0;
+	t->deadline = o->wait_ms != OPTS_NO_TIME ? clock_ms() + o->wait_ms :
+	    -1;
+}
+
+/* Before a try: -w, but not past --wait's end. */
+static void
+try_begin(struct connect_opts *o, const struct tries *t, long long saved_ms)
+{
+	long long left;
+
+	o->co.connect_ms = saved_ms;
+	if (t->deadline < 0)
+		return;
+	if ((left = t->deadline - clock_ms()) < 1)
+		left = 1;
+	if (saved_ms < 0 || saved_ms > left)
+		o->co.connect_ms = left;
+}
+
+/*
+ * After a failed try: when --retry or --wait allow another, wait
+ * --retry-delay (not past --wait's end) and return 1; 0 when the tries
+ * are over; -1 when a signal came.
+ */
+static int
+try_again(const struct connect_opts *o, struct tries *t)
+{
+	long long now = clock_ms(), delay = o->retry_delay_ms;
+
+	t->made++;
+	if (o->retries == 0 && t->deadline < 0)
+		return 0;
+	if (o->retries > 0 && t->made > o->retries)
+		return 0;
+	if (t->deadline >= 0) {
+		if (now >= t->deadline)
+			return 0;
+		if (delay > t->deadline - now)
+			delay = t->deadline - now;
+	}
+	if (o->co.verbose)
+		warnx("try %lld failed; again in %lld.%03lld s", t->made,
+		    delay / 1000, delay % 1000);
+	if (sock_wait(-1, 0, delay) == -1)
+		return -1;
+	return 1;
+}
+
+/* Scan the port list: print "HOST PORT open" for each that accepts;
+ * --retry and --wait apply to each port. */
+static int
+scan(struct connect_opts *o, const struct endpoint *ep,
+    struct addrinfo *res, struct tries *t)
 {
 	const char *p, *comma;
 	char item[64];
 	struct addrinfo *ai, *which;
-	int lo, hi, port, fd, open = 0;
-	size_t n;
+	long long saved = o->co.connect_ms;
+	int lo, hi, port, fd, open = 0, again;
 
 	for (p = ep->port;; p = comma + 1) {
 		comma = strchr(p, ',');
-		n = comma != NULL ? (size_t)(comma - p) : strlen(p);
-		if (n >= sizeof(item))
-			n = sizeof(item) - 1;
-		memcpy(item, p, n);
-		item[n] = '\0';
+		n_item(p, comma, item, sizeof(item));
 		if (addr_port_range(item, o->co.numeric, &lo, &hi) == -1)
 			return EXIT_USAGE;	/* checked when parsed */
 		for (port = lo; port <= hi; port++) {
 			for (ai = res; ai != NULL; ai = ai->ai_next)
 				addr_set_port(ai->ai_addr, port);
-			if ((fd = dial_any(&o->co, res, 0, NULL,
-			    &which)) >= 0) {
+			t->made = 0;
+			do {
+				try_begin(o, t, saved);
+				fd = dial_any(&o->co, res, 0, NULL, &which);
+				again = fd == -1 && retryable(errno, 0) ?
+				    try_again(o, t) : 0;
+			} while (again == 1);
+			if (fd >= 0) {
 				close(fd);
 				printf("%s %d open\n", ep->host, port);
 				fflush(stdout);
 				open++;
 			} else if (fd == DIAL_REPORTED)
 				return EXIT_FAILURE;
-			else if (errno == EINTR)
+			else if (errno == EINTR || again == -1)
 				return relay_signal_status();
 		}
 		if (comma == NULL)
@@ -154,16 +296,53 @@ scan(const struct connect_opts *o, const struct endpoint *ep,
 	return open > 0 ? 0 : EXIT_FAILURE;
 }
 
+/* The connection made: relay it, or give it to -e's command. */
+static int
+session(struct connect_opts *o, int fd, const char *name, size_t first_len)
+{
+	char envbuf[EXEC_ENV_N][EXEC_ENV_LEN], *env[EXEC_ENV_N + 1];
+	pid_t pid;
+
+	if (o->exec == NULL)
+		return relay_session(&o->co, fd, name, 0, first_len);
+	exec_env(fd, envbuf, env);
+	if (o->co.tls.ctx != NULL)
+		return exec_tls(&o->co, o->exec, fd, name, env, 1);
+	pid = spawn_shell(o->exec, fd, env);
+	close(fd);
+	if (pid == -1) {
+		warn("connect: %s", o->exec);
+		return EXIT_FAILURE;
+	}
+	return exec_wait(pid);
+}
+
 static int
 connect_unix(struct connect_opts *o, const char *path, int type)
 {
-	int fd, r;
+	struct tries t;
+	long long saved = o->co.connect_ms;
+	int fd, r, e, again, quiet;
 
-	if ((fd = dial_unix(&o->co, path, type, &r)) == -1)
-		return r;
+	tries_start(o, &t);
+	quiet = o->retries != 0 || t.deadline >= 0;
+	do {
+		try_begin(o, &t, saved);
+		if ((fd = dial_unix(&o->co, path, type, quiet, &r)) >= 0)
+			break;
+		e = errno;
+		again = r == EXIT_FAILURE && retryable(e, 0) ?
+		    try_again(o, &t) : 0;
+		if (again == -1)
+			return relay_signal_status();
+		if (again == 0 && quiet && r == EXIT_FAILURE && retryable(e, 0))
+			warnx("connect %s: %s", path, strerror(e));
+		if (again == 0)
+			return r;
+	} while (again == 1);
 	if (o->co.verbose)
 		report_connected_name(path);
-	r = relay_session(&o->co, fd, path, 0, 0);
+	r = session(o, fd, path, 0);
 	dial_unix_done(&o->co);
 	return r;
 }
@@ -172,9 +351,11 @@ static int
 run(struct connect_opts *o, const struct endpoint *ep)
 {
 	struct addrinfo hints, *res, *which;
-	struct dial_first first;
+	struct dial_first first = { NULL, 0 };
+	struct tries t;
 	char name[RELAY_NAME_MAX], firstbuf[FASTOPEN_FIRST];
-	int type, fd, r, several;
+	long long saved = o->co.connect_ms;
+	int type, fd, r, e, several, again;
 
 	if (sig_init() == -1)
 		err(EXIT_FAILURE, "connect: signals");
@@ -189,40 +370,56 @@ run(struct connect_opts *o, const struct endpoint *ep)
 	hints.ai_protocol = o->co.protocol;
 	if (o->co.numeric)
 		hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	r = addr_resolve(ep->host, o->scan ? "0" : ep->port, &hints, &res);
-	if (r != 0) {
-		warnx("connect %s port %s: %s", ep->host, ep->port,
-		    r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
-		return EXIT_FAILURE;
-	}
-	if (o->scan) {
-		r = scan(o, ep, res);
-		freeaddrinfo(res);
-		return r;
-	}
-	dial_first_read(&o->co, firstbuf, sizeof(firstbuf), &first);
-	fd = dial_any(&o->co, res, 0, &first, &which);
-	if (fd == DIAL_REPORTED) {
-		freeaddrinfo(res);
-		return EXIT_FAILURE;
-	}
-	if (fd == -1) {
-		r = errno;
+	if (o->exec == NULL)
+		dial_first_read(&o->co, firstbuf, sizeof(firstbuf), &first);
+	tries_start(o, &t);
+	for (;;) {
+		r = addr_resolve(ep->host, o->scan ? "0" : ep->port, &hints,
+		    &res);
+		if (r != 0) {
+			e = errno;
+			if (retryable(0, r) && (again = try_again(o, &t)) != 0) {
+				if (again == -1)
+					return relay_signal_status();
+				continue;
+			}
+			warnx("connect %s port %s: %s", ep->host, ep->port,
+			    r == EAI_SYSTEM ? strerror(e) : gai_strerror(r));
+			return EXIT_FAILURE;
+		}
+		if (o->scan) {
+			r = scan(o, ep, res, &t);
+			freeaddrinfo(res);
+			return r;
+		}
+		try_begin(o, &t, saved);
+		if ((fd = dial_any(&o->co, res, 0, &first, &which)) >= 0)
+			break;
+		e = errno;
 		several = res->ai_next != NULL;
 		freeaddrinfo(res);
-		if (r == EINTR)
+		if (fd == DIAL_REPORTED)
+			return EXIT_FAILURE;
+		if (e != EINTR && retryable(e, 0) &&
+		    (again = try_again(o, &t)) != 0) {
+			if (again == -1)
+				return relay_signal_status();
+			continue;
+		}
+		if (e == EINTR)
 			return relay_signal_status();
 		/* With -v a lone address was named already. */
 		if (!o->co.verbose || several)
 			warnx("connect %s port %s: %s", ep->host, ep->port,
-			    strerror(r));
+			    strerror(e));
 		return EXIT_FAILURE;
 	}
+	o->co.connect_ms = saved;
 	relay_name(which->ai_addr, which->ai_addrlen, name, sizeof(name));
 	freeaddrinfo(res);
 	if (o->co.verbose)
 		report_connected(fd);
-	return relay_session(&o->co, fd, name, 0, first.len);
+	return session(o, fd, name, first.len);
 }
 
 static int
@@ -234,10 +431,28 @@ connect_main(int argc, char **argv, int check_only)
 	int first, r;
 
 	memset(&o, 0, sizeof(o));
+	o.retry_delay_ms = OPTS_NO_TIME;
+	o.wait_ms = OPTS_NO_TIME;
 	if ((r = opts_parse(&spec, &o.co, &o, argc, argv, &first)) != 0)
 		return r == OPTS_HELP ? 0 : r;
 	if ((r = opts_check_relay(&o.co)) != 0)
 		return r;
+	if (o.retry_delay_ms != OPTS_NO_TIME && o.retries == 0 &&
+	    o.wait_ms == OPTS_NO_TIME)
+		return usage_error("connect", "--retry-delay needs --retry or "
+		    "--wait");
+	if (o.retry_delay_ms == OPTS_NO_TIME)
+		o.retry_delay_ms = RETRY_DELAY_MS;
+	if (o.exec != NULL && o.scan)
+		return usage_error("connect", "--exec conflicts with --scan");
+	if (o.exec != NULL && o.co.type == SOCK_DGRAM)
+		return usage_error("connect", "--exec conflicts with %s",
+		    o.co.type_by);
+	if (o.exec != NULL && (o.co.send_only || o.co.recv_only ||
+	    o.co.no_stdin || o.co.quit_ms != OPTS_NO_TIME ||
+	    o.co.idle_ms != OPTS_NO_TIME || o.co.grace_ms != OPTS_NO_TIME))
+		return usage_error("connect", "--exec conflicts with the relay "
+		    "options (-d, -q, -i, --grace, --send-only, --recv-only)");
 	if (o.scan && o.co.family == AF_UNIX)
 		return usage_error("connect", "--scan conflicts with %s",
 		    o.co.family_by);

@@ -128,7 +128,7 @@ dial_any(const struct common_opts *co, struct addrinfo *res, int broadcast,
 
 int
 dial_unix(const struct common_opts *co, const char *path, int type,
-    int *status)
+    int quiet, int *status)
 {
 	struct sockaddr_un sun, src;
 	struct sock_spec how;
@@ -168,6 +168,10 @@ dial_unix(const struct common_opts *co, const char *path, int type,
 			sockopt_report(&co->sock, &how.fail);
 		else if (saved == EINTR)
 			*status = relay_signal_status();
+		else if (quiet && (saved == ENOENT ||
+		    saved == ECONNREFUSED || saved == EAGAIN ||
+		    saved == ETIMEDOUT))
+			;	/* the caller tries again, or says so */
 		else if (co->source != NULL && access(co->source, F_OK) != 0)
 			warn("%s: --source %s", co->cmd, co->source);
 		else

@@ -45,10 +45,12 @@ void	dial_first_read(const struct common_opts *co, char *buf, size_t len,
  * to the unix path of -s when given, so that the peer sees a name and
  * datagrams can come back; that file is made anew and is to be removed
  * with dial_unix_done().  Returns the socket, or -1 after the message
- * (*status: EXIT_USAGE or EXIT_FAILURE, 128+N after a signal).
+ * (*status: EXIT_USAGE or EXIT_FAILURE, 128+N after a signal); quiet
+ * keeps a refusal, a time-out or a missing file unsaid (errno says it)
+ * for a caller that tries again.
  */
 int	dial_unix(const struct common_opts *co, const char *path, int type,
-	    int *status);
+	    int quiet, int *status);
 
 /* Remove the file of -s that dial_unix() bound, if any. */
 void	dial_unix_done(const struct common_opts *co);

@@ -90,6 +90,10 @@ unknown_command(const char *name)
 			near = c;
 		}
 	}
+	/* Another tool's word for a command. */
+	if (strcmp(name, "listen") == 0)
+		return usage_error(NULL, "'listen' is not a sockcat command; "
+		    "to listen, use 'sockcat serve [HOST] PORT'");
 	/* A hint only when it is plausibly a typo of that command. */
 	if (near != NULL && bestd <= 1 + strlen(near->name) / 3)
 		return usage_error(NULL, "'%.64s' is not a sockcat command; "

@@ -34,6 +34,56 @@ usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/*
+ * Other netcats' flags that sockcat spells otherwise, and what to type
+ * instead: said when the flag is not one of the command's own.
+ */
+static const struct habit {
+	const char	*flag;		/* "-l", "--ssl" */
+	const char	*hint;
+} habits[] = {
+	{ "-l", "to listen, use 'sockcat serve [HOST] PORT'" },
+	{ "-N", "not needed: sockcat half-closes the connection at stdin's "
+	    "EOF (-q 0 ends the session then)" },
+	{ "-c", "to run a command, use -e CMD (--exec)" },
+	{ "--sh-exec", "use -e CMD (--exec)" },
+	{ "--ssl", "use --tls" },
+	{ "-X", "nc's proxy option: sockcat's will be --proxy=URL, not in "
+	    "this version yet" },
+	{ "-x", "nc -x names a proxy (sockcat's will be --proxy=URL), ncat "
+	    "-x a hex dump (--hex-dump=FILE): neither is in this version "
+	    "yet" },
+	{ "-o", "ncat -o writes a hex dump: sockcat's will be "
+	    "--hex-dump=FILE, not in this version yet" },
+	{ "-T", "use --tos=VAL (a number or a DSCP name such as ef)" },
+	{ "-I", "use --rcvbuf=BYTES" },
+	{ "-O", "use --sndbuf=BYTES" },
+};
+
+/* The hint for an unknown option of cmd as typed (culprit) or short
+ * letter c, or NULL. */
+static const char *
+habit_hint(const char *cmd, const char *culprit, int c)
+{
+	size_t i, n;
+
+	if (c == 'l' && culprit[1] != '-' && (strcmp(cmd, "serve") == 0 ||
+	    strcmp(cmd, "udp-listen") == 0))
+		return "not needed: this command listens already";
+
+	for (i = 0; i < sizeof(habits) / sizeof(habits[0]); i++) {
+		n = strlen(habits[i].flag);
+		if (habits[i].flag[1] != '-' && c == habits[i].flag[1] &&
+		    culprit[1] != '-')
+			return habits[i].hint;
+		if (habits[i].flag[1] == '-' &&
+		    strncmp(culprit, habits[i].flag, n) == 0 &&
+		    (culprit[n] == '\0' || culprit[n] == '='))
+			return habits[i].hint;
+	}
+	return NULL;
+}
+
 /* How option c was spelled on the command line, for messages. */
 static void
 spelling(const struct option *lo, int c, char *buf, size_t len)
@@ -172,7 +222,7 @@ opts_parse(const struct opts_spec *spec, struct common_opts *co, void *self,
 {
 	char shortopts[128], by[64];
 	const struct option *lo;
-	const char *culprit;
+	const char *culprit, *hint;
 	int c, r, longindex;
 
 	memset(co, 0, sizeof(*co));
@@ -197,6 +247,11 @@ opts_parse(const struct opts_spec *spec, struct common_opts *co, void *self,
 			fputs(spec->usage, stdout);
 			return OPTS_HELP;
 		case '?':
+			if ((hint = habit_hint(spec->cmd, culprit, optopt)) != NULL)
+				return usage_error(spec->cmd, "unknown option "
+				    "'%s': %s", culprit[1] == '-' ? culprit :
+				    (snprintf(by, sizeof(by), "-%c", optopt),
+				    by), hint);
 			/* A long option given a value it does not take:
 			 * getopt says so by its short name, which the user
 			 * never typed. */

@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "cmd.h"
 #include "engine.h"
+#include "exec.h"
 #include "opts.h"
 #include "listen.h"
 #include "relay.h"
@@ -66,7 +67,9 @@ static const char usage[] =
 "  -e, --exec=CMD         give each client its own /bin/sh -c CMD\n"
 "  -m, --max-clients=N    at most N clients at once (with -k)\n"
 "  -b, --backlog=N        listen(2) backlog (default SOMAXCONN)\n"
-"  -w, --connect-timeout=SECS  a client's TLS handshake (default 10)\n"
+"  -w, --accept-timeout=SECS   exit 1 if no client comes within SECS\n"
+"                         (-k: no first one); with --tls it also bounds\n"
+"                         each client's handshake (default 10)\n"
 "  -i, --idle-timeout=SECS     end after SECS with no data either way\n"
 "  -q, --quit-after-eof=SECS   end SECS after stdin EOF (0: at once)\n"
 "      --grace=SECS       after the peer's EOF, end once stdin is quiet\n"
@@ -100,6 +103,7 @@ static const struct option longopts[] = {
 	OPTL_PORT,
 	OPTL_RELAY,
 	OPTL_CONNECT_TIMEOUT,
+	{ "accept-timeout", required_argument,	NULL, 'w' },
 	OPTL_TLS,
 	OPTL_TLS_SERVER,
 	{ "keep-open",	 no_argument,		NULL, 'k' },
@@ -139,126 +143,17 @@ static const struct opts_spec spec = {
 	"serve", usage, "46Ut:up:ni:q:dke:m:b:w:vh", longopts, serve_option
 };
 
-/* The children of -e. */
-struct kids {
-	pid_t		*pid;
-	size_t		 n;
-	size_t		 cap;
-	int		 last;		/* the exit status of the last reaped */
-};
-
-/* Reap the children that ended; say so with -v. */
-static void
-reap(struct kids *k, int verbose)
-{
-	pid_t pid;
-	size_t i;
-	int st;
-
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		for (i = 0; i < k->n && k->pid[i] != pid; i++)
-			continue;
-		if (i < k->n)
-			k->pid[i] = k->pid[--k->n];
-		k->last = WIFEXITED(st) ? WEXITSTATUS(st) :
-		    128 + WTERMSIG(st);
-		if (verbose)
-			warnx("command %ld ended with status %d", (long)pid,
-			    k->last);
-	}
-}
-
 /*
- * End every child with all it started (each leads a process group of
- * its own): SIGTERM to each group, and SIGKILL to each after 2 s, when
- * what is left of a group (a command's background job) still holds the
- * client's socket.
- */
-static void
-end_kids(struct kids *k)
-{
-	long long deadline = clock_ms() + 2000;
-	pid_t *groups;
-	size_t i, n = k->n;
-
-	if (n == 0)
-		return;
-	if ((groups = reallocarray(NULL, n, sizeof(*groups))) != NULL)
-		memcpy(groups, k->pid, n * sizeof(*groups));
-	for (i = 0; i < k->n; i++)
-		(void)kill(-k->pid[i], SIGTERM);
-	while (k->n > 0 && clock_ms() < deadline) {
-		reap(k, 0);
-		if (k->n > 0)
-			poll(NULL, 0, 20);
-	}
-	for (i = 0; groups != NULL && i < n; i++)
-		(void)kill(-groups[i], SIGKILL);
-	for (i = 0; i < k->n; i++)
-		(void)kill(k->pid[i], SIGKILL);
-	while (k->n > 0 && waitpid(-1, NULL, 0) > 0)
-		k->n--;
-	free(groups);
-}
-
-/*
- * Fill env with SOCKCAT_PEER_ADDR, _PORT, SOCKCAT_LOCAL_ADDR, _PORT for
- * the client fd (unix sockets: the paths, and empty ports).
- */
-static void
-client_env(int fd, char buf[4][NI_MAXHOST + 32], char *env[5])
-{
-	static const char *const names[4] = { "SOCKCAT_PEER_ADDR",
-	    "SOCKCAT_PEER_PORT", "SOCKCAT_LOCAL_ADDR", "SOCKCAT_LOCAL_PORT" };
-	struct sockaddr_storage ss;
-	char host[NI_MAXHOST], port[16];
-	socklen_t len;
-	int p, side, r;
-
-	for (side = 0; side < 2; side++) {
-		len = sizeof(ss);
-		r = side == 0 ? getpeername(fd, (struct sockaddr *)&ss, &len) :
-		    getsockname(fd, (struct sockaddr *)&ss, &len);
-		host[0] = port[0] = '\0';
-		if (r == 0 && addr_format_peer((struct sockaddr *)&ss, len, host,
-		    sizeof(host), &p) == 0 && p >= 0)
-			snprintf(port, sizeof(port), "%d", p);
-		if (strcmp(host, "(unnamed)") == 0)
-			host[0] = '\0';
-		snprintf(buf[side * 2], sizeof(buf[0]), "%s=%s",
-		    names[side * 2], host);
-		snprintf(buf[side * 2 + 1], sizeof(buf[0]), "%s=%s",
-		    names[side * 2 + 1], port);
-	}
-	for (side = 0; side < 4; side++)
-		env[side] = buf[side];
-	env[4] = NULL;
-}
-
-/* The TLS variables of -e's environment. */
-#define TLS_ENV_LEN	300
-
-/*
- * serve -e --tls, in a process of the client's own: the handshake
- * (within -w), then CMD on one end of a socketpair, with the
- * environment and the TLS variables, and the relay between the other
- * end and the client, whose EOF CMD sees as its stdin's.  Returns CMD's
- * exit status, 128+N after signal N, or 1 when the handshake fails.
+ * serve -e --tls, in a process of the client's own: the listeners
+ * closed, then exec_tls().
  */
 static int
 tls_exec_child(const struct serve_opts *o, struct listeners *l, int fd,
     char **env)
 {
-	struct common_opts co = o->co;
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	struct stream s;
-	struct tls_info ti;
-	char name[RELAY_NAME_MAX], tenv[4][TLS_ENV_LEN], *all[9];
-	long long wait = co.connect_ms > 0 ? co.connect_ms : ENGINE_OPEN_MS;
-	struct kids k;
-	int sp[2], st, r, i;
-	pid_t pid;
+	char name[RELAY_NAME_MAX];
 
 	listeners_close(l);
 	sig_fini();
@@ -267,65 +162,7 @@ tls_exec_child(const struct serve_opts *o, struct listeners *l, int fd,
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1)
 		len = 0;
 	relay_name((struct sockaddr *)&ss, len, name, sizeof(name));
-	if (stream_socket(&s, fd) == -1 ||
-	    tls_stream(&s, co.tls.ctx, NULL, NULL) == -1) {
-		warn("serve %s", name);
-		return EXIT_FAILURE;
-	}
-	if (stream_open_wait(&s, clock_ms() + wait, sig_fd()) == -1) {
-		r = sig_caught() ? relay_signal_status() : EXIT_FAILURE;
-		if (co.verbose && !sig_caught() && errno == ETIMEDOUT)
-			warnx("disconnected %s (no handshake within %lld "
-			    "seconds): sent 0 bytes, received 0 bytes", name,
-			    wait / 1000);
-		else if (co.verbose && !sig_caught())
-			warnx("disconnected %s (handshake failed: %s): sent 0 "
-			    "bytes, received 0 bytes", name, stream_why(&s) !=
-			    NULL ? stream_why(&s) : strerror(errno));
-		stream_close(&s);
-		return r;
-	}
-	if (co.verbose)
-		report_opened(name, &s);
-	(void)tls_stream_info(&s, &ti);
-	snprintf(tenv[0], TLS_ENV_LEN, "SOCKCAT_TLS_VERSION=%s", ti.version);
-	snprintf(tenv[1], TLS_ENV_LEN, "SOCKCAT_TLS_CIPHER=%s", ti.cipher);
-	snprintf(tenv[2], TLS_ENV_LEN, "SOCKCAT_TLS_PEER_SUBJECT=%s",
-	    ti.subject);
-	snprintf(tenv[3], TLS_ENV_LEN, "SOCKCAT_TLS_ALPN=%s", ti.alpn);
-	for (i = 0; i < 4; i++) {
-		all[i] = env[i];
-		all[4 + i] = tenv[i];
-	}
-	all[8] = NULL;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1 ||
-	    (pid = spawn_shell(o->exec, sp[1], all)) == -1) {
-		warn("serve: %s", o->exec);
-		stream_close(&s);
-		return EXIT_FAILURE;
-	}
-	close(sp[1]);
-	if (dup2(sp[0], STDIN_FILENO) == -1 ||
-	    dup2(sp[0], STDOUT_FILENO) == -1)
-		_exit(EXIT_FAILURE);
-	close(sp[0]);
-	(void)relay_opened(&co, &s, name);
-	close(STDIN_FILENO);
-	close(STDOUT_FILENO);
-	k.pid = &pid;
-	k.n = k.cap = 1;
-	k.last = EXIT_FAILURE;
-	while (k.n > 0 && !sig_caught()) {
-		if (waitpid(pid, &st, 0) == pid) {
-			k.n = 0;
-			k.last = WIFEXITED(st) ? WEXITSTATUS(st) :
-			    128 + WTERMSIG(st);
-		} else if (errno != EINTR)
-			break;
-	}
-	/* Asked to end: the command and all it started. */
-	end_kids(&k);
-	return sig_caught() ? relay_signal_status() : k.last;
+	return exec_tls(&o->co, o->exec, fd, name, env, 0);
 }
 
 /* serve -e --tls: the client's process (see tls_exec_child()). */
@@ -357,7 +194,7 @@ serve_exec(const struct serve_opts *o, struct listeners *l)
 	struct kids k;
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
-	char envbuf[4][NI_MAXHOST + 32], *env[5];
+	char envbuf[EXEC_ENV_N][EXEC_ENV_LEN], *env[EXEC_ENV_N + 1];
 	size_t i, n;
 	pid_t pid;
 	pid_t *np;
@@ -367,9 +204,9 @@ serve_exec(const struct serve_opts *o, struct listeners *l)
 	if (sig_watch_children() == -1)
 		err(EXIT_FAILURE, "serve: signals");
 	for (;;) {
-		reap(&k, o->co.verbose);
+		kids_reap(&k, o->co.verbose);
 		if (sig_caught()) {
-			end_kids(&k);
+			kids_end(&k);
 			free(k.pid);
 			return relay_signal_status();
 		}
@@ -385,7 +222,7 @@ serve_exec(const struct serve_opts *o, struct listeners *l)
 		pfd[l->n].events = POLLIN;
 		if (poll(pfd, l->n + 1, -1) == -1 && errno != EINTR) {
 			warn("serve: poll");
-			end_kids(&k);
+			kids_end(&k);
 			k.last = EXIT_FAILURE;
 			break;
 		}
@@ -402,7 +239,7 @@ serve_exec(const struct serve_opts *o, struct listeners *l)
 			if (o->co.verbose)
 				report_connection_from((struct sockaddr *)&peer,
 				    peerlen);
-			client_env(fd, envbuf, env);
+			exec_env(fd, envbuf, env);
 			if (k.n == k.cap) {
 				np = reallocarray(k.pid, k.cap ? k.cap * 2 : 8,
 				    sizeof(*np));
@@ -576,6 +413,20 @@ raise_nofile(void)
 	}
 }
 
+/* ".25" for 250 ms, "" for none: seconds as the user wrote them. */
+static const char *
+fraction(long long ms)
+{
+	static char buf[8];
+
+	if (ms == 0)
+		return "";
+	snprintf(buf, sizeof(buf), ".%03lld", ms);
+	while (buf[strlen(buf) - 1] == '0')
+		buf[strlen(buf) - 1] = '\0';
+	return buf;
+}
+
 static int
 run(const struct serve_opts *o, const struct endpoint *ep)
 {
@@ -596,6 +447,25 @@ run(const struct serve_opts *o, const struct endpoint *ep)
 	if (o->co.verbose)
 		for (i = 0; i < l.n; i++)
 			report_listening(l.fd[i]);
+	/* -w: the first client, in time or not at all. */
+	if (o->co.connect_ms >= 0 &&
+	    (r = listeners_wait(&l, o->co.connect_ms)) != 1) {
+		if (r == -1 && errno == EINTR)
+			r = relay_signal_status();
+		else {
+			if (r == 0)
+				warnx("no client within %lld%s second%s",
+				    o->co.connect_ms / 1000, fraction(
+				    o->co.connect_ms % 1000),
+				    o->co.connect_ms == 1000 ? "" : "s");
+			else
+				warn("serve: poll");
+			r = EXIT_FAILURE;
+		}
+		listeners_close(&l);
+		listeners_remove_file(&l);
+		return r;
+	}
 	if (type == SOCK_DGRAM)
 		r = serve_dgram(o, &l);
 	else if (o->exec != NULL)
@@ -651,9 +521,6 @@ serve_main(int argc, char **argv, int check_only)
 	    o.co.idle_ms != OPTS_NO_TIME || o.co.grace_ms != OPTS_NO_TIME))
 		return usage_error("serve", "--exec conflicts with the relay "
 		    "options (-d, -q, -i, --grace, --send-only, --recv-only)");
-	if (o.co.connect_ms != OPTS_NO_TIME && !o.co.tls.on)
-		return usage_error("serve", "--connect-timeout bounds a "
-		    "client's TLS handshake: it needs --tls");
 	if ((r = tls_check(&o.co.tls, "serve", 1,
 	    o.co.type == SOCK_DGRAM || o.co.type == SOCK_SEQPACKET ?
 	    o.co.type_by : NULL)) != 0)

@@ -211,7 +211,7 @@ run(const struct udp_send_opts *o, const struct endpoint *ep)
 	broadcast = o->broadcast ||
 	    (ep->host != NULL && addr_is_broadcast(ep->host));
 	if (ep->path != NULL) {
-		if ((fd = dial_unix(&o->co, ep->path, SOCK_DGRAM, &r)) == -1)
+		if ((fd = dial_unix(&o->co, ep->path, SOCK_DGRAM, 0, &r)) == -1)
 			return r;
 		strlcpy(peer, ep->path, sizeof(peer));
 		max = DGRAM_MAX_INET;

@@ -426,7 +426,6 @@ seen() {	# seen KEY: what the python peer's handshake saw
 		"--ciphers 'NOPE-NOTHING':|connect --tls --ciphers NOPE-NOTHING 127.0.0.1 1" \
 		"--tls13-ciphers 'TLS_NOPE':|connect --tls --tls13-ciphers TLS_NOPE 127.0.0.1 1" \
 		"--scan conflicts with --tls|connect -z --tls 127.0.0.1 1" \
-		"--connect-timeout bounds a client.s TLS handshake|serve -w 1 0" \
 		"unknown option '--insecure'|serve --tls --insecure 0" \
 		"unknown option '--self-signed'|connect --tls --self-signed 127.0.0.1 1"
 	# A certificate file OpenSSL cannot load: a run-time error, exit 1.

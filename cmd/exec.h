@@ -1,0 +1,62 @@
+/*
+ * exec: -e, a shell command with a connection as its stdin and stdout,
+ * for serve (a command per client) and connect (one): the SOCKCAT_*
+ * environment, TLS through a relay on a socketpair, and the children's
+ * ends.
+ */
+#ifndef SOCKCAT_EXEC_H
+#define SOCKCAT_EXEC_H
+
+#include <sys/types.h>
+#include <netdb.h>
+
+#include "opts.h"
+
+/* The children of -e. */
+struct kids {
+	pid_t		*pid;
+	size_t		 n;
+	size_t		 cap;
+	int		 last;		/* the exit status of the last reaped */
+};
+
+/* SOCKCAT_PEER_ADDR, _PORT, SOCKCAT_LOCAL_ADDR, _PORT. */
+#define EXEC_ENV_N	4
+#define EXEC_ENV_LEN	(NI_MAXHOST + 32)
+
+/*
+ * Fill env (NULL-terminated) with the SOCKCAT_* variables of the
+ * connected socket fd (unix sockets: the paths, and empty ports).
+ */
+void	exec_env(int fd, char buf[EXEC_ENV_N][EXEC_ENV_LEN],
+	    char *env[EXEC_ENV_N + 1]);
+
+/* Reap the children that ended; say so with -v. */
+void	kids_reap(struct kids *k, int verbose);
+
+/*
+ * End every child with all it started (each leads a process group of
+ * its own): SIGTERM to each group, and SIGKILL to each after 2 s.
+ */
+void	kids_end(struct kids *k);
+
+/*
+ * Wait for the one child pid; a signal ends it and all it started.
+ * Returns its exit status, 128+N when signal N ended it, or 128+N
+ * after our own signal N.
+ */
+int	exec_wait(pid_t pid);
+
+/*
+ * -e over TLS: the handshake on fd (within -w, or ENGINE_OPEN_MS), then
+ * cmd on one end of a socketpair, with env and the SOCKCAT_TLS_*
+ * variables, and the relay between the other end and the peer, whose
+ * EOF cmd sees as its stdin's; our stdin and stdout become that end.
+ * name is the peer, for messages; a client's failed handshake is always
+ * said, a server's only with -v.  Returns cmd's status (exec_wait()),
+ * or 1 when the handshake fails.
+ */
+int	exec_tls(const struct common_opts *co, const char *cmd, int fd,
+	    const char *name, char **env, int client);
+
+#endif

@@ -1,0 +1,196 @@
+#!/usr/bin/env bats
+# Everyday conveniences: connect -e, --retry and --wait, serve's accept
+# time-out, and the hints for other netcats' flags.
+
+load helpers
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+}
+
+# free_port: a TCP port nobody listens on now (the kernel's pick, let
+# go at once); sets $port.
+free_port() {
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+}
+
+# idle_in: $T/idle, a FIFO held open (fd 5) that never delivers.
+idle_in() {
+	mkfifo "$T/idle"
+	exec 5<>"$T/idle"
+}
+
+# --- connect -e ----------------------------------------------------------
+
+@test "connect -e: the command reads the request and its reply goes back; its environment names both ends" {
+	printf 'request\n' >"$T/req"
+	IN=$T/req serve_bg 127.0.0.1 0
+	sc 0 connect -e 'read l; echo "reply to $l from $SOCKCAT_PEER_ADDR $SOCKCAT_PEER_PORT via $SOCKCAT_LOCAL_ADDR"' \
+		127.0.0.1 "$port" </dev/null
+	[ -z "$out" ]
+	wait_exit "$srv_pid"
+	[ "$(cat "$T/srv.out")" = "reply to request from 127.0.0.1 $port via 127.0.0.1" ]
+}
+
+@test "connect -e: sockcat exits with the command's status" {
+	serve_bg 127.0.0.1 0
+	sc 3 connect -e 'exit 3' 127.0.0.1 "$port" </dev/null
+	serve_bg 127.0.0.1 0
+	sc 0 connect --exec='true' 127.0.0.1 "$port" </dev/null
+}
+
+@test "connect -e: the command's late output after the peer's EOF is still delivered" {
+	serve_bg 127.0.0.1 0
+	sc 0 connect -e 'cat >/dev/null; sleep 0.3; echo late' 127.0.0.1 "$port" </dev/null
+	wait_exit "$srv_pid"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$T/srv.out")" = late ]
+}
+
+@test "connect -e: SIGTERM ends sockcat (143) and the command with all it started" {
+	idle_in
+	IN=$T/idle serve_bg 127.0.0.1 0
+	bg cli "$SOCKCAT" connect -v -e 'sleep 31.5 & sleep 31.5' 127.0.0.1 "$port"
+	wait_for "$T/cli.err" connected
+	procs_at_least 2 'sleep 31.5'
+	kill -TERM "$cli_pid"
+	wait_exit "$cli_pid"
+	[ "$status" -eq 143 ]
+	procs_gone 'sleep 31.5'
+}
+
+@test "connect -e --tls: the command speaks plain text through the verified session" {
+	printf 'over tls\n' >"$T/req"
+	IN=$T/req serve_bg --tls 127.0.0.1 0
+	wait_for "$T/srv.err" 'tls pin sha256//'
+	pin=$(sed -n 's/.*tls pin //p' "$T/srv.err")
+	sc 0 connect --tls --pinnedpubkey="$pin" \
+		-e 'read l; echo "$l with $SOCKCAT_TLS_VERSION"' 127.0.0.1 "$port" </dev/null
+	wait_exit "$srv_pid"
+	[ "$(cat "$T/srv.out")" = "over tls with TLSv1.3" ]
+	# Unverified: the handshake fails, the command never runs.
+	serve_bg --tls 127.0.0.1 0
+	sc 1 connect --tls -e 'echo ran >"$0"' 127.0.0.1 "$port" </dev/null
+	one_error_line "^sockcat: tls 127.0.0.1 port $port: certificate verify failed"
+	[ ! -e "$T/ran" ]
+}
+
+# --- --retry and --wait --------------------------------------------------
+
+@test "--retry: a listener that starts after the first tries is reached; -v says each try" {
+	free_port
+	printf 'late listener\n' >"$T/in"
+	bg cli -i "$T/in" "$SOCKCAT" connect -v --retry=20 --retry-delay=0.2 127.0.0.1 "$port"
+	wait_for "$T/cli.err" 'try 2 failed; again in 0.200 s'
+	bg srv "$SOCKCAT" serve 127.0.0.1 "$port"
+	wait_exit "$cli_pid"
+	[ "$status" -eq 0 ]
+	wait_exit "$srv_pid"
+	[ "$(cat "$T/srv.out")" = "late listener" ]
+	grep -q "connect 127.0.0.1 port $port: Connection refused" "$T/cli.err"
+}
+
+@test "--wait running out: exit 1 after the wait, not before; --retry=N stops after N more tries" {
+	free_port
+	start=$(date +%s%N)
+	sc 1 connect --wait=1 --retry-delay=0.3 127.0.0.1 "$port" </dev/null
+	ms=$((($(date +%s%N) - start) / 1000000))
+	[ "$ms" -ge 1000 ] || { echo "gave up after $ms ms" >&2; false; }
+	one_error_line "connect 127.0.0.1 port $port: Connection refused"
+	sc 1 connect -v --retry=2 --retry-delay=0.1 127.0.0.1 "$port" </dev/null
+	[ "$(grep -c 'Connection refused' <<<"$err")" -eq 3 ]
+	[ "$(grep -c 'failed; again' <<<"$err")" -eq 2 ]
+}
+
+@test "connect -z --wait: the wait-for-a-port loop of container entrypoints" {
+	free_port
+	bg cli "$SOCKCAT" connect -v -z --wait=20 --retry-delay=0.2 127.0.0.1 "$port"
+	wait_for "$T/cli.err" 'try 1 failed'
+	bg srv "$SOCKCAT" serve -k 127.0.0.1 "$port"
+	wait_exit "$cli_pid"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$T/cli.out")" = "127.0.0.1 $port open" ]
+}
+
+@test "--retry: a name that does not resolve yet is tried again; a unix socket that is not there yet too" {
+	sc 1 connect -v --retry=1 --retry-delay=0.1 no-such-host.invalid 80 </dev/null
+	grep -q 'try 1 failed' <<<"$err"
+	[ "$(grep -c 'no-such-host.invalid' <<<"$err")" -eq 1 ]
+	printf 'unix later\n' >"$T/uin"
+	bg cli -i "$T/uin" "$SOCKCAT" connect -v -U --retry=inf --retry-delay=0.1 "$T/later.sock"
+	wait_for "$T/cli.err" 'try 1 failed'
+	bg srv "$SOCKCAT" serve -U "$T/later.sock"
+	wait_exit "$cli_pid"
+	[ "$status" -eq 0 ]
+	wait_exit "$srv_pid"
+	[ "$(cat "$T/srv.out")" = "unix later" ]
+}
+
+@test "--retry never tries again after a TLS verification failure" {
+	serve_bg -k --tls 127.0.0.1 0
+	sc 1 connect --tls --retry=5 --retry-delay=0.1 127.0.0.1 "$port" </dev/null
+	one_error_line "certificate verify failed"
+	[ "$(grep -c 'connection from' "$T/srv.err")" -eq 1 ]
+}
+
+# --- serve -w ------------------------------------------------------------
+
+@test "serve -w: no client in time is exit 1 with a message; a client in time is served" {
+	start=$(date +%s%N)
+	sc 1 serve -w 0.5 127.0.0.1 0 </dev/null
+	ms=$((($(date +%s%N) - start) / 1000000))
+	[ "$ms" -ge 500 ]
+	one_error_line "^sockcat: no client within 0.5 seconds$"
+	sc 1 serve -u --accept-timeout=0.3 127.0.0.1 0 </dev/null
+	one_error_line "^sockcat: no client within 0.3 seconds$"
+	serve_bg -w 5 127.0.0.1 0
+	printf 'in time\n' | timeout 10 "$SOCKCAT" connect 127.0.0.1 "$port"
+	wait_exit "$srv_pid"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$T/srv.out")" = "in time" ]
+}
+
+@test "serve -k -w: the time-out is for the first client only" {
+	serve_bg -k -w 0.5 127.0.0.1 0
+	printf 'one\n' | timeout 10 "$SOCKCAT" connect 127.0.0.1 "$port"
+	# Past the time-out, it still serves.
+	sleep 1
+	still_running "$srv_pid"
+	printf 'two\n' | timeout 10 "$SOCKCAT" connect 127.0.0.1 "$port"
+	wait_for "$T/srv.out" two
+	sc 1 serve -k -e cat -w 0.2 127.0.0.1 0 </dev/null
+	one_error_line "no client within 0.2 seconds"
+}
+
+# --- hints for other netcats' flags --------------------------------------
+
+@test "other netcats' flags: a usage error that says what to type in sockcat" {
+	usage_table \
+		"unknown option '-l': to listen, use 'sockcat serve|connect -l 9000" \
+		"unknown option '-l': not needed: this command listens already|serve -l 9000" \
+		"unknown option '-N': not needed: sockcat half-closes|connect -N h 1" \
+		"unknown option '-c': to run a command, use -e CMD|connect -c cat h 1" \
+		"unknown option '--sh-exec=cat': use -e CMD|serve --sh-exec=cat 1" \
+		"unknown option '--ssl': use --tls|connect --ssl h 1" \
+		"unknown option '-X': .*--proxy=URL|connect -X 5 h 1" \
+		"unknown option '-x': .*--proxy=URL.*--hex-dump=FILE|connect -x p:1 h 1" \
+		"unknown option '-o': .*--hex-dump=FILE|serve -o dump 1" \
+		"unknown option '-T': use --tos=VAL|connect -T ef h 1" \
+		"unknown option '-I': use --rcvbuf=BYTES|serve -I 1k 1" \
+		"unknown option '-O': use --sndbuf=BYTES|udp-send -O 1k h 1" \
+		"'listen' is not a sockcat command; to listen, use 'sockcat serve|listen 9000"
+}
+
+@test "connect -e, --retry, --wait: bad values and conflicts are usage errors" {
+	usage_table \
+		"--exec: empty command|connect -e '' h 1" \
+		"--exec conflicts with --scan|connect -z -e cat h 1" \
+		"--exec conflicts with -u|connect -u -e cat h 1" \
+		"--exec conflicts with the relay options|connect -q 1 -e cat h 1" \
+		"--retry 'x'|connect --retry=x h 1" \
+		"--retry '-1'|connect --retry=-1 h 1" \
+		"--retry-delay 'x'|connect --retry=1 --retry-delay=x h 1" \
+		"--retry-delay needs --retry or --wait|connect --retry-delay=1 h 1" \
+		"--wait 'soon'|connect --wait=soon h 1" \
+		"--accept-timeout 'x'|serve --accept-timeout=x 1"
+}

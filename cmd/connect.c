@@ -107,6 +107,9 @@ USAGE_SOCK_BUFFERS
 USAGE_SOCK_IP
 USAGE_SOCK_MPTCP
 "      --multicast-if=IFACE, --multicast-loop=0|1  with -u, to a group\n"
+"  -C, --crlf             send stdin's bare LF as CRLF\n"
+"      --telnet           refuse telnet options; keep them off stdout\n"
+"      --hex-dump[=FILE]  a hex dump of both directions (default stderr)\n"
 "  -v, --verbose          diagnostics on stderr (repeat for more)\n"
 "  -h, --help             show this help\n";
 
@@ -126,6 +129,7 @@ static const struct option longopts[] = {
 	OPTL_TLS,
 	OPTL_TLS_CLIENT,
 	OPTL_SOCK,
+	OPTL_SHAPE,
 	OPTL_BASE,
 	OPTL_END
 };
@@ -166,7 +170,7 @@ connect_option(void *self, int c, const char *arg)
 }
 
 static const struct opts_spec spec = {
-	"connect", usage, "46Ut:up:ns:w:i:q:dze:vh", longopts, connect_option
+	"connect", usage, "46CUt:up:ns:w:i:q:dze:vh", longopts, connect_option
 };
 
 /* The item of a comma list that starts at p (comma: its end, or NULL). */
@@ -478,7 +482,14 @@ connect_main(int argc, char **argv, int check_only)
 		free(ep.alloc);
 		return r;
 	}
+	if (!check_only && (r = opts_setup_shape(&o.co, o.exec != NULL ?
+	    "--exec" : NULL)) != 0) {
+		tls_teardown(&o.co.tls);
+		free(ep.alloc);
+		return r;
+	}
 	r = check_only ? 0 : run(&o, &ep);
+	opts_shape_done(&o.co);
 	tls_teardown(&o.co.tls);
 	sig_fini();
 	free(ep.alloc);

@@ -8,11 +8,13 @@
 #include <ctype.h>
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "opts.h"
@@ -50,11 +52,10 @@ static const struct habit {
 	{ "--ssl", "use --tls" },
 	{ "-X", "nc's proxy option: sockcat's will be --proxy=URL, not in "
 	    "this version yet" },
-	{ "-x", "nc -x names a proxy (sockcat's will be --proxy=URL), ncat "
-	    "-x a hex dump (--hex-dump=FILE): neither is in this version "
-	    "yet" },
-	{ "-o", "ncat -o writes a hex dump: sockcat's will be "
-	    "--hex-dump=FILE, not in this version yet" },
+	{ "-x", "nc -x names a proxy (sockcat's will be --proxy=URL, not "
+	    "in this version yet); for ncat -x's hex dump use "
+	    "--hex-dump=FILE" },
+	{ "-o", "for ncat -o's hex dump use --hex-dump=FILE" },
 	{ "-T", "use --tos=VAL (a number or a DSCP name such as ef)" },
 	{ "-I", "use --rcvbuf=BYTES" },
 	{ "-O", "use --sndbuf=BYTES" },
@@ -190,6 +191,18 @@ common_option(struct common_opts *co, int c, const char *arg,
 	case OPT_RECV_ONLY:
 		co->recv_only = 1;
 		return 0;
+	case 'C':
+		co->shape.crlf = 1;
+		return 0;
+	case OPT_TELNET:
+		co->shape.telnet = 1;
+		return 0;
+	case OPT_HEX_DUMP:
+		if (arg != NULL && *arg == '\0')
+			return usage_error(cmd, "--hex-dump=: empty FILE "
+			    "(--hex-dump alone writes to stderr)");
+		co->hex_dump = arg != NULL ? arg : "";
+		return 0;
 	case 'w':
 		ms = &co->connect_ms;
 		break;
@@ -229,6 +242,7 @@ opts_parse(const struct opts_spec *spec, struct common_opts *co, void *self,
 	co->cmd = spec->cmd;
 	co->connect_ms = co->idle_ms = co->quit_ms = OPTS_NO_TIME;
 	co->grace_ms = OPTS_NO_TIME;
+	co->shape.dump_fd = -1;
 	sockopt_args_init(&co->sock);
 	/* ':' first: report a missing argument as ':' rather than '?'. */
 	snprintf(shortopts, sizeof(shortopts), ":%s", spec->shortopts);
@@ -507,6 +521,46 @@ opts_check_sock(struct common_opts *co, int listening, int type,
 	if (ep != NULL && ep->host == NULL && ep->path == NULL)
 		ep->host = sockopt_join_host(&co->sock, group, grouplen);
 	return 0;
+}
+
+int
+opts_setup_shape(struct common_opts *co, const char *exec_by)
+{
+	const char *what = co->shape.crlf ? "--crlf" : co->shape.telnet ?
+	    "--telnet" : "--hex-dump";
+	int fd;
+
+	if (!co->shape.crlf && !co->shape.telnet && co->hex_dump == NULL)
+		return 0;
+	if (exec_by != NULL)
+		return usage_error(co->cmd, "%s conflicts with %s: the command "
+		    "holds the connection itself", what, exec_by);
+	if (co->shape.telnet && (co->type == SOCK_DGRAM ||
+	    co->type == SOCK_SEQPACKET))
+		return usage_error(co->cmd, "--telnet conflicts with %s: "
+		    "telnet is a stream", co->type_by);
+	if (co->hex_dump == NULL)
+		return 0;
+	if (*co->hex_dump == '\0') {
+		co->shape.dump_fd = STDERR_FILENO;
+		return 0;
+	}
+	fd = open(co->hex_dump, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+	    O_NOCTTY, 0600);
+	if (fd == -1) {
+		warn("--hex-dump %s", co->hex_dump);
+		return EXIT_FAILURE;
+	}
+	co->shape.dump_fd = fd;
+	return 0;
+}
+
+void
+opts_shape_done(struct common_opts *co)
+{
+	if (co->shape.dump_fd > STDERR_FILENO)
+		close(co->shape.dump_fd);
+	co->shape.dump_fd = -1;
 }
 
 int

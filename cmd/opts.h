@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <stdint.h>
 
+#include "shape.h"
 #include "sock-opts.h"
 #include "tls-opts.h"
 
@@ -27,6 +28,8 @@ enum {
 	OPT_SEND_ONLY,
 	OPT_RECV_ONLY,
 	OPT_GRACE,
+	OPT_TELNET,
+	OPT_HEX_DUMP,
 	OPT_COMMAND = 300
 };
 
@@ -57,6 +60,9 @@ struct common_opts {
 	int		 recv_only;
 	struct tls_opts	 tls;		/* connect, serve */
 	struct sockopt_args sock;	/* connect, serve, udp-* */
+	/* Shaping the relay's bytes (-C, --telnet, --hex-dump). */
+	struct shape_cfg shape;
+	const char	*hex_dump;	/* FILE, "" for stderr, or NULL */
 	/* For conflict messages: the spelling that set family and type. */
 	char		 family_by[64];
 	char		 type_by[64];
@@ -91,6 +97,10 @@ struct common_opts {
 	{ "send-only",	no_argument,		NULL, OPT_SEND_ONLY }, \
 	{ "recv-only",	no_argument,		NULL, OPT_RECV_ONLY }, \
 	{ "grace",	required_argument,	NULL, OPT_GRACE }
+#define OPTL_SHAPE \
+	{ "crlf",	no_argument,		NULL, 'C' }, \
+	{ "telnet",	no_argument,		NULL, OPT_TELNET }, \
+	{ "hex-dump",	optional_argument,	NULL, OPT_HEX_DUMP }
 #define OPTL_BASE \
 	{ "verbose",	no_argument,		NULL, 'v' }, \
 	{ "help",	no_argument,		NULL, 'h' }
@@ -169,6 +179,16 @@ int	opts_check_relay(const struct common_opts *co);
  */
 int	opts_check_sock(struct common_opts *co, int listening, int type,
 	    struct endpoint *ep, char *group, size_t grouplen);
+
+/*
+ * Check the shaping options (-C, --telnet, --hex-dump) against the
+ * others and open the dump's FILE (0600, appended to).  Returns 0, 1
+ * after a run-time message, or EXIT_USAGE.
+ */
+int	opts_setup_shape(struct common_opts *co, const char *exec_by);
+
+/* Close the dump's FILE. */
+void	opts_shape_done(struct common_opts *co);
 
 /*
  * Parse SECS, a non-negative decimal with an optional fraction, into

@@ -16,6 +16,7 @@
 #include "event.h"
 #include "flow.h"
 #include "relay.h"
+#include "shape.h"
 #include "sig.h"
 
 char *
@@ -158,6 +159,10 @@ engine_settings(const struct common_opts *co, struct engine_cfg *cfg)
 		cfg->wrap = tls_wrap;
 		cfg->wrap_arg = (void *)(uintptr_t)&co->tls;
 		cfg->open_ms = co->connect_ms > 0 ? co->connect_ms : 0;
+	}
+	if (co->shape.crlf || co->shape.telnet || co->shape.dump_fd >= 0) {
+		cfg->shape = shape_run;
+		cfg->shape_arg = (void *)(uintptr_t)&co->shape;
 	}
 }
 

@@ -93,6 +93,9 @@ USAGE_SOCK_IP
 USAGE_SOCK_MPTCP
 USAGE_SOCK_REUSEPORT
 "      --join=[SOURCE@]GROUP[%IFACE]  join a multicast group (-u; repeatable)\n"
+"  -C, --crlf             send stdin's bare LF as CRLF\n"
+"      --telnet           refuse telnet options; keep them off stdout\n"
+"      --hex-dump[=FILE]  a hex dump of both directions (default stderr)\n"
 "  -v, --verbose          diagnostics on stderr (repeat for more)\n"
 "  -h, --help             show this help\n";
 
@@ -111,6 +114,7 @@ static const struct option longopts[] = {
 	{ "max-clients", required_argument,	NULL, 'm' },
 	{ "backlog",	 required_argument,	NULL, 'b' },
 	OPTL_SOCK,
+	OPTL_SHAPE,
 	OPTL_BASE,
 	OPTL_END
 };
@@ -140,7 +144,7 @@ serve_option(void *self, int c, const char *arg)
 }
 
 static const struct opts_spec spec = {
-	"serve", usage, "46Ut:up:ni:q:dke:m:b:w:vh", longopts, serve_option
+	"serve", usage, "46CUt:up:ni:q:dke:m:b:w:vh", longopts, serve_option
 };
 
 /*
@@ -538,7 +542,14 @@ serve_main(int argc, char **argv, int check_only)
 		free(ep.alloc);
 		return r;
 	}
+	if (!check_only && (r = opts_setup_shape(&o.co, o.exec != NULL ?
+	    "--exec" : NULL)) != 0) {
+		tls_teardown(&o.co.tls);
+		free(ep.alloc);
+		return r;
+	}
 	r = check_only ? 0 : run(&o, &ep);
+	opts_shape_done(&o.co);
 	tls_teardown(&o.co.tls);
 	sig_fini();
 	free(ep.alloc);

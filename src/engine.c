@@ -391,8 +391,8 @@ choose_paths(struct engine *e, struct peer *p)
 {
 	const struct engine_cfg *cfg = e->cfg;
 
-	if (cfg->copy_only || e->many || p->sock.record ||
-	    !p->sock.splice_ok)
+	if (cfg->copy_only || cfg->shape != NULL || e->many ||
+	    p->sock.record || !p->sock.splice_ok)
 		return;
 	if (e->has_in && e->in.splice_ok) {
 		if (e->in.kind == STREAM_PIPE)
@@ -482,6 +482,9 @@ setup(struct engine *e)
 		flow_init(&e->inflow, e, &e->in, dgram ? (size_t)dgram :
 		    READ_ONE, NULL);
 		e->inflow.eof_to_sinks = 1;
+		e->inflow.sending = 1;
+		e->inflow.shape = cfg->shape;
+		e->inflow.shape_arg = cfg->shape_arg;
 		engine_watch(e, &e->in);
 		if (!e->many && e->npeers == 1)
 			e->inflow.total = &e->res->sent;

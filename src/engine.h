@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "event.h"
+#include "flow.h"
 
 struct stream;
 
@@ -118,6 +119,11 @@ struct engine_cfg {
 	int		(*wrap)(void *wrap_arg, struct stream *s);
 	void		*wrap_arg;
 	long long	 open_ms;	/* 0: ENGINE_OPEN_MS */
+
+	/* Shaping every flow's bytes (see flow.h), when not NULL: the
+	 * session then copies (no zero-copy path). */
+	flow_shape_fn	 shape;
+	void		*shape_arg;
 };
 
 /*

@@ -330,6 +330,17 @@ read_chunk(struct flow *f)
 	if (c == NULL)
 		return 1;
 	c->len = (size_t)n;
+	if (f->shape != NULL && n > 0) {
+		if (f->shape(f->shape_arg, f, &c) == -1) {
+			chunk_free(c);
+			flow_failed(f, errno, 0);
+			return 0;
+		}
+		if (c->len == 0) {	/* all of it was the shape's */
+			chunk_free(c);
+			return 1;
+		}
+	}
 	/* A short read must not pin a whole buffer (idle clients' lines,
 	 * fragments): it moves to a chunk of its size, and the buffer is
 	 * kept for the next read. */

@@ -108,6 +108,15 @@ enum flow_path {
 	FLOW_DISCARD		/* recv MSG_TRUNC: dropped in the kernel */
 };
 
+/*
+ * A look at, or a change of, the bytes a copy flow has just read: *cp,
+ * which it may replace or shorten (to nothing); f->sending says the flow
+ * carries stdin's bytes to the peers, and f->shape_state is the shape's
+ * own from one read to the next.  Returns 0, or -1 with errno.
+ */
+typedef int	(*flow_shape_fn)(void *arg, struct flow *f,
+		    struct chunk **cp);
+
 struct flow {
 	struct task	 task;
 	struct engine	*e;
@@ -143,6 +152,12 @@ struct flow {
 	struct flow	*wait_next;	/* in a sink's waiters */
 	struct sinkq	*waiting_on;
 	void		*owner;
+	/* Shaping (copy flows only), or NULL. */
+	flow_shape_fn	 shape;
+	void		*shape_arg;
+	unsigned	 shape_state;
+	uint64_t	 shape_out;	/* bytes after shaping */
+	unsigned	 sending:1;	/* stdin's bytes, to the peers */
 };
 
 /*

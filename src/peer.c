@@ -346,6 +346,8 @@ peer_new(struct engine *e, int fd, const struct sockaddr *sa,
 	flow_init(&p->in, e, &p->sock, e->many ? READ_MANY : READ_ONE, p);
 	p->in.total = &e->res->received;
 	p->in.discard = e->cfg->discard_net != 0;
+	p->in.shape = e->cfg->shape;
+	p->in.shape_arg = e->cfg->shape_arg;
 	sinkq_init(&p->out, e, &p->sock, PEER_LIMIT, p);
 	p->out.total = &e->res->sent;
 	p->out.behind = &e->behind;

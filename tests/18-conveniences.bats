@@ -194,3 +194,130 @@ idle_in() {
 		"--wait 'soon'|connect --wait=soon h 1" \
 		"--accept-timeout 'x'|serve --accept-timeout=x 1"
 }
+
+# --- shaping the bytes ---------------------------------------------------
+
+# The dump of a known exchange: 20 bytes out, 8 back (each a block of
+# its own; which comes first depends on timing, so blocks are compared
+# sorted by direction: '<' then '>').
+expected_dump() {
+	cat <<'X'
+< 8 bytes at 0
+00000000  4f 4b 20 01 7f 80 21 0a                           |OK ...!.|
+> 20 bytes at 0
+00000000  47 45 54 20 2f 20 48 54  54 50 2f 31 2e 30 0d 0a  |GET / HTTP/1.0..|
+00000010  0d 0a 00 ff                                       |....|
+X
+}
+
+# by_direction FILE: FILE's dump blocks, '<' ones first, each in order.
+by_direction() {
+	awk '/^[<>] [0-9]+ bytes at/ { h = $1 } { print h "\t" $0 }' "$1" |
+		sort -s -t "$(printf '\t')" -k1,1 | cut -f2-
+}
+
+@test "--hex-dump: both directions, one block per read, to stderr and to a FILE (0600, appended), on every path" {
+	printf 'GET / HTTP/1.0\r\n\r\n\000\377' >"$T/req"
+	printf 'OK \001\177\200!\n' >"$T/reply"
+	for env in "" SOCKCAT_NO_SPLICE=1; do
+		IN=$T/reply serve_bg 127.0.0.1 0
+		wait_for "$T/srv.err" listening
+		# The reply comes after the whole request: one read each way.
+		env $env timeout 10 "$SOCKCAT" connect --hex-dump 127.0.0.1 "$port" \
+			<"$T/req" >"$T/out" 2>"$T/dump"
+		wait_exit "$srv_pid"
+		cmp "$T/out" "$T/reply"
+		cmp "$T/req" "$T/srv.out"
+		diff <(expected_dump) <(by_direction "$T/dump")
+	done
+	IN=$T/reply serve_bg 127.0.0.1 0
+	printf 'old\n' >"$T/dump.file"
+	chmod 600 "$T/dump.file"
+	sc 0 connect --hex-dump="$T/dump.file" 127.0.0.1 "$port" <"$T/req"
+	[ "$(head -n 1 "$T/dump.file")" = old ]
+	tail -n +2 "$T/dump.file" >"$T/dump.rest"
+	diff <(expected_dump) <(by_direction "$T/dump.rest")
+	rm "$T/dump.file"
+	IN=$T/reply serve_bg 127.0.0.1 0
+	sc 0 connect --hex-dump="$T/dump.file" 127.0.0.1 "$port" <"$T/req"
+	[ "$(stat -c %a "$T/dump.file")" = 600 ]
+	diff <(expected_dump) <(by_direction "$T/dump.file")
+}
+
+@test "-C: bare LFs go out as CRLF as nc.openbsd -C sends them; a CR and LF split across reads stay one CRLF" {
+	printf 'one\ntwo\n\nthree' >"$T/lines"
+	bg nsrv nc.openbsd -l 127.0.0.1 0
+	for ((i = 0; i < TMO * 50; i++)); do
+		nport=$(ss -Hltnp 2>/dev/null | grep "pid=$nsrv_pid," | sed -n 's/.*:\([0-9]*\) .*/\1/p' | head -n 1)
+		[ -n "$nport" ] && break
+		sleep 0.02
+	done
+	[ -n "$nport" ]
+	timeout 10 nc.openbsd -N -C 127.0.0.1 "$nport" <"$T/lines"
+	wait_exit "$nsrv_pid"
+	serve_bg 127.0.0.1 0
+	sc 0 connect -C 127.0.0.1 "$port" <"$T/lines"
+	wait_exit "$srv_pid"
+	cmp "$T/nsrv.out" "$T/srv.out"
+	[ "$(od -An -tx1 "$T/srv.out" | tr -d ' \n')" = "$(printf 'one\r\ntwo\r\n\r\nthree' | od -An -tx1 | tr -d ' \n')" ]
+	# A CR at the end of one read, its LF at the start of the next.
+	mkfifo "$T/slow"
+	exec 6<>"$T/slow"
+	serve_bg 127.0.0.1 0
+	bg cli -i "$T/slow" "$SOCKCAT" connect -C 127.0.0.1 "$port"
+	printf 'a\r' >&6
+	wait_size "$T/srv.out" 2
+	printf '\nb\n' >&6
+	exec 6>&-
+	wait_exit "$cli_pid"
+	wait_exit "$srv_pid"
+	[ "$(od -An -tx1 "$T/srv.out" | tr -d ' \n')" = 610d0a620d0a ]
+}
+
+@test "--telnet: offers refused (DO: WONT, WILL: DONT), negotiation kept off stdout, IAC IAC is one 0xff, across reads" {
+	cat >"$T/tn.py" <<'PY'
+import socket, sys, time
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen()
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d\n" % l.getsockname()[1])
+import os
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+c, _ = l.accept()
+c.settimeout(10)
+c.sendall(b"\xff\xfd\x01lo")            # IAC DO ECHO
+time.sleep(0.05)
+c.sendall(b"gin: \xff")                 # an IAC cut from its command
+time.sleep(0.05)
+c.sendall(b"\xfb\x03\xff\xff\xff\xfa\x18\x01\xff\xf0end\n")  # WILL SGA, IAC IAC, SB ... SE
+want = b"\xff\xfc\x01\xff\xfe\x03"
+got = b""
+while len(got) < len(want):
+    d = c.recv(100)
+    if not d:
+        break
+    got += d
+print(got.hex(), flush=True)
+c.close()
+PY
+	bg tn python3 "$T/tn.py" "$T/tn.port"
+	wait_file "$T/tn.port"
+	mkfifo "$T/idle"
+	exec 5<>"$T/idle"
+	sc 0 connect --telnet 127.0.0.1 "$(cat "$T/tn.port")" <"$T/idle"
+	exec 5>&-
+	[ "$(printf '%s' "$out" | od -An -tx1 | tr -d ' \n')" = "$(printf 'login: \377end' | od -An -tx1 | tr -d ' \n')" ]
+	wait_exit "$tn_pid"
+	[ "$(cat "$T/tn.out")" = fffc01fffe03 ]
+}
+
+@test "-C, --telnet, --hex-dump: conflicts are usage errors" {
+	usage_table \
+		"--telnet conflicts with -u: telnet is a stream|connect -u --telnet h 1" \
+		"--crlf conflicts with --exec|connect -C -e cat h 1" \
+		"--hex-dump conflicts with --exec|serve --hex-dump -e cat 1" \
+		"--hex-dump=: empty FILE|connect --hex-dump= h 1"
+	sc 1 connect --hex-dump="$T/no/such/dir/f" 127.0.0.1 1 </dev/null
+	one_error_line "^sockcat: --hex-dump $T/no/such/dir/f: No such file or directory$"
+}

@@ -212,6 +212,9 @@ common_option(struct common_opts *co, int c, const char *arg,
 	case 'q':
 		ms = &co->quit_ms;
 		break;
+	case OPT_LINE_DELAY:
+		ms = &co->line_delay_ms;
+		break;
 	case OPT_GRACE:
 		if (strcmp(arg, "inf") == 0) {
 			co->grace_ms = OPTS_FOREVER;
@@ -243,6 +246,7 @@ opts_parse(const struct opts_spec *spec, struct common_opts *co, void *self,
 	co->connect_ms = co->idle_ms = co->quit_ms = OPTS_NO_TIME;
 	co->grace_ms = OPTS_NO_TIME;
 	co->shape.dump_fd = -1;
+	co->line_delay_ms = OPTS_NO_TIME;
 	sockopt_args_init(&co->sock);
 	/* ':' first: report a missing argument as ':' rather than '?'. */
 	snprintf(shortopts, sizeof(shortopts), ":%s", spec->shortopts);
@@ -527,10 +531,16 @@ int
 opts_setup_shape(struct common_opts *co, const char *exec_by)
 {
 	const char *what = co->shape.crlf ? "--crlf" : co->shape.telnet ?
-	    "--telnet" : "--hex-dump";
+	    "--telnet" : co->hex_dump != NULL ? "--hex-dump" : "--line-delay";
 	int fd;
 
-	if (!co->shape.crlf && !co->shape.telnet && co->hex_dump == NULL)
+	if (co->line_delay_ms != OPTS_NO_TIME && (co->no_stdin ||
+	    co->recv_only))
+		return usage_error(co->cmd, "--line-delay conflicts with %s: "
+		    "stdin is not read", co->no_stdin ? "--no-stdin" :
+		    "--recv-only");
+	if (!co->shape.crlf && !co->shape.telnet && co->hex_dump == NULL &&
+	    co->line_delay_ms == OPTS_NO_TIME)
 		return 0;
 	if (exec_by != NULL)
 		return usage_error(co->cmd, "%s conflicts with %s: the command "
@@ -561,6 +571,7 @@ opts_shape_done(struct common_opts *co)
 	if (co->shape.dump_fd > STDERR_FILENO)
 		close(co->shape.dump_fd);
 	co->shape.dump_fd = -1;
+	co->line_delay_ms = OPTS_NO_TIME;
 }
 
 int

@@ -30,6 +30,7 @@ enum {
 	OPT_GRACE,
 	OPT_TELNET,
 	OPT_HEX_DUMP,
+	OPT_LINE_DELAY,
 	OPT_COMMAND = 300
 };
 
@@ -63,6 +64,7 @@ struct common_opts {
 	/* Shaping the relay's bytes (-C, --telnet, --hex-dump). */
 	struct shape_cfg shape;
 	const char	*hex_dump;	/* FILE, "" for stderr, or NULL */
+	long long	 line_delay_ms;	/* --line-delay, or OPTS_NO_TIME */
 	/* For conflict messages: the spelling that set family and type. */
 	char		 family_by[64];
 	char		 type_by[64];
@@ -100,7 +102,8 @@ struct common_opts {
 #define OPTL_SHAPE \
 	{ "crlf",	no_argument,		NULL, 'C' }, \
 	{ "telnet",	no_argument,		NULL, OPT_TELNET }, \
-	{ "hex-dump",	optional_argument,	NULL, OPT_HEX_DUMP }
+	{ "hex-dump",	optional_argument,	NULL, OPT_HEX_DUMP }, \
+	{ "line-delay",	required_argument,	NULL, OPT_LINE_DELAY }
 #define OPTL_BASE \
 	{ "verbose",	no_argument,		NULL, 'v' }, \
 	{ "help",	no_argument,		NULL, 'h' }

@@ -160,6 +160,8 @@ engine_settings(const struct common_opts *co, struct engine_cfg *cfg)
 		cfg->wrap_arg = (void *)(uintptr_t)&co->tls;
 		cfg->open_ms = co->connect_ms > 0 ? co->connect_ms : 0;
 	}
+	if (co->line_delay_ms > 0)
+		cfg->line_delay_ms = co->line_delay_ms;
 	if (co->shape.crlf || co->shape.telnet || co->shape.dump_fd >= 0) {
 		cfg->shape = shape_run;
 		cfg->shape_arg = (void *)(uintptr_t)&co->shape;

@@ -96,6 +96,7 @@ USAGE_SOCK_REUSEPORT
 "  -C, --crlf             send stdin's bare LF as CRLF\n"
 "      --telnet           refuse telnet options; keep them off stdout\n"
 "      --hex-dump[=FILE]  a hex dump of both directions (default stderr)\n"
+"      --line-delay=SECS  send stdin a line at a time, SECS apart\n"
 "  -v, --verbose          diagnostics on stderr (repeat for more)\n"
 "  -h, --help             show this help\n";
 

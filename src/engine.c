@@ -89,6 +89,18 @@ engine_now(const struct engine *e)
 }
 
 void
+engine_at(struct engine *e, struct timer *t, long long due)
+{
+	(void)timer_set(&e->timers, t, due);
+}
+
+void
+engine_cancel(struct engine *e, struct timer *t)
+{
+	timer_cancel(&e->timers, t);
+}
+
+void
 engine_end(struct engine *e, enum engine_end why, int err)
 {
 	if (e->ended)
@@ -391,8 +403,8 @@ choose_paths(struct engine *e, struct peer *p)
 {
 	const struct engine_cfg *cfg = e->cfg;
 
-	if (cfg->copy_only || cfg->shape != NULL || e->many ||
-	    p->sock.record || !p->sock.splice_ok)
+	if (cfg->copy_only || cfg->shape != NULL || cfg->line_delay_ms > 0 ||
+	    e->many || p->sock.record || !p->sock.splice_ok)
 		return;
 	if (e->has_in && e->in.splice_ok) {
 		if (e->in.kind == STREAM_PIPE)
@@ -485,6 +497,7 @@ setup(struct engine *e)
 		e->inflow.sending = 1;
 		e->inflow.shape = cfg->shape;
 		e->inflow.shape_arg = cfg->shape_arg;
+		e->inflow.line_delay_ms = cfg->line_delay_ms;
 		engine_watch(e, &e->in);
 		if (!e->many && e->npeers == 1)
 			e->inflow.total = &e->res->sent;

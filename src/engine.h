@@ -124,6 +124,9 @@ struct engine_cfg {
 	 * session then copies (no zero-copy path). */
 	flow_shape_fn	 shape;
 	void		*shape_arg;
+	/* --line-delay: stdin's bytes a line at a time, this far apart
+	 * (0: as they come); the session then copies stdin's bytes. */
+	long long	 line_delay_ms;
 };
 
 /*

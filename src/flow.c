@@ -50,6 +50,16 @@ readable_bytes(int fd)
 	return ioctl(fd, FIONREAD, &n) == 0 && n > 0 ? (size_t)n : 0;
 }
 
+/* --line-delay: the next line is due. */
+static void
+line_due(void *arg, struct timer *t)
+{
+	struct flow *f = arg;
+
+	(void)t;
+	engine_schedule(f->e, &f->task);
+}
+
 void
 flow_init(struct flow *f, struct engine *e, struct stream *src,
     size_t readsz, void *owner)
@@ -64,6 +74,7 @@ flow_init(struct flow *f, struct engine *e, struct stream *src,
 	f->budget = UINT64_MAX;
 	f->moved_at = -1;
 	f->owner = owner;
+	timer_init(&f->t_line, line_due, f);
 	src->reader = f;
 }
 
@@ -163,6 +174,10 @@ void
 flow_fini(struct flow *f)
 {
 	unwait(f);
+	engine_cancel(f->e, &f->t_line);
+	if (f->held != NULL)
+		chunk_free(f->held);
+	f->held = NULL;
 	if (f->pipe[0] >= 0) {
 		close(f->pipe[0]);
 		close(f->pipe[1]);
@@ -261,6 +276,26 @@ full_sink(const struct flow *f)
 	return NULL;
 }
 
+/* Queue c, just read, on every sink f feeds. */
+static void
+push(struct flow *f, struct chunk *c)
+{
+	size_t i;
+
+	c->from = f;
+	c->refs = 1;		/* ours while we queue it */
+	f->inflight++;
+	for (i = 0; i < f->nsinks; i++)
+		if (sinkq_push(f->sinks[i], c) == -1) {
+			f->sinks[i]->failed = 1;
+			f->sinks[i]->err = ENOMEM;
+			engine_touch(f->e, f->sinks[i]->owner);
+		}
+	chunk_put(f->e, c);
+}
+
+static int	next_line(struct flow *);
+
 /*
  * One read of a copy flow.  Returns 1 when it may read again, 0 when it
  * must wait (EAGAIN, EOF, a failure).
@@ -271,7 +306,6 @@ read_chunk(struct flow *f)
 	struct stream *src = f->src;
 	struct chunk *c = NULL, *small;
 	ssize_t n, size = (ssize_t)f->readsz;
-	size_t i;
 	void *buf;
 
 	if (src->record) {
@@ -351,16 +385,50 @@ read_chunk(struct flow *f)
 		chunk_free(c);
 		c = small;
 	}
-	c->from = f;
-	c->refs = 1;		/* ours while we queue it */
-	f->inflight++;
-	for (i = 0; i < f->nsinks; i++)
-		if (sinkq_push(f->sinks[i], c) == -1) {
-			f->sinks[i]->failed = 1;
-			f->sinks[i]->err = ENOMEM;
-			engine_touch(f->e, f->sinks[i]->owner);
+	if (f->line_delay_ms > 0) {
+		/* Sent a line at a time by run_copy(). */
+		f->held = c;
+		f->held_off = 0;
+		return 1;
+	}
+	push(f, c);
+	return 1;
+}
+
+/*
+ * --line-delay: the next line of what is held (up to its LF, or the
+ * rest), when it is due; returns 0 when it must wait for its time.
+ */
+static int
+next_line(struct flow *f)
+{
+	struct chunk *c = f->held, *line;
+	const unsigned char *p = c->data + f->held_off, *lf;
+	size_t left = c->len - f->held_off, n;
+
+	if (engine_now(f->e) < f->line_next) {
+		engine_at(f->e, &f->t_line, f->line_next);
+		return 0;
+	}
+	lf = memchr(p, '\n', left);
+	n = lf != NULL ? (size_t)(lf - p) + 1 : left;
+	if (f->held_off == 0 && n == c->len) {
+		f->held = NULL;
+		line = c;
+	} else if ((line = chunk_new(n)) != NULL) {
+		memcpy(line->data, p, n);
+		line->len = n;
+		f->held_off += n;
+		if (f->held_off == c->len) {
+			chunk_free(c);
+			f->held = NULL;
 		}
-	chunk_put(f->e, c);
+	} else {
+		flow_failed(f, errno, 0);
+		return 0;
+	}
+	f->line_next = engine_now(f->e) + f->line_delay_ms;
+	push(f, line);
 	return 1;
 }
 
@@ -377,6 +445,15 @@ run_copy(struct flow *f)
 			f->stopped = 1;
 			engine_touch(f->e, f->owner);
 			return;
+		}
+		if (f->held != NULL) {
+			if ((sq = full_sink(f)) != NULL) {
+				wait_on(f, sq);
+				return;
+			}
+			if (!next_line(f))
+				return;
+			continue;
 		}
 		if (!f->src->rd_ready && f->src->ops->pending(f->src) == 0) {
 			/* Found empty by its own read (TLS): for -q, as an

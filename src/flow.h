@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "stream.h"
+#include "timer.h"
 
 struct engine;
 
@@ -55,6 +56,9 @@ void		engine_mute(struct engine *, struct stream *s, int mute);
 /* Bytes moved: the session is not idle. */
 void		engine_active(struct engine *);
 long long	engine_now(const struct engine *);
+/* Arm t on the engine's clock for due (or disarm it). */
+void		engine_at(struct engine *, struct timer *t, long long due);
+void		engine_cancel(struct engine *, struct timer *t);
 
 /* Bytes read at once from a record socket of an unknown size. */
 #define FLOW_RECORD_MAX		(16 * 1024 * 1024)
@@ -158,6 +162,13 @@ struct flow {
 	unsigned	 shape_state;
 	uint64_t	 shape_out;	/* bytes after shaping */
 	unsigned	 sending:1;	/* stdin's bytes, to the peers */
+	/* --line-delay (copy flows only): a line at a time, this far
+	 * apart; what is read waits in held from held_off on. */
+	long long	 line_delay_ms;
+	long long	 line_next;	/* when the next line may go */
+	struct chunk	*held;
+	size_t		 held_off;
+	struct timer	 t_line;
 };
 
 /*

@@ -20,6 +20,31 @@ idle_in() {
 	exec 5<>"$T/idle"
 }
 
+# py_server NAME: python3 running the body on stdin after a preamble
+# that listens on 127.0.0.1 (its port in $T/NAME.port, and in $port)
+# and accepts the first client as c (10 s time-out); NAME.out has what
+# it prints.
+py_server() {
+	local name=$1
+	{
+		cat <<'PY'
+import os, socket, sys, time
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen()
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d\n" % l.getsockname()[1])
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+c, _ = l.accept()
+c.settimeout(10)
+PY
+		cat
+	} >"$T/$name.py"
+	bg "$name" python3 "$T/$name.py" "$T/$name.port"
+	wait_file "$T/$name.port"
+	port=$(cat "$T/$name.port")
+}
+
 # --- connect -e ----------------------------------------------------------
 
 @test "connect -e: the command reads the request and its reply goes back; its environment names both ends" {
@@ -275,17 +300,7 @@ by_direction() {
 }
 
 @test "--telnet: offers refused (DO: WONT, WILL: DONT), negotiation kept off stdout, IAC IAC is one 0xff, across reads" {
-	cat >"$T/tn.py" <<'PY'
-import socket, sys, time
-l = socket.socket()
-l.bind(("127.0.0.1", 0))
-l.listen()
-with open(sys.argv[1] + ".tmp", "w") as f:
-    f.write("%d\n" % l.getsockname()[1])
-import os
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-c, _ = l.accept()
-c.settimeout(10)
+	py_server tn <<'PY'
 c.sendall(b"\xff\xfd\x01lo")            # IAC DO ECHO
 time.sleep(0.05)
 c.sendall(b"gin: \xff")                 # an IAC cut from its command
@@ -301,11 +316,9 @@ while len(got) < len(want):
 print(got.hex(), flush=True)
 c.close()
 PY
-	bg tn python3 "$T/tn.py" "$T/tn.port"
-	wait_file "$T/tn.port"
 	mkfifo "$T/idle"
 	exec 5<>"$T/idle"
-	sc 0 connect --telnet 127.0.0.1 "$(cat "$T/tn.port")" <"$T/idle"
+	sc 0 connect --telnet 127.0.0.1 "$port" <"$T/idle"
 	exec 5>&-
 	[ "$(printf '%s' "$out" | od -An -tx1 | tr -d ' \n')" = "$(printf 'login: \377end' | od -An -tx1 | tr -d ' \n')" ]
 	wait_exit "$tn_pid"
@@ -320,4 +333,24 @@ PY
 		"--hex-dump=: empty FILE|connect --hex-dump= h 1"
 	sc 1 connect --hex-dump="$T/no/such/dir/f" 127.0.0.1 1 </dev/null
 	one_error_line "^sockcat: --hex-dump $T/no/such/dir/f: No such file or directory$"
+}
+
+@test "--line-delay: stdin goes a line at a time, SECS apart, every byte of it (a last line without LF too)" {
+	py_server tp <<'PY'
+buf, stamps = b"", []
+while True:
+    d = c.recv(100)
+    if not d:
+        break
+    buf += d
+    stamps.append(time.monotonic())
+gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+print(repr(buf), len(stamps), "ok" if all(g >= 0.25 for g in gaps) else "gaps %r" % gaps, flush=True)
+PY
+	printf 'one\ntwo\nthree' >"$T/lines"
+	sc 0 connect --line-delay=0.3 127.0.0.1 "$port" <"$T/lines"
+	wait_exit "$tp_pid"
+	[ "$(cat "$T/tp.out")" = "b'one\ntwo\nthree' 3 ok" ]
+	usage_fails "--line-delay conflicts with --no-stdin" connect -d --line-delay=1 h 1
+	usage_fails "--line-delay 'x'" connect --line-delay=x h 1
 }

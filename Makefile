@@ -94,7 +94,7 @@ check-sanitize: sockcat
 # Fuzzing: libFuzzer targets in fuzz/ (clang), each run for FUZZ_SECONDS
 # from its committed seed corpus fuzz/corpus/TARGET; what they find new
 # goes to build-fuzz/corpus/TARGET, a crash to build-fuzz/crash-*.
-FUZZ_TARGETS = addr args spellings json
+FUZZ_TARGETS = addr args spellings json shape
 FUZZ_SECONDS ?= 60
 FUZZ_CC    = clang
 FUZZ_SAN   = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \

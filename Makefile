@@ -3,6 +3,10 @@ VERSION    = 0.1.0
 PREFIX    ?= /usr/local
 BINDIR     = $(PREFIX)/bin
 MANDIR     = $(PREFIX)/share/man/man1
+# Where each shell looks for completions (made by 'sockcat completion').
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  = $(PREFIX)/share/zsh/vendor-completions
+FISHCOMPDIR = $(PREFIX)/share/fish/vendor_completions.d
 CC        ?= cc
 PKG_CONFIG ?= pkg-config
 
@@ -36,7 +40,7 @@ SRC_SRCS   = src/addr.c src/dgram.c src/json.c src/spawn.c src/sig.c src/sock.c 
              src/session.c src/event.c src/tls.c src/tls-ctx.c \
              src/unix-live.c src/sockopt.c src/shape.c
 CMD_SRCS   = cmd/main.c cmd/opts.c cmd/relay.c cmd/listen.c cmd/dial.c cmd/serve.c cmd/connect.c \
-             cmd/tls-opts.c cmd/sock-opts.c cmd/exec.c cmd/udp-send.c cmd/udp-listen.c cmd/resolve.c cmd/hostname.c
+             cmd/tls-opts.c cmd/sock-opts.c cmd/exec.c cmd/completion.c cmd/udp-send.c cmd/udp-listen.c cmd/resolve.c cmd/hostname.c
 # Objects go beside their sources, or under OBJDIR (the sanitizer build).
 OBJDIR    ?= .
 OBJS       = $(patsubst %.c,$(OBJDIR)/%.o,$(SRC_SRCS) $(CMD_SRCS))
@@ -47,7 +51,8 @@ BUILD_PKGS = gcc make pkg-config libbsd-dev libssl-dev
 DEPS_PKGS  = $(BUILD_PKGS) bats mandoc python3 socat \
              netcat-openbsd ncat curl netbase iproute2 procps strace \
              clang libclang-rt-dev valgrind \
-             openssl gnutls-bin faketime bsdextrautils debootstrap
+             openssl gnutls-bin faketime bsdextrautils debootstrap \
+             zsh fish
 
 all: sockcat
 
@@ -150,12 +155,20 @@ lint-man:
 	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
 
 install: sockcat
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	install -m 755 sockcat $(DESTDIR)$(BINDIR)/sockcat
 	install -m 644 man/sockcat.1 $(DESTDIR)$(MANDIR)/sockcat.1
+	./sockcat completion bash >$(DESTDIR)$(BASHCOMPDIR)/sockcat
+	./sockcat completion zsh >$(DESTDIR)$(ZSHCOMPDIR)/_sockcat
+	./sockcat completion fish >$(DESTDIR)$(FISHCOMPDIR)/sockcat.fish
+	chmod 644 $(DESTDIR)$(BASHCOMPDIR)/sockcat $(DESTDIR)$(ZSHCOMPDIR)/_sockcat \
+		$(DESTDIR)$(FISHCOMPDIR)/sockcat.fish
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/sockcat $(DESTDIR)$(MANDIR)/sockcat.1
+	rm -f $(DESTDIR)$(BINDIR)/sockcat $(DESTDIR)$(MANDIR)/sockcat.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/sockcat $(DESTDIR)$(ZSHCOMPDIR)/_sockcat \
+		$(DESTDIR)$(FISHCOMPDIR)/sockcat.fish
 
 clean:
 	rm -f sockcat $(OBJS) $(OBJS:.o=.d)

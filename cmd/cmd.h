@@ -24,6 +24,28 @@ int	cmd_resolve(int argc, char **argv);
 int	cmd_hostname(int argc, char **argv);
 int	cmd_help(int argc, char **argv);
 
+/* Their option tables, for shell completion. */
+struct opts_spec;
+extern const struct opts_spec serve_spec, connect_spec, udp_send_spec,
+    udp_listen_spec, resolve_spec, hostname_spec;
+
+/* A row of the command table (cmd/main.c). */
+struct command {
+	const char		*name;
+	int			(*fn)(int, char **);
+	const char		*summary;
+	const struct opts_spec	*spec;		/* its options, or NULL */
+};
+
+/* The command table, ended by a row whose name is NULL. */
+const struct command *command_table(void);
+
+/*
+ * sockcat completion SHELL: print a completion script for bash, zsh or
+ * fish, made from the command table and the option tables.
+ */
+int	cmd_completion(int argc, char **argv);
+
 /*
  * The same command lines parsed and checked but not run: 0 when the
  * command would start (or printed --help), EXIT_USAGE after the usage

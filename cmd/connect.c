@@ -170,7 +170,7 @@ connect_option(void *self, int c, const char *arg)
 	return -1;
 }
 
-static const struct opts_spec spec = {
+const struct opts_spec connect_spec = {
 	"connect", usage, "46CUt:up:ns:w:i:q:dze:vh", longopts, connect_option
 };
 
@@ -438,7 +438,7 @@ connect_main(int argc, char **argv, int check_only)
 	memset(&o, 0, sizeof(o));
 	o.retry_delay_ms = OPTS_NO_TIME;
 	o.wait_ms = OPTS_NO_TIME;
-	if ((r = opts_parse(&spec, &o.co, &o, argc, argv, &first)) != 0)
+	if ((r = opts_parse(&connect_spec, &o.co, &o, argc, argv, &first)) != 0)
 		return r == OPTS_HELP ? 0 : r;
 	if ((r = opts_check_relay(&o.co)) != 0)
 		return r;

@@ -94,7 +94,7 @@ hostname_option(void *self, int c, const char *arg)
 	return 0;
 }
 
-static const struct opts_spec spec = {
+const struct opts_spec hostname_spec = {
 	"hostname", usage, "fsaI46vh", longopts, hostname_option
 };
 
@@ -173,7 +173,7 @@ hostname_main(int argc, char **argv, int check_only)
 	int first, r;
 
 	memset(&o, 0, sizeof(o));
-	if ((r = opts_parse(&spec, &o.co, &o, argc, argv, &first)) != 0)
+	if ((r = opts_parse(&hostname_spec, &o.co, &o, argc, argv, &first)) != 0)
 		return r == OPTS_HELP ? 0 : r;
 	if (first < argc)
 		return usage_error("hostname", "extra operand '%.64s'",

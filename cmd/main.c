@@ -2,6 +2,10 @@
  * sockcat: the command table, dispatch, help, --version and the hint for
  * a mistyped command.
  */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,31 +17,42 @@
 
 #include "cmd.h"
 #include "opts.h"
+#include "tls.h"
+
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP	262
+#endif
 
 #ifndef SOCKCAT_VERSION
 #define SOCKCAT_VERSION	"0.0.0"
 #endif
 
-struct command {
-	const char	*name;
-	int		(*fn)(int, char **);
-	const char	*summary;
-};
-
-/* The one table: dispatch, help and the hint all read it. */
+/* The one table: dispatch, help, completion and the hint read it. */
 static const struct command commands[] = {
 	{ "serve",	cmd_serve,	"listen; relay one client (or many, -k) "
-					"<-> stdin/stdout" },
+					"<-> stdin/stdout", &serve_spec },
 	{ "connect",	cmd_connect,	"connect; relay the connection <-> "
-					"stdin/stdout" },
-	{ "udp-send",	cmd_udp_send,	"send stdin as datagrams" },
-	{ "udp-listen",	cmd_udp_listen,	"receive datagrams, payloads to stdout" },
-	{ "resolve",	cmd_resolve,	"show what getaddrinfo(3) returns" },
-	{ "hostname",	cmd_hostname,	"print this machine's host name" },
+					"stdin/stdout", &connect_spec },
+	{ "udp-send",	cmd_udp_send,	"send stdin as datagrams",
+					&udp_send_spec },
+	{ "udp-listen",	cmd_udp_listen,	"receive datagrams, payloads to stdout",
+					&udp_listen_spec },
+	{ "resolve",	cmd_resolve,	"show what getaddrinfo(3) returns",
+					&resolve_spec },
+	{ "hostname",	cmd_hostname,	"print this machine's host name",
+					&hostname_spec },
+	{ "completion",	cmd_completion,	"print a shell's completion script "
+					"(bash, zsh, fish)", NULL },
 	{ "help",	cmd_help,	"show the commands, or one command's "
-					"options" },
-	{ NULL,		NULL,		NULL }
+					"options", NULL },
+	{ NULL,		NULL,		NULL,	NULL }
 };
+
+const struct command *
+command_table(void)
+{
+	return commands;
+}
 
 static const struct command *
 find(const char *name)
@@ -184,6 +199,30 @@ close_stdout(int status)
 	return status == 0 ? EXIT_FAILURE : status;
 }
 
+/*
+ * The version, then what this build and machine can do: TLS (the
+ * library is loaded to say which), splice(2), Multipath TCP.
+ */
+static void
+print_version(void)
+{
+	char tls[256];
+	int fd;
+
+	printf("sockcat %s\n", SOCKCAT_VERSION);
+	if (tls_library(tls, sizeof(tls)) == 0)
+		printf("tls: %s (loaded when used)", tls);
+	else
+		printf("tls: not available (%s)", tls);
+	printf("; splice");
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC,
+	    IPPROTO_MPTCP)) >= 0) {
+		close(fd);
+		printf("; mptcp");
+	}
+	printf("\n");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -201,7 +240,7 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-		printf("sockcat %s\n", SOCKCAT_VERSION);
+		print_version();
 		return close_stdout(0);
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)

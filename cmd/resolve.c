@@ -79,7 +79,7 @@ resolve_option(void *self, int c, const char *arg)
 	return -1;
 }
 
-static const struct opts_spec spec = {
+const struct opts_spec resolve_spec = {
 	"resolve", usage, "46t:up:nrvh", longopts, resolve_option
 };
 
@@ -230,7 +230,7 @@ resolve_main(int argc, char **argv, int check_only)
 	int first, r;
 
 	memset(&o, 0, sizeof(o));
-	if ((r = opts_parse(&spec, &o.co, &o, argc, argv, &first)) != 0)
+	if ((r = opts_parse(&resolve_spec, &o.co, &o, argc, argv, &first)) != 0)
 		return r == OPTS_HELP ? 0 : r;
 	if (o.co.family == AF_UNIX)
 		return usage_error("resolve", "%s: getaddrinfo(3) knows no "

@@ -144,7 +144,7 @@ serve_option(void *self, int c, const char *arg)
 	return -1;
 }
 
-static const struct opts_spec spec = {
+const struct opts_spec serve_spec = {
 	"serve", usage, "46CUt:up:ni:q:dke:m:b:w:vh", longopts, serve_option
 };
 
@@ -511,7 +511,7 @@ serve_main(int argc, char **argv, int check_only)
 	int first, r;
 
 	memset(&o, 0, sizeof(o));
-	if ((r = opts_parse(&spec, &o.co, &o, argc, argv, &first)) != 0)
+	if ((r = opts_parse(&serve_spec, &o.co, &o, argc, argv, &first)) != 0)
 		return r == OPTS_HELP ? 0 : r;
 	if ((r = opts_check_relay(&o.co)) != 0)
 		return r;

@@ -88,7 +88,7 @@ udp_listen_option(void *self, int c, const char *arg)
 	return -1;
 }
 
-static const struct opts_spec spec = {
+const struct opts_spec udp_listen_spec = {
 	"udp-listen", usage, "46Up:ni:c:vh", longopts, udp_listen_option
 };
 
@@ -237,7 +237,7 @@ udp_listen_main(int argc, char **argv, int check_only)
 	int first, r;
 
 	memset(&o, 0, sizeof(o));
-	if ((r = opts_parse(&spec, &o.co, &o, argc, argv, &first)) != 0)
+	if ((r = opts_parse(&udp_listen_spec, &o.co, &o, argc, argv, &first)) != 0)
 		return r == OPTS_HELP ? 0 : r;
 	if ((r = opts_endpoint(&o.co, OPERANDS_OPT_HOST, 0, argc - first,
 	    argv + first, &ep)) != 0)

@@ -102,7 +102,7 @@ udp_send_option(void *self, int c, const char *arg)
 	return -1;
 }
 
-static const struct opts_spec spec = {
+const struct opts_spec udp_send_spec = {
 	"udp-send", usage, "46Up:ns:m:vh", longopts, udp_send_option
 };
 
@@ -299,7 +299,7 @@ udp_send_main(int argc, char **argv, int check_only)
 	int first, r;
 
 	memset(&o, 0, sizeof(o));
-	r = opts_parse(&spec, &o.co, &o, argc, argv, &first);
+	r = opts_parse(&udp_send_spec, &o.co, &o, argc, argv, &first);
 	if (r == 0 && o.chunk != 0 && o.nmessages != 0)
 		r = usage_error("udp-send", "--chunk conflicts with --message");
 	if (r == 0)

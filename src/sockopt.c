@@ -363,3 +363,10 @@ sockopt_tos_parse(const char *s)
 		return -1;
 	return (int)v;
 }
+
+const char *
+sockopt_tos_name(size_t i)
+{
+	return i < sizeof(tos_names) / sizeof(tos_names[0]) ?
+	    tos_names[i].name : NULL;
+}

@@ -113,4 +113,7 @@ int	sockopt_is_multicast(const struct sockaddr *sa);
  */
 int	sockopt_tos_parse(const char *s);
 
+/* The i-th of the names --tos takes, or NULL past the last. */
+const char *sockopt_tos_name(size_t i);
+
 #endif

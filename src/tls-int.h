@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
+#include <openssl/crypto.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -50,7 +51,7 @@
 	X(X509_VERIFY_PARAM_set1_ip_asc) X(EVP_PKEY_Q_keygen) \
 	X(EVP_PKEY_free) X(EVP_sha256) X(EVP_Digest) X(EVP_EncodeBlock) \
 	X(RAND_bytes) X(BIO_new) X(BIO_s_mem) X(BIO_read) X(BIO_free) \
-	X(ASN1_TIME_to_tm)
+	X(ASN1_TIME_to_tm) X(OpenSSL_version)
 
 #define TLS_DECL(f)	__typeof__(f) *f;
 

@@ -57,6 +57,15 @@ tls_load(char *err, size_t errlen)
 	return 0;
 }
 
+int
+tls_library(char *buf, size_t len)
+{
+	if (tls_load(buf, len) == -1)
+		return -1;
+	snprintf(buf, len, "%s", F.OpenSSL_version(OPENSSL_VERSION));
+	return 0;
+}
+
 /* The last error OpenSSL queued (the queue emptied), or 0. */
 unsigned long
 tls_last_error(void)

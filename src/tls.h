@@ -63,6 +63,13 @@ struct tls_ctx;
 int	tls_load(char *err, size_t errlen);
 
 /*
+ * Load the library (as tls_load()) and write its name and version
+ * ("OpenSSL 3.0.19 27 Jan 2026") in buf.  Returns 0, or -1 with why
+ * not in buf.
+ */
+int	tls_library(char *buf, size_t len);
+
+/*
  * A context as cfg says; without a certificate, a server makes a
  * throwaway EC P-256 one in memory.  NULL with why in err: *which then
  * names the setting at fault ("cert", "key", "ciphers", "tls13-ciphers",

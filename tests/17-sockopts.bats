@@ -22,41 +22,6 @@ anc() {
 	py_listen_script recv-ancillary.py "$@"
 }
 
-# netns SCRIPT: run bash SCRIPT in a new network namespace (lo up),
-# bounded; there S is sockcat, 'start NAME CMD...' runs CMD in the
-# background (output in $T/NAME.out and .err) to be killed at the end,
-# and 'wait_line FILE PATTERN' waits, bounded, for a line.
-netns() {
-	cat >"$T/prelude.sh" <<'EOF'
-set -eu
-S=$SOCKCAT
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait' EXIT
-start() {
-	local name=$1
-	shift
-	"$@" </dev/null >"$T/$name.out" 2>"$T/$name.err" &
-	pids+=($!)
-}
-wait_line() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		grep -qE -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.02
-	done
-	echo "timed out waiting for /$2/ in $1:" >&2
-	cat "$1" >&2
-	return 1
-}
-port_of() {
-	sed -n 's/.*listening on .* port \([0-9]*\).*/\1/p' "$T/$1.err" | head -n 1
-}
-ip link set lo up
-EOF
-	SOCKCAT=$SOCKCAT T=$T timeout -k 2 40 unshare -n \
-		bash -c "source '$T/prelude.sh'; source '$1'"
-}
-
 # A veth pair with addresses on d0, multicast routed out of d0: a
 # sender's own host gets its copy through the multicast loop.
 veth_script() {

@@ -186,6 +186,48 @@ still_running() {
 	kill -0 "$1" 2>/dev/null || { echo "process $1 has exited" >&2; return 1; }
 }
 
+# netns SCRIPT: run bash SCRIPT in a new network and mount namespace
+# (lo up), bounded; there S is sockcat (and so is 'sockcat' on PATH),
+# $T/hosts (when it exists) is /etc/hosts, 'start NAME CMD...' runs CMD
+# in the background (output in $T/NAME.out and .err) to be killed at
+# the end, 'wait_line FILE PATTERN' waits, bounded, for a line, and
+# 'port_of NAME' is the port NAME's -v line reports.
+netns() {
+	cat >"$T/prelude.sh" <<'EOF'
+set -eu
+S=$SOCKCAT
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait' EXIT
+start() {
+	local name=$1
+	shift
+	"$@" </dev/null >"$T/$name.out" 2>"$T/$name.err" &
+	pids+=($!)
+}
+wait_line() {
+	local i
+	for ((i = 0; i < 500; i++)); do
+		grep -qE -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.02
+	done
+	echo "timed out waiting for /$2/ in $1:" >&2
+	cat "$1" >&2
+	return 1
+}
+port_of() {
+	sed -n 's/.*listening on .* port \([0-9]*\).*/\1/p' "$T/$1.err" | head -n 1
+}
+ip link set lo up
+mkdir -p "$T/bin"
+ln -sf "$S" "$T/bin/sockcat"
+PATH=$T/bin:$PATH
+[ -f "$T/hosts" ] && mount --bind "$T/hosts" /etc/hosts
+cd "$T"
+EOF
+	SOCKCAT=$SOCKCAT T=$T TESTS=$TESTS timeout -k 2 40 unshare -n -m \
+		bash -c "source '$T/prelude.sh'; source '$1'"
+}
+
 teardown() {
 	local pid
 	for pid in "${BG_PIDS[@]}"; do

@@ -1,18 +1,19 @@
 # shellcheck shell=bash
 # The TLS tests' certificates, made at test time with openssl(1): a test
-# CA; a server certificate for localhost, 127.0.0.1 and ::1; one for
-# wrong.example; an expired one; a client certificate.  Made once per
-# file (setup_file) into $CERTS.
+# CA; a server certificate for localhost, 127.0.0.1 and ::1 (and the
+# subject alternative names of make_certs' second argument, such as
+# DNS:example.org); one for wrong.example; an expired one; a client
+# certificate.  Made once per file (setup_file) into $CERTS.
 
 make_certs() {
-	local d=$1
+	local d=$1 extra=${2:+,$2}
 	mkdir -p "$d/ca.d"
 	(
 		cd "$d" || exit 1
 		key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
 		key ca.key
 		openssl req -x509 -new -key ca.key -out ca.pem -days 30 -subj "/CN=sockcat test CA" 2>/dev/null
-		printf 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n' >srv.ext
+		printf 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1%s\n' "$extra" >srv.ext
 		printf 'subjectAltName=DNS:wrong.example\n' >wrong.ext
 		printf 'extendedKeyUsage=clientAuth\n' >client.ext
 		for n in srv wrong client; do

@@ -1,0 +1,253 @@
+#!/usr/bin/env bats
+# The man page's EXAMPLES, run as written: each command is taken from the
+# page as a reader sees it (mandoc's rendering) and run by bash inside a
+# network namespace of its own, where the example's fixed ports are free
+# and its host names (example.org, server.example, db, ...) are loopback
+# through a private /etc/hosts; the counterparts it talks to are started
+# beside it.  Only the TLS pin, which depends on the certificate made at
+# start, is put in for the page's sample one.
+
+load helpers
+load tls
+
+setup_file() {
+	export C="$BATS_FILE_TMPDIR/certs"
+	make_certs "$C" DNS:example.org,DNS:server.example,DNS:mail.example
+	cp "$C/client.pem" "$C/me.pem"
+	cp "$C/client.key" "$C/me.key"
+}
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+	printf '127.0.0.1 localhost\n::1 localhost ip6-localhost\n127.0.0.1 example.org server.example db.example db mail.example\n' >"$T/hosts"
+}
+
+# examples: the commands of the EXAMPLES section as a reader sees them,
+# one a line, continuation lines joined.
+examples() {
+	mandoc -Tascii "$TESTS/../man/sockcat.1" | col -b |
+		awk '/^EXAMPLES/ { on = 1; next } /^SEE ALSO/ { on = 0 } on' |
+		sed 's/^[[:space:]]*//' |
+		awk '
+			/^\$ / { if (cmd != "") print cmd; cmd = substr($0, 3); cont = ($0 ~ /[\\|]$/); next }
+			cont { sub(/\\$/, "", cmd); cmd = cmd " " $0; cont = ($0 ~ /[\\|]$/); next }
+			{ if (cmd != "") print cmd; cmd = "" }
+			END { if (cmd != "") print cmd }'
+}
+
+# ex PREFIX: the one example that starts with PREFIX, into $T/ex.sh.
+ex() {
+	local n
+	n=$(examples | grep -cF -- "$1" || true)
+	[ "$n" -eq 1 ] || { echo "$n examples start with: $1" >&2; return 1; }
+	examples | grep -F -- "$1" >>"$T/ex.sh"
+}
+
+# The examples each test below runs, by their first words.
+KNOWN=(
+	"sockcat serve -v 127.0.0.1 8080 > upload.bin"
+	"sockcat connect 127.0.0.1 8080 < file.bin > answer.bin"
+	"printf 'GET / HTTP/1.0"
+	"sockcat udp-listen -c"
+	"sockcat udp-send 127.0.0.1 5353 < f"
+	"sockcat connect -z -w 1 127.0.0.1"
+	"sockcat serve -k -v 8080"
+	"sockcat serve -k -m 10 -e"
+	"sockcat serve -U @myservice"
+	"sockcat resolve localhost http"
+	"sockcat resolve --json"
+	"sockcat resolve -r 127.0.0.1 80"
+	"sockcat hostname -s"
+	"sockcat hostname -a"
+	"printf 'GET / HTTP/1.1"
+	"sockcat serve --tls 8443 < file.bin"
+	"sockcat connect --tls --pinnedpubkey="
+	"sockcat serve -k --tls --cert srv.pem"
+	"sockcat connect --tls --cacert ca.pem --cert me.pem"
+	"sockcat connect --keepalive=60:10:6"
+	"sockcat connect --tos ef --bind-device wg0"
+	"sockcat connect -z --wait=30 db 5432"
+	"sockcat connect -e 'read req"
+	"printf 'EHLO me"
+)
+
+@test "every EXAMPLES command is run by a test here" {
+	local line k found
+	while IFS= read -r line; do
+		found=0
+		for k in "${KNOWN[@]}"; do
+			[[ "$line" == "$k"* ]] && found=1
+		done
+		[ "$found" -eq 1 ] || { echo "no test runs: $line" >&2; false; }
+	done < <(examples)
+	[ "$(examples | wc -l)" -ge "${#KNOWN[@]}" ]
+}
+
+@test "examples: send a file to a server, and keep what it answers" {
+	printf 'the file\n' >"$T/file.bin"
+	{
+		echo 'start srv bash -c "$(sed -n 1p ex.cmds)"'
+		echo 'wait_line "$T/srv.err" "listening on"'
+		echo 'bash -c "$(sed -n 2p ex.cmds)"'
+		echo 'for ((i = 0; i < 500; i++)); do [ -s upload.bin ] && break; sleep 0.02; done'
+		echo 'cmp file.bin upload.bin && echo same'
+	} >"$T/run.sh"
+	ex "sockcat serve -v 127.0.0.1 8080 > upload.bin"
+	ex "sockcat connect 127.0.0.1 8080 < file.bin > answer.bin"
+	mv "$T/ex.sh" "$T/ex.cmds"
+	run netns "$T/run.sh"
+	[ "$output" = same ]
+}
+
+@test "examples: a web server asked by hand, and over TLS with the system's trust (here the test CA's)" {
+	cp "$C/srv.pem" "$C/srv.key" "$T/"
+	{
+		echo 'start web python3 -m http.server --bind 127.0.0.1 80'
+		echo 'for ((i = 0; i < 500; i++)); do ss -Hltn | grep -q "127.0.0.1:80 " && break; sleep 0.02; done'
+		echo 'start tls openssl s_server -quiet -www -accept 127.0.0.1:443 -cert srv.pem -key srv.key'
+		echo 'for ((i = 0; i < 500; i++)); do ss -Hltn | grep -q ":443 " && break; sleep 0.02; done'
+		echo "export SSL_CERT_FILE='$C/ca.pem'"
+		echo 'for n in 1 2; do bash -c "$(sed -n ${n}p ex.cmds)" | head -n 1 | tr -d "\r"; done'
+	} >"$T/run.sh"
+	ex "printf 'GET / HTTP/1.0"
+	ex "printf 'GET / HTTP/1.1"
+	mv "$T/ex.sh" "$T/ex.cmds"
+	run netns "$T/run.sh"
+	printf '%s\n' "$output"
+	[ "${lines[0]}" = "HTTP/1.0 200 OK" ]
+	[ "${lines[1]}" = "HTTP/1.0 200 ok" ]
+}
+
+@test "examples: a file line by line over UDP" {
+	seq 1 50 >"$T/f"
+	{
+		echo 'start ul bash -c "$(sed -n 1p ex.cmds)"'
+		echo 'for ((i = 0; i < 500; i++)); do ss -Hlun | grep -q ":5353 " && break; sleep 0.02; done'
+		echo 'bash -c "$(sed -n 2p ex.cmds)"'
+		echo 'for ((i = 0; i < 500; i++)); do cmp -s f g && break; sleep 0.02; done'
+		echo 'cmp f g && echo same'
+	} >"$T/run.sh"
+	ex "sockcat udp-listen -c"
+	ex "sockcat udp-send 127.0.0.1 5353 < f"
+	mv "$T/ex.sh" "$T/ex.cmds"
+	run netns "$T/run.sh"
+	[ "$output" = same ]
+}
+
+@test "examples: a port scan, a -k server, an echo service with -e, an abstract unix socket" {
+	{
+		echo 'start p22 sockcat serve -k 127.0.0.1 22'
+		echo 'start p8005 sockcat serve -k 127.0.0.1 8005'
+		echo 'for ((i = 0; i < 500; i++)); do [ "$(ss -Hltn | grep -c ":22 \|:8005 ")" -eq 2 ] && break; sleep 0.02; done'
+		echo 'bash -c "$(sed -n 1p ex.cmds)"'
+		echo 'start k bash -c "$(sed -n 2p ex.cmds)"'
+		echo 'wait_line "$T/k.err" "listening on"'
+		echo 'echo to-k | sockcat connect -q 0 127.0.0.1 8080'
+		echo 'wait_line "$T/k.out" to-k; cat "$T/k.out"'
+		echo 'start e bash -c "$(sed -n 3p ex.cmds)"'
+		echo 'for ((i = 0; i < 500; i++)); do ss -Hltn | grep -q ":7 " && break; sleep 0.02; done'
+		echo 'echo echoed | sockcat connect 127.0.0.1 7'
+		echo 'start u bash -c "$(sed -n 4p ex.cmds)"'
+		echo 'for ((i = 0; i < 500; i++)); do ss -Hlx | grep -q "@myservice" && break; sleep 0.02; done'
+		echo 'echo over-unix | sockcat connect -U @myservice'
+		echo 'wait_line "$T/u.out" over-unix; cat "$T/u.out"'
+	} >"$T/run.sh"
+	ex "sockcat connect -z -w 1 127.0.0.1"
+	ex "sockcat serve -k -v 8080"
+	ex "sockcat serve -k -m 10 -e"
+	ex "sockcat serve -U @myservice"
+	mv "$T/ex.sh" "$T/ex.cmds"
+	run netns "$T/run.sh"
+	printf '%s\n' "$output"
+	[ "$output" = "$(printf '127.0.0.1 22 open\n127.0.0.1 8005 open\nto-k\nhello 127.0.0.1\nechoed\nover-unix')" ]
+}
+
+@test "examples: resolve and hostname, with the outputs the page shows" {
+	ex "sockcat resolve localhost http"
+	ex "sockcat resolve --json"
+	ex "sockcat resolve -r 127.0.0.1 80"
+	ex "sockcat hostname -s"
+	ex "sockcat hostname -a"
+	mv "$T/ex.sh" "$T/ex.cmds"
+	printf '192.0.2.1 %s\n' "$(hostname)" >>"$T/hosts"
+	cat >"$T/run.sh" <<'EOF'
+ip addr add 192.0.2.1/32 dev lo
+bash -c "$(sed -n 1p ex.cmds)" | grep -x 'inet stream tcp 127.0.0.1 80'
+bash -c "$(sed -n 2p ex.cmds)" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["address"])'
+bash -c "$(sed -n 3p ex.cmds)"
+[ -n "$(bash -c "$(sed -n 4p ex.cmds)")" ] && echo short name
+bash -c "$(sed -n 5p ex.cmds)" | grep -x 192.0.2.1
+EOF
+	run netns "$T/run.sh"
+	printf '%s\n' "$output"
+	[ "$output" = "$(printf 'inet stream tcp 127.0.0.1 80\n::1\nlocalhost http\nshort name\n192.0.2.1')" ]
+}
+
+@test "examples: a throwaway-certificate server and its pinned client; mutual TLS" {
+	cp "$C/srv.pem" "$C/srv.key" "$C/me.pem" "$C/me.key" "$C/ca.pem" "$T/"
+	printf 'pinned file\n' >"$T/file.bin"
+	ex "sockcat serve --tls 8443 < file.bin"
+	ex "sockcat connect --tls --pinnedpubkey="
+	ex "sockcat serve -k --tls --cert srv.pem"
+	ex "sockcat connect --tls --cacert ca.pem --cert me.pem"
+	mv "$T/ex.sh" "$T/ex.cmds"
+	cat >"$T/run.sh" <<'EOF'
+start srv bash -c "$(sed -n 1p ex.cmds)"
+wait_line "$T/srv.err" 'tls pin sha256//'
+for ((i = 0; i < 500; i++)); do ss -Hltn | grep -q ":8443 " && break; sleep 0.02; done
+pin=$(sed -n 's/.*tls pin //p' "$T/srv.err")
+# The page's sample pin, put in for this certificate's.
+mkdir got && cd got && bash -c "$(sed -n 2p ../ex.cmds | sed "s|sha256//[A-Za-z0-9+/=]*|$pin|")" && cd ..
+cat got/file.bin
+start m bash -c "$(sed -n 3p ex.cmds)"
+for ((i = 0; i < 500; i++)); do ss -Hltn | grep -q ":8443 " && break; sleep 0.02; done
+echo mutual | bash -c "$(sed -n 4p ex.cmds)"
+wait_line "$T/m.out" mutual
+cat "$T/m.out"
+EOF
+	run netns "$T/run.sh"
+	printf '%s\n' "$output"
+	[ "$output" = "$(printf 'pinned file\nmutual')" ]
+}
+
+@test "examples: keepalive and nodelay, TOS through a device, the wait-for-a-port loop, connect -e, a hex dump" {
+	printf '220 ready\n' >"$T/banner"
+	printf '#!/bin/sh\necho server started\n' >"$T/server"
+	chmod +x "$T/server"
+	ex "sockcat connect --keepalive=60:10:6"
+	ex "sockcat connect --tos ef --bind-device wg0"
+	ex "sockcat connect -z --wait=30 db 5432"
+	ex "sockcat connect -e 'read req"
+	ex "printf 'EHLO me"
+	mv "$T/ex.sh" "$T/ex.cmds"
+	cat >"$T/run.sh" <<'EOF'
+start db sockcat serve -v -k 127.0.0.1 5432
+wait_line "$T/db.err" 'listening on'
+echo ka | bash -c "$(sed -n 1p ex.cmds)"
+wait_line "$T/db.out" ka
+cat "$T/db.out"
+ip link add wg0 type veth peer name wg1
+ip link set wg0 up
+ip link set wg1 up
+ip addr add 10.0.0.2/24 dev wg0
+start sip sockcat serve -v 10.0.0.2 5060
+wait_line "$T/sip.err" 'listening on'
+echo tos | bash -c "$(sed -n 2p ex.cmds)"
+wait_line "$T/sip.out" tos
+cat "$T/sip.out"
+bash -c "$(sed -n 3p ex.cmds)"
+echo hi >req
+start web bash -c "sockcat serve -v 127.0.0.1 8080 <req"
+wait_line "$T/web.err" 'listening on'
+bash -c "$(sed -n 4p ex.cmds)"
+wait_line "$T/web.out" 'you sent'
+cat "$T/web.out"
+start smtp bash -c "sockcat serve -v 127.0.0.1 25 <banner"
+wait_line "$T/smtp.err" 'listening on'
+bash -c "$(sed -n 5p ex.cmds)" 2>dump
+grep '^> 15 bytes at 0$' dump
+EOF
+	run netns "$T/run.sh"
+	printf '%s\n' "$output"
+	[ "$output" = "$(printf 'ka\ntos\ndb 5432 open\nserver started\nyou sent: hi\n220 ready\n> 15 bytes at 0')" ]
+}

@@ -31,7 +31,7 @@ CFLAGS    ?= -O2 -g
 WARNINGS   = -Wall -Wextra -Wshadow -Wformat=2 -Wconversion \
              -Wno-sign-conversion -Wstrict-prototypes -Wmissing-prototypes \
              -Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(BSD_CFLAGS) -Isrc -Icmd \
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(CPPFLAGS) $(CFLAGS) $(BSD_CFLAGS) -Isrc -Icmd \
              -DSOCKCAT_VERSION='"$(VERSION)"' -MMD -MP
 ALL_LIBS   = $(BSD_LIBS) $(LIBS)
 
@@ -52,7 +52,7 @@ DEPS_PKGS  = $(BUILD_PKGS) bats mandoc python3 socat \
              netcat-openbsd ncat curl netbase iproute2 procps strace \
              clang libclang-rt-dev valgrind \
              openssl gnutls-bin faketime bsdextrautils debootstrap \
-             zsh fish
+             zsh fish debhelper dpkg-dev lintian
 
 all: sockcat
 
@@ -170,9 +170,19 @@ uninstall:
 		$(DESTDIR)$(BASHCOMPDIR)/sockcat $(DESTDIR)$(ZSHCOMPDIR)/_sockcat \
 		$(DESTDIR)$(FISHCOMPDIR)/sockcat.fish
 
+# The Debian package, built from a copy of the tracked files into
+# build-deb/ (build-deb/sockcat_VERSION_ARCH.deb); check-package also
+# lints it and runs the binary it holds.
+deb:
+	@sh tests/check-package.sh
+
+check-package:
+	@sh tests/check-package.sh --check
+
 clean:
 	rm -f sockcat $(OBJS) $(OBJS:.o=.d)
-	rm -rf build-san build-fuzz
+	rm -rf build-san build-fuzz build-deb
 
 .PHONY: all deps bench-deps bench bench-tls check check-fresh check-sanitize fuzz fuzz-build lint-man \
+        deb check-package \
         install uninstall clean

@@ -483,8 +483,8 @@ connect_main(int argc, char **argv, int check_only)
 		free(ep.alloc);
 		return r;
 	}
-	if (!check_only && (r = opts_setup_shape(&o.co, o.exec != NULL ?
-	    "--exec" : NULL)) != 0) {
+	if ((r = opts_setup_shape(&o.co, o.exec != NULL ? "--exec" : NULL,
+	    check_only)) != 0) {
 		tls_teardown(&o.co.tls);
 		free(ep.alloc);
 		return r;

@@ -528,7 +528,7 @@ opts_check_sock(struct common_opts *co, int listening, int type,
 }
 
 int
-opts_setup_shape(struct common_opts *co, const char *exec_by)
+opts_setup_shape(struct common_opts *co, const char *exec_by, int check_only)
 {
 	const char *what = co->shape.crlf ? "--crlf" : co->shape.telnet ?
 	    "--telnet" : co->hex_dump != NULL ? "--hex-dump" : "--line-delay";
@@ -549,7 +549,7 @@ opts_setup_shape(struct common_opts *co, const char *exec_by)
 	    co->type == SOCK_SEQPACKET))
 		return usage_error(co->cmd, "--telnet conflicts with %s: "
 		    "telnet is a stream", co->type_by);
-	if (co->hex_dump == NULL)
+	if (co->hex_dump == NULL || check_only)
 		return 0;
 	if (*co->hex_dump == '\0') {
 		co->shape.dump_fd = STDERR_FILENO;

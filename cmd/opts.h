@@ -184,11 +184,13 @@ int	opts_check_sock(struct common_opts *co, int listening, int type,
 	    struct endpoint *ep, char *group, size_t grouplen);
 
 /*
- * Check the shaping options (-C, --telnet, --hex-dump) against the
- * others and open the dump's FILE (0600, appended to).  Returns 0, 1
- * after a run-time message, or EXIT_USAGE.
+ * Check the shaping options (-C, --telnet, --hex-dump, --line-delay)
+ * against the others and, unless check_only, open the dump's FILE
+ * (0600, appended to).  Returns 0, 1 after a run-time message, or
+ * EXIT_USAGE.
  */
-int	opts_setup_shape(struct common_opts *co, const char *exec_by);
+int	opts_setup_shape(struct common_opts *co, const char *exec_by,
+	    int check_only);
 
 /* Close the dump's FILE. */
 void	opts_shape_done(struct common_opts *co);

@@ -70,7 +70,11 @@ bg() {
 		in=$2
 		shift 2
 	fi
-	"$@" <"$in" >"$BATS_TEST_TMPDIR/$name.out" 2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
+	# Emptied here, not by the child's redirection: a reader started
+	# right after (listen_port) must not see an earlier NAME's lines.
+	: >"$BATS_TEST_TMPDIR/$name.out"
+	: >"$BATS_TEST_TMPDIR/$name.err"
+	"$@" <"$in" >>"$BATS_TEST_TMPDIR/$name.out" 2>>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
 	BG_PIDS+=($!)
 	printf -v "${name//-/_}_pid" '%s' "$!"
 }

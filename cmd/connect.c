@@ -145,10 +145,7 @@ connect_option(void *self, int c, const char *arg)
 		o->scan = 1;
 		return 0;
 	case 'e':
-		if (*arg == '\0')
-			return usage_error("connect", "--exec: empty command");
-		o->exec = arg;
-		return 0;
+		return exec_option("connect", arg, &o->exec);
 	case OPT_RETRY:
 		if (strcmp(arg, "inf") == 0) {
 			o->retries = RETRY_FOREVER;
@@ -173,18 +170,6 @@ connect_option(void *self, int c, const char *arg)
 const struct opts_spec connect_spec = {
 	"connect", usage, "46CUt:up:ns:w:i:q:dze:vh", longopts, connect_option
 };
-
-/* The item of a comma list that starts at p (comma: its end, or NULL). */
-static void
-n_item(const char *p, const char *comma, char *item, size_t len)
-{
-	size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
-
-	if (n >= len)
-		n = len - 1;
-	memcpy(item, p, n);
-	item[n] = '\0';
-}
 
 /*
  * Whether a failure is worth another try: a refusal, a time-out, no
@@ -271,8 +256,7 @@ scan(struct connect_opts *o, const struct endpoint *ep,
 	int lo, hi, port, fd, open = 0, again;
 
 	for (p = ep->port;; p = comma + 1) {
-		comma = strchr(p, ',');
-		n_item(p, comma, item, sizeof(item));
+		comma = opts_list_item(p, 1, item, sizeof(item));
 		if (addr_port_range(item, o->co.numeric, &lo, &hi) == -1)
 			return EXIT_USAGE;	/* checked when parsed */
 		for (port = lo; port <= hi; port++) {

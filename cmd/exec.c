@@ -25,6 +25,15 @@
 #include "tls.h"
 #include "tls-opts.h"
 
+int
+exec_option(const char *cmd, const char *arg, const char **exec)
+{
+	if (*arg == '\0')
+		return usage_error(cmd, "--exec: empty command");
+	*exec = arg;
+	return 0;
+}
+
 void
 kids_reap(struct kids *k, int verbose)
 {

@@ -20,6 +20,10 @@ struct kids {
 	int		 last;		/* the exit status of the last reaped */
 };
 
+/* -e / --exec CMD into *exec.  Returns 0, or EXIT_USAGE after the
+ * message (an empty CMD). */
+int	exec_option(const char *cmd, const char *arg, const char **exec);
+
 /* SOCKCAT_PEER_ADDR, _PORT, SOCKCAT_LOCAL_ADDR, _PORT. */
 #define EXEC_ENV_N	4
 #define EXEC_ENV_LEN	(NI_MAXHOST + 32)

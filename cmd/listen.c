@@ -8,17 +8,14 @@
 #include <err.h>
 #include <errno.h>
 #include <netdb.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "addr.h"
-#include "clock.h"
 #include "listen.h"
 #include "relay.h"
-#include "sig.h"
 #include "sock.h"
 
 void
@@ -205,37 +202,4 @@ listeners_remove_file(const struct listeners *l)
 	if (l->unix_path != NULL && lstat(l->unix_path, &st) == 0 &&
 	    st.st_dev == l->unix_dev && st.st_ino == l->unix_ino)
 		(void)unlink(l->unix_path);
-}
-
-int
-listeners_wait(const struct listeners *l, long long timeout_ms)
-{
-	struct pollfd pfd[MAX_LISTEN + 1];
-	long long deadline = clock_ms() + timeout_ms, left;
-	size_t i;
-	int n;
-
-	for (i = 0; i < l->n; i++) {
-		pfd[i].fd = l->fd[i];
-		pfd[i].events = POLLIN;
-	}
-	pfd[l->n].fd = sig_fd();
-	pfd[l->n].events = POLLIN;
-	for (;;) {
-		if (sig_caught()) {
-			errno = EINTR;
-			return -1;
-		}
-		if ((left = deadline - clock_ms()) <= 0)
-			return 0;
-		n = poll(pfd, l->n + 1, left > 1000000 ? 1000000 : (int)left);
-		if (n == -1 && errno != EINTR)
-			return -1;
-		for (i = 0; n > 0 && i < l->n; i++)
-			if (pfd[i].revents != 0)
-				return 1;
-		/* A wake-up that ends nothing (SIGCHLD): empty it. */
-		if (n > 0 && pfd[l->n].revents != 0 && !sig_caught())
-			sig_drain();
-	}
 }

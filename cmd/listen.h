@@ -31,13 +31,6 @@ struct listeners {
 int	listeners_open(const struct common_opts *co, const struct endpoint *ep,
 	    int type, int backlog, struct listeners *l);
 
-/*
- * Wait up to timeout_ms for a client (a connection, or a datagram) on
- * any of l's sockets, without taking it.  Returns 1, 0 on the time-out,
- * or -1 with errno (EINTR: a signal came).
- */
-int	listeners_wait(const struct listeners *l, long long timeout_ms);
-
 /* Close the sockets (the unix file stays: see listeners_remove_file). */
 void	listeners_close(struct listeners *l);
 

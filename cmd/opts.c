@@ -310,22 +310,29 @@ opts_parse(const struct opts_spec *spec, struct common_opts *co, void *self,
 	return 0;
 }
 
+const char *
+opts_list_item(const char *p, int split, char *item, size_t len)
+{
+	const char *comma = split ? strchr(p, ',') : NULL;
+	size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(item, p, n);
+	item[n] = '\0';
+	return comma;
+}
+
 static int
 check_port(struct common_opts *co, const char *what, const char *port,
     int port_list)
 {
 	char item[64];
 	const char *p, *comma;
-	size_t n;
 	int lo, hi;
 
 	for (p = port;; p = comma + 1) {
-		comma = port_list ? strchr(p, ',') : NULL;
-		n = comma != NULL ? (size_t)(comma - p) : strlen(p);
-		if (n >= sizeof(item))
-			n = sizeof(item) - 1;
-		memcpy(item, p, n);
-		item[n] = '\0';
+		comma = opts_list_item(p, port_list, item, sizeof(item));
 		if ((port_list ? addr_port_range(item, co->numeric, &lo, &hi) :
 		    addr_port_parse(item, co->numeric, &lo)) == -1) {
 			if (item[0] == '\0')

@@ -165,6 +165,14 @@ int	opts_endpoint(struct common_opts *co, enum operands shape,
 	    int port_list, int argc, char **argv, struct endpoint *ep);
 
 /*
+ * Copy the item of a comma list that starts at p into item (cut to
+ * len - 1 bytes); without split the whole of p is one item.  Returns
+ * the comma that ends it, or NULL for the last.
+ */
+const char *opts_list_item(const char *p, int split, char *item,
+	    size_t len);
+
+/*
  * Check the relay options of connect and serve against each other.
  * Returns 0 or EXIT_USAGE after printing the conflict.
  */

@@ -130,10 +130,7 @@ serve_option(void *self, int c, const char *arg)
 		o->keep_open = 1;
 		return 0;
 	case 'e':
-		if (*arg == '\0')
-			return usage_error("serve", "--exec: empty command");
-		o->exec = arg;
-		return 0;
+		return exec_option("serve", arg, &o->exec);
 	case 'm':
 		return parse_count("serve", "--max-clients", arg, 1,
 		    1000000, &o->max_clients);
@@ -453,8 +450,8 @@ run(const struct serve_opts *o, const struct endpoint *ep)
 		for (i = 0; i < l.n; i++)
 			report_listening(l.fd[i]);
 	/* -w: the first client, in time or not at all. */
-	if (o->co.connect_ms >= 0 &&
-	    (r = listeners_wait(&l, o->co.connect_ms)) != 1) {
+	if (o->co.connect_ms >= 0 && (r = sock_wait_any(l.fd, l.n, POLLIN,
+	    o->co.connect_ms, NULL)) <= 0) {
 		if (r == -1 && errno == EINTR)
 			r = relay_signal_status();
 		else {

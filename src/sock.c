@@ -61,17 +61,25 @@ sock_nonblock(int fd, int on)
 }
 
 int
-sock_wait(int fd, short events, long long timeout_ms)
+sock_wait_any(const int *fds, size_t n, short events, long long timeout_ms,
+    size_t *which)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[SOCK_WAIT_MAX + 1];
 	long long deadline = timeout_ms >= 0 ? clock_ms() + timeout_ms : -1;
 	long long left;
-	int n;
+	size_t i;
+	int r;
 
-	pfd[0].fd = fd;
-	pfd[0].events = events;
-	pfd[1].fd = sig_fd();
-	pfd[1].events = POLLIN;
+	if (n > SOCK_WAIT_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		pfd[i].fd = fds[i];
+		pfd[i].events = events;
+	}
+	pfd[n].fd = sig_fd();
+	pfd[n].events = POLLIN;
 	for (;;) {
 		if (sig_caught()) {
 			errno = EINTR;
@@ -80,21 +88,33 @@ sock_wait(int fd, short events, long long timeout_ms)
 		left = deadline < 0 ? -1 : deadline - clock_ms();
 		if (deadline >= 0 && left < 0)
 			left = 0;
-		n = poll(pfd, pfd[1].fd >= 0 ? 2 : 1,
+		r = poll(pfd, pfd[n].fd >= 0 ? n + 1 : n,
 		    left > 1000000 ? 1000000 : (int)left);
-		if (n == -1 && errno != EINTR)
+		if (r == -1 && errno != EINTR)
 			return -1;
-		if (n > 0 && pfd[0].revents != 0)
-			return pfd[0].revents;
-		/* poll waits at most 10^6 ms at a time: a longer -w goes on. */
-		if (n == 0 && (deadline < 0 || clock_ms() < deadline))
+		for (i = 0; r > 0 && i < n; i++)
+			if (pfd[i].revents != 0) {
+				if (which != NULL)
+					*which = i;
+				return pfd[i].revents;
+			}
+		/* poll waits at most 10^6 ms at a time: a longer wait goes
+		 * on. */
+		if (r == 0 && (deadline < 0 || clock_ms() < deadline))
 			continue;
-		if (n == 0)
+		if (r == 0)
 			return 0;
-		/* A wake-up with no terminating signal (SIGCHLD): empty it. */
-		if (n > 0 && pfd[1].revents != 0)
+		/* A wake-up with no terminating signal (SIGCHLD): empty it,
+		 * or poll would say it again and again. */
+		if (r > 0 && pfd[n].revents != 0)
 			sig_drain();
 	}
+}
+
+int
+sock_wait(int fd, short events, long long timeout_ms)
+{
+	return sock_wait_any(&fd, 1, events, timeout_ms, NULL);
 }
 
 /*
@@ -356,51 +376,22 @@ int
 sock_accept(const int *fds, size_t n, struct sockaddr_storage *peer,
     socklen_t *peerlen, size_t *which)
 {
-	struct pollfd pfd[16];
-	size_t i, np;
+	size_t i;
 	int fd;
 
-	if (n > sizeof(pfd) / sizeof(pfd[0]) - 1) {
-		errno = EINVAL;
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		pfd[i].fd = fds[i];
-		pfd[i].events = POLLIN;
-	}
-	np = n;
-	if (sig_fd() >= 0) {
-		pfd[np].fd = sig_fd();
-		pfd[np++].events = POLLIN;
-	}
 	for (;;) {
-		if (sig_caught()) {
-			errno = EINTR;
+		if (sock_wait_any(fds, n, POLLIN, -1, &i) == -1)
 			return -1;
+		*peerlen = sizeof(*peer);
+		fd = accept4(fds[i], (struct sockaddr *)peer, peerlen,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			*which = i;
+			return fd;
 		}
-		if (poll(pfd, np, -1) == -1) {
-			if (errno == EINTR)
-				continue;
+		/* Gone before we took it, or no room: wait again. */
+		if (errno != EAGAIN && errno != ECONNABORTED &&
+		    errno != EINTR && errno != EPROTO)
 			return -1;
-		}
-		/* A wake-up that ends nothing (SIGCHLD): empty it, or poll
-		 * would say it again and again. */
-		if (np > n && pfd[n].revents != 0 && !sig_caught())
-			sig_drain();
-		for (i = 0; i < n; i++) {
-			if (pfd[i].revents == 0)
-				continue;
-			*peerlen = sizeof(*peer);
-			fd = accept4(fds[i], (struct sockaddr *)peer, peerlen,
-			    SOCK_NONBLOCK | SOCK_CLOEXEC);
-			if (fd >= 0) {
-				*which = i;
-				return fd;
-			}
-			/* Gone before we took it, or no room: wait again. */
-			if (errno != EAGAIN && errno != ECONNABORTED &&
-			    errno != EINTR && errno != EPROTO)
-				return -1;
-		}
 	}
 }

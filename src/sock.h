@@ -89,11 +89,20 @@ int	sock_unix_live(const char *path, const struct stat *st);
 int	sock_accept(const int *fds, size_t n, struct sockaddr_storage *peer,
 	    socklen_t *peerlen, size_t *which);
 
+/* The most descriptors sock_wait_any() watches at once. */
+#define SOCK_WAIT_MAX	16
+
 /*
- * Wait for events on fd, or a signal, for at most timeout_ms (negative:
- * forever).  Returns the revents, 0 on a time-out, or -1 with errno
- * (EINTR for a signal).
+ * Wait for events on any of the n descriptors fds (one of -1 is
+ * ignored: a sleep), or a signal, for at most timeout_ms (negative:
+ * forever).  Returns the revents of the first that has some (its index
+ * in *which, when not NULL), 0 on a time-out, or -1 with errno (EINTR
+ * for a signal, EINVAL for more than SOCK_WAIT_MAX).
  */
+int	sock_wait_any(const int *fds, size_t n, short events,
+	    long long timeout_ms, size_t *which);
+
+/* sock_wait_any() on one descriptor. */
 int	sock_wait(int fd, short events, long long timeout_ms);
 
 /* Set or clear O_NONBLOCK.  Returns the old flags, or -1 with errno. */

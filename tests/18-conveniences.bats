@@ -272,12 +272,8 @@ by_direction() {
 @test "-C: bare LFs go out as CRLF as nc.openbsd -C sends them; a CR and LF split across reads stay one CRLF" {
 	printf 'one\ntwo\n\nthree' >"$T/lines"
 	bg nsrv nc.openbsd -l 127.0.0.1 0
-	for ((i = 0; i < TMO * 50; i++)); do
-		nport=$(ss -Hltnp 2>/dev/null | grep "pid=$nsrv_pid," | sed -n 's/.*:\([0-9]*\) .*/\1/p' | head -n 1)
-		[ -n "$nport" ] && break
-		sleep 0.02
-	done
-	[ -n "$nport" ]
+	port_of "$nsrv_pid"
+	nport=$port
 	timeout 10 nc.openbsd -N -C 127.0.0.1 "$nport" <"$T/lines"
 	wait_exit "$nsrv_pid"
 	serve_bg 127.0.0.1 0

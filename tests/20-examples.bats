@@ -89,7 +89,7 @@ KNOWN=(
 		echo 'start srv bash -c "$(sed -n 1p ex.cmds)"'
 		echo 'wait_line "$T/srv.err" "listening on"'
 		echo 'bash -c "$(sed -n 2p ex.cmds)"'
-		echo 'for ((i = 0; i < 500; i++)); do [ -s upload.bin ] && break; sleep 0.02; done'
+		echo 'poll_until test -s upload.bin'
 		echo 'cmp file.bin upload.bin && echo same'
 	} >"$T/run.sh"
 	ex "sockcat serve -v 127.0.0.1 8080 > upload.bin"
@@ -103,9 +103,9 @@ KNOWN=(
 	cp "$C/srv.pem" "$C/srv.key" "$T/"
 	{
 		echo 'start web python3 -m http.server --bind 127.0.0.1 80'
-		echo 'for ((i = 0; i < 500; i++)); do ss -Hltn | grep -q "127.0.0.1:80 " && break; sleep 0.02; done'
+		echo 'wait_listen "127.0.0.1:80 "'
 		echo 'start tls openssl s_server -quiet -www -accept 127.0.0.1:443 -cert srv.pem -key srv.key'
-		echo 'for ((i = 0; i < 500; i++)); do ss -Hltn | grep -q ":443 " && break; sleep 0.02; done'
+		echo 'wait_listen ":443 "'
 		echo "export SSL_CERT_FILE='$C/ca.pem'"
 		echo 'for n in 1 2; do bash -c "$(sed -n ${n}p ex.cmds)" | head -n 1 | tr -d "\r"; done'
 	} >"$T/run.sh"
@@ -122,9 +122,9 @@ KNOWN=(
 	seq 1 50 >"$T/f"
 	{
 		echo 'start ul bash -c "$(sed -n 1p ex.cmds)"'
-		echo 'for ((i = 0; i < 500; i++)); do ss -Hlun | grep -q ":5353 " && break; sleep 0.02; done'
+		echo 'wait_listen ":5353 "'
 		echo 'bash -c "$(sed -n 2p ex.cmds)"'
-		echo 'for ((i = 0; i < 500; i++)); do cmp -s f g && break; sleep 0.02; done'
+		echo 'poll_until cmp -s f g'
 		echo 'cmp f g && echo same'
 	} >"$T/run.sh"
 	ex "sockcat udp-listen -c"
@@ -138,17 +138,17 @@ KNOWN=(
 	{
 		echo 'start p22 sockcat serve -k 127.0.0.1 22'
 		echo 'start p8005 sockcat serve -k 127.0.0.1 8005'
-		echo 'for ((i = 0; i < 500; i++)); do [ "$(ss -Hltn | grep -c ":22 \|:8005 ")" -eq 2 ] && break; sleep 0.02; done'
+		echo 'wait_listen ":22 "; wait_listen ":8005 "'
 		echo 'bash -c "$(sed -n 1p ex.cmds)"'
 		echo 'start k bash -c "$(sed -n 2p ex.cmds)"'
 		echo 'wait_line "$T/k.err" "listening on"'
 		echo 'echo to-k | sockcat connect -q 0 127.0.0.1 8080'
 		echo 'wait_line "$T/k.out" to-k; cat "$T/k.out"'
 		echo 'start e bash -c "$(sed -n 3p ex.cmds)"'
-		echo 'for ((i = 0; i < 500; i++)); do ss -Hltn | grep -q ":7 " && break; sleep 0.02; done'
+		echo 'wait_listen ":7 "'
 		echo 'echo echoed | sockcat connect 127.0.0.1 7'
 		echo 'start u bash -c "$(sed -n 4p ex.cmds)"'
-		echo 'for ((i = 0; i < 500; i++)); do ss -Hlx | grep -q "@myservice" && break; sleep 0.02; done'
+		echo 'wait_listen "@myservice"'
 		echo 'echo over-unix | sockcat connect -U @myservice'
 		echo 'wait_line "$T/u.out" over-unix; cat "$T/u.out"'
 	} >"$T/run.sh"
@@ -194,13 +194,13 @@ EOF
 	cat >"$T/run.sh" <<'EOF'
 start srv bash -c "$(sed -n 1p ex.cmds)"
 wait_line "$T/srv.err" 'tls pin sha256//'
-for ((i = 0; i < 500; i++)); do ss -Hltn | grep -q ":8443 " && break; sleep 0.02; done
+wait_listen ":8443 "
 pin=$(sed -n 's/.*tls pin //p' "$T/srv.err")
 # The page's sample pin, put in for this certificate's.
 mkdir got && cd got && bash -c "$(sed -n 2p ../ex.cmds | sed "s|sha256//[A-Za-z0-9+/=]*|$pin|")" && cd ..
 cat got/file.bin
 start m bash -c "$(sed -n 3p ex.cmds)"
-for ((i = 0; i < 500; i++)); do ss -Hltn | grep -q ":8443 " && break; sleep 0.02; done
+wait_listen ":8443 "
 echo mutual | bash -c "$(sed -n 4p ex.cmds)"
 wait_line "$T/m.out" mutual
 cat "$T/m.out"

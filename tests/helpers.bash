@@ -96,14 +96,22 @@ py_listen_script() {
 	port=$(cat "$pf")
 }
 
+# poll_until CMD...: run CMD every 20 ms until it succeeds (status 0)
+# or $TMO seconds have passed (status 1).  Every wait below is one.
+poll_until() {
+	local i
+	for ((i = 0; i < TMO * 50; i++)); do
+		"$@" && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
 # wait_for FILE PATTERN: wait (bounded by $TMO) until FILE has a line
 # matching PATTERN; fails on time-out.
 wait_for() {
-	local file=$1 pat=$2 i
-	for ((i = 0; i < TMO * 50; i++)); do
-		grep -qE -- "$pat" "$file" 2>/dev/null && return 0
-		sleep 0.02
-	done
+	local file=$1 pat=$2
+	poll_until grep -sqE -- "$pat" "$file" && return 0
 	printf 'timed out waiting for /%s/ in %s:\n' "$pat" "$file" >&2
 	cat "$file" >&2
 	return 1
@@ -111,11 +119,7 @@ wait_for() {
 
 # wait_file FILE: wait (bounded by $TMO) until FILE exists.
 wait_file() {
-	local i
-	for ((i = 0; i < TMO * 50; i++)); do
-		[ -e "$1" ] && return 0
-		sleep 0.02
-	done
+	poll_until test -e "$1" && return 0
 	echo "timed out waiting for $1 to exist" >&2
 	return 1
 }
@@ -123,12 +127,11 @@ wait_file() {
 # wait_size FILE N: wait (bounded by $TMO) until FILE holds at least N
 # bytes; the caller checks the exact size after.
 wait_size() {
-	local i
-	for ((i = 0; i < TMO * 50; i++)); do
-		[ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
-		sleep 0.02
-	done
-	return 0
+	poll_until size_at_least "$1" "$2" || true
+}
+
+size_at_least() {
+	[ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -ge "$2" ]
 }
 
 # listen_port NAME: wait for NAME's "-v" listening line and set $port
@@ -149,12 +152,8 @@ serve_bg() {
 # wait_exit PID: wait (bounded) for a background process to end; sets
 # $status to its exit status.  Fails if it is still running.
 wait_exit() {
-	local pid=$1 i
-	for ((i = 0; i < TMO * 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.02
-	done
-	if kill -0 "$pid" 2>/dev/null; then
+	local pid=$1
+	if ! poll_until gone "$pid"; then
 		echo "process $pid still running" >&2
 		return 1
 	fi
@@ -162,27 +161,45 @@ wait_exit() {
 	wait "$pid" || status=$?
 }
 
+# gone PID: the process has exited.
+gone() {
+	! kill -0 "$1" 2>/dev/null
+}
+
 # procs_at_least N PATTERN: wait (bounded) until N processes match
 # PATTERN (pgrep -f); fails on time-out.
 procs_at_least() {
-	local i
-	for ((i = 0; i < TMO * 50; i++)); do
-		[ "$(pgrep -c -f "$2")" -ge "$1" ] && return 0
-		sleep 0.02
-	done
+	poll_until count_at_least "$1" "$2" && return 0
 	echo "fewer than $1 processes match /$2/" >&2
 	return 1
 }
 
+count_at_least() {
+	[ "$(pgrep -c -f "$2")" -ge "$1" ]
+}
+
 # procs_gone PATTERN: wait (bounded) until no process matches PATTERN.
 procs_gone() {
-	local i
-	for ((i = 0; i < TMO * 50; i++)); do
-		pgrep -f "$1" >/dev/null || return 0
-		sleep 0.02
-	done
+	poll_until no_procs "$1" && return 0
 	echo "processes still match /$1/: $(pgrep -f "$1" | tr '\n' ' ')" >&2
 	return 1
+}
+
+no_procs() {
+	! pgrep -f "$1" >/dev/null
+}
+
+# port_of PID: wait (bounded) until PID listens on a TCP port; set $port.
+port_of() {
+	poll_until listening_port "$1" && return 0
+	echo "process $1 listens on no TCP port" >&2
+	return 1
+}
+
+listening_port() {
+	port=$(ss -Hltnp 2>/dev/null | grep "pid=$1," |
+		sed -n 's/.*[:.]\([0-9][0-9]*\) .*/\1/p' | head -n 1)
+	[ -n "$port" ]
 }
 
 # still_running PID: the process has not exited.
@@ -205,18 +222,30 @@ trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait' EXIT
 start() {
 	local name=$1
 	shift
-	"$@" </dev/null >"$T/$name.out" 2>"$T/$name.err" &
+	: >"$T/$name.out"
+	: >"$T/$name.err"
+	"$@" </dev/null >>"$T/$name.out" 2>>"$T/$name.err" &
 	pids+=($!)
 }
-wait_line() {
+poll_until() {
 	local i
 	for ((i = 0; i < 500; i++)); do
-		grep -qE -- "$2" "$1" 2>/dev/null && return 0
+		"$@" && return 0
 		sleep 0.02
 	done
-	echo "timed out waiting for /$2/ in $1:" >&2
+	echo "timed out waiting for: $*" >&2
+	return 1
+}
+wait_line() {
+	poll_until grep -sqE -- "$2" "$1" && return 0
 	cat "$1" >&2
 	return 1
+}
+listens() {
+	ss -Hlntux | grep -q -- "$1"
+}
+wait_listen() {
+	poll_until listens "$1"
 }
 port_of() {
 	sed -n 's/.*listening on .* port \([0-9]*\).*/\1/p' "$T/$1.err" | head -n 1

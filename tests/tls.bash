@@ -63,19 +63,6 @@ tls_listen() {
 	py_listen_script tls-peer.py "$@"
 }
 
-# port_of PID: wait (bounded) until PID listens on a TCP port; set $port.
-port_of() {
-	local i
-	for ((i = 0; i < TMO * 50; i++)); do
-		port=$(ss -Hltnp 2>/dev/null | grep "pid=$1," |
-			sed -n 's/.*[:.]\([0-9][0-9]*\) .*/\1/p' | head -n 1)
-		[ -n "$port" ] && return 0
-		sleep 0.02
-	done
-	echo "process $1 listens on no TCP port" >&2
-	return 1
-}
-
 # s_server NAME ARGS...: openssl s_server on 127.0.0.1, a free port,
 # its stdin an idle pipe (at stdin's EOF it would end the connection);
 # sets $port.

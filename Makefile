@@ -35,12 +35,12 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(CPPFLAGS) $(CFLAGS) $(BSD_CF
              -DSOCKCAT_VERSION='"$(VERSION)"' -MMD -MP
 ALL_LIBS   = $(BSD_LIBS) $(LIBS)
 
-SRC_SRCS   = src/addr.c src/dgram.c src/json.c src/spawn.c src/sig.c src/sock.c \
+SRC_SRCS   = src/proxy.c src/addr.c src/dgram.c src/json.c src/spawn.c src/sig.c src/sock.c \
              src/stream.c src/flow.c src/sinkq.c src/timer.c src/engine.c src/peer.c \
              src/session.c src/event.c src/tls.c src/tls-ctx.c \
              src/unix-live.c src/sockopt.c src/shape.c
 CMD_SRCS   = cmd/main.c cmd/opts.c cmd/relay.c cmd/listen.c cmd/dial.c cmd/serve.c cmd/connect.c \
-             cmd/tls-opts.c cmd/sock-opts.c cmd/exec.c cmd/completion.c cmd/udp-send.c cmd/udp-listen.c cmd/resolve.c cmd/hostname.c
+             cmd/tls-opts.c cmd/sock-opts.c cmd/proxy-opts.c cmd/exec.c cmd/completion.c cmd/udp-send.c cmd/udp-listen.c cmd/resolve.c cmd/hostname.c
 # Objects go beside their sources, or under OBJDIR (the sanitizer build).
 OBJDIR    ?= .
 OBJS       = $(patsubst %.c,$(OBJDIR)/%.o,$(SRC_SRCS) $(CMD_SRCS))
@@ -52,7 +52,12 @@ DEPS_PKGS  = $(BUILD_PKGS) bats mandoc python3 socat \
              netcat-openbsd ncat curl netbase iproute2 procps strace \
              clang libclang-rt-dev valgrind \
              openssl gnutls-bin faketime bsdextrautils debootstrap \
-             zsh fish debhelper dpkg-dev lintian
+             zsh fish debhelper dpkg-dev lintian \
+             microsocks dante-server tinyproxy openssh-client
+# Packages that come with a system service: the tests start their own,
+# so make deps installs them stopped (policy-rc.d says no start) and
+# leaves their services disabled.
+DEPS_SERVICES = tinyproxy:tinyproxy dante-server:danted
 
 all: sockcat
 
@@ -70,9 +75,21 @@ deps:
 		grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
+		nostart=; \
+		if [ ! -e /usr/sbin/policy-rc.d ]; then \
+			printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && \
+			chmod 755 /usr/sbin/policy-rc.d && nostart=1; \
+		fi; \
 		apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			--no-install-recommends $$missing; \
+			--no-install-recommends $$missing; st=$$?; \
+		[ -z "$$nostart" ] || rm -f /usr/sbin/policy-rc.d; \
+		for ps in $(DEPS_SERVICES); do \
+			case " "$$(echo $$missing)" " in *" $${ps%%:*} "*) \
+				systemctl disable --quiet $${ps#*:} \
+					>/dev/null 2>&1 || true;; esac; \
+		done; \
+		exit $$st; \
 	else echo "deps: all installed"; fi
 
 check: sockcat
@@ -99,7 +116,7 @@ check-sanitize: sockcat
 # Fuzzing: libFuzzer targets in fuzz/ (clang), each run for FUZZ_SECONDS
 # from its committed seed corpus fuzz/corpus/TARGET; what they find new
 # goes to build-fuzz/corpus/TARGET, a crash to build-fuzz/crash-*.
-FUZZ_TARGETS = addr args spellings json shape
+FUZZ_TARGETS = addr args spellings json shape proxy
 FUZZ_SECONDS ?= 60
 FUZZ_CC    = clang
 FUZZ_SAN   = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \

@@ -24,6 +24,8 @@
 #include "relay.h"
 #include "sig.h"
 #include "sock.h"
+#include "stream.h"
+#include "tls.h"
 #include "spawn.h"
 
 
@@ -82,6 +84,8 @@ static const char usage[] =
 "  -q, --quit-after-eof=SECS   end SECS after stdin EOF (0: at once)\n"
 "      --grace=SECS       after the peer's EOF, end once stdin is quiet\n"
 "                         this long (default 0.5; 0, or inf: its EOF)\n"
+"      --no-shutdown      at stdin's EOF, keep the connection open both\n"
+"                         ways (no half-close)\n"
 "  -d, --no-stdin         never read stdin\n"
 "      --send-only        only send stdin; discard what arrives\n"
 "      --recv-only        only receive; send nothing\n"
@@ -102,6 +106,7 @@ static const char usage[] =
 "      --alpn=P1[,P2]     offer these ALPN protocols\n"
 "      --tls-min=V, --tls-max=V  1.2 or 1.3\n"
 "      --ciphers=LIST, --tls13-ciphers=LIST  OpenSSL cipher lists\n"
+USAGE_PROXY
 USAGE_SOCK_TCP
 USAGE_SOCK_BUFFERS
 USAGE_SOCK_IP
@@ -129,6 +134,7 @@ static const struct option longopts[] = {
 	{ "wait",	required_argument,	NULL, OPT_WAIT },
 	OPTL_TLS,
 	OPTL_TLS_CLIENT,
+	OPTL_PROXY,
 	OPTL_SOCK,
 	OPTL_SHAPE,
 	OPTL_BASE,
@@ -168,7 +174,7 @@ connect_option(void *self, int c, const char *arg)
 }
 
 const struct opts_spec connect_spec = {
-	"connect", usage, "46CUt:up:ns:w:i:q:dze:vh", longopts, connect_option
+	"connect", usage, "46CUt:up:ns:w:i:q:dze:x:vh", longopts, connect_option
 };
 
 /*
@@ -243,6 +249,60 @@ try_again(const struct connect_opts *o, struct tries *t)
 	return 1;
 }
 
+/* What probing a port found. */
+enum { PROBE_OPEN, PROBE_CLOSED, PROBE_END };
+
+/*
+ * Probe port (res: HOST's addresses; NULL through a proxy): PROBE_OPEN,
+ * PROBE_CLOSED, or PROBE_END with the exit status in *status.
+ */
+static int
+probe(struct connect_opts *o, const struct endpoint *ep,
+    struct addrinfo *res, int port, struct tries *t, int *status)
+{
+	struct addrinfo *ai, *which;
+	struct stream s;
+	char portstr[8];
+	long long saved = o->co.connect_ms;
+	int fd, again, r;
+
+	if (res == NULL) {
+		snprintf(portstr, sizeof(portstr), "%d", port);
+		r = proxy_dial(&o->co, ep->host, portstr, 1, &s);
+		if (r == PROXY_DIAL_OK) {
+			stream_close(&s);
+			return PROBE_OPEN;
+		}
+		if (r == PROXY_DIAL_TARGET)
+			return PROBE_CLOSED;
+		*status = r == PROXY_DIAL_SIGNAL ? relay_signal_status() :
+		    EXIT_FAILURE;
+		return PROBE_END;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		addr_set_port(ai->ai_addr, port);
+	t->made = 0;
+	do {
+		try_begin(o, t, saved);
+		fd = dial_any(&o->co, res, 0, NULL, &which);
+		again = fd == -1 && retryable(errno, 0) ? try_again(o, t) : 0;
+	} while (again == 1);
+	o->co.connect_ms = saved;
+	if (fd >= 0) {
+		close(fd);
+		return PROBE_OPEN;
+	}
+	if (fd == DIAL_REPORTED) {
+		*status = EXIT_FAILURE;
+		return PROBE_END;
+	}
+	if (errno == EINTR || again == -1) {
+		*status = relay_signal_status();
+		return PROBE_END;
+	}
+	return PROBE_CLOSED;
+}
+
 /* Scan the port list: print "HOST PORT open" for each that accepts;
  * --retry and --wait apply to each port. */
 static int
@@ -251,33 +311,22 @@ scan(struct connect_opts *o, const struct endpoint *ep,
 {
 	const char *p, *comma;
 	char item[64];
-	struct addrinfo *ai, *which;
-	long long saved = o->co.connect_ms;
-	int lo, hi, port, fd, open = 0, again;
+	int lo, hi, port, open = 0, status;
 
 	for (p = ep->port;; p = comma + 1) {
 		comma = opts_list_item(p, 1, item, sizeof(item));
 		if (addr_port_range(item, o->co.numeric, &lo, &hi) == -1)
 			return EXIT_USAGE;	/* checked when parsed */
 		for (port = lo; port <= hi; port++) {
-			for (ai = res; ai != NULL; ai = ai->ai_next)
-				addr_set_port(ai->ai_addr, port);
-			t->made = 0;
-			do {
-				try_begin(o, t, saved);
-				fd = dial_any(&o->co, res, 0, NULL, &which);
-				again = fd == -1 && retryable(errno, 0) ?
-				    try_again(o, t) : 0;
-			} while (again == 1);
-			if (fd >= 0) {
-				close(fd);
+			switch (probe(o, ep, res, port, t, &status)) {
+			case PROBE_OPEN:
 				printf("%s %d open\n", ep->host, port);
 				fflush(stdout);
 				open++;
-			} else if (fd == DIAL_REPORTED)
-				return EXIT_FAILURE;
-			else if (errno == EINTR || again == -1)
-				return relay_signal_status();
+				break;
+			case PROBE_END:
+				return status;
+			}
 		}
 		if (comma == NULL)
 			break;
@@ -285,16 +334,31 @@ scan(struct connect_opts *o, const struct endpoint *ep,
 	return open > 0 ? 0 : EXIT_FAILURE;
 }
 
-/* The connection made: relay it, or give it to -e's command. */
+/*
+ * The connection made: relay it, or give it to -e's command.  Through
+ * proxies (via: HOST PORT), s is the stream when it is TLS to an
+ * https:// proxy, else NULL.
+ */
 static int
-session(struct connect_opts *o, int fd, const char *name, size_t first_len)
+session(struct connect_opts *o, int fd, struct stream *s, const char *name,
+    size_t first_len, const struct endpoint *via)
 {
 	char envbuf[EXEC_ENV_N][EXEC_ENV_LEN], *env[EXEC_ENV_N + 1];
 	pid_t pid;
 
 	if (o->exec == NULL)
-		return relay_session(&o->co, fd, name, 0, first_len);
+		return s != NULL ? relay_stream(&o->co, s, name) :
+		    relay_session(&o->co, fd, name, 0, first_len);
 	exec_env(fd, envbuf, env);
+	if (via != NULL) {
+		/* The peer is HOST PORT, not the first proxy. */
+		snprintf(envbuf[0], sizeof(envbuf[0]), "SOCKCAT_PEER_ADDR=%s",
+		    via->host);
+		snprintf(envbuf[1], sizeof(envbuf[1]), "SOCKCAT_PEER_PORT=%s",
+		    via->port);
+	}
+	if (s != NULL)
+		return exec_stream(&o->co, o->exec, s, name, env, 0);
 	if (o->co.tls.ctx != NULL)
 		return exec_tls(&o->co, o->exec, fd, name, env, 1);
 	pid = spawn_shell(o->exec, fd, env);
@@ -331,9 +395,48 @@ connect_unix(struct connect_opts *o, const char *path, int type)
 	} while (again == 1);
 	if (o->co.verbose)
 		report_connected_name(path);
-	r = session(o, fd, path, 0);
+	r = session(o, fd, NULL, path, 0, NULL);
 	dial_unix_done(&o->co);
 	return r;
+}
+
+/*
+ * Through the proxies: each try a new chain; --retry and --wait try
+ * again when the first proxy or the target cannot be reached.
+ */
+static int
+run_proxied(struct connect_opts *o, const struct endpoint *ep)
+{
+	struct stream s;
+	struct tries t;
+	char name[RELAY_NAME_MAX];
+	long long saved = o->co.connect_ms;
+	int r, again;
+
+	if (o->scan) {
+		tries_start(o, &t);
+		return scan(o, ep, NULL, &t);
+	}
+	tries_start(o, &t);
+	for (;;) {
+		try_begin(o, &t, saved);
+		r = proxy_dial(&o->co, ep->host, ep->port, 0, &s);
+		o->co.connect_ms = saved;
+		if (r == PROXY_DIAL_OK)
+			break;
+		if (r == PROXY_DIAL_SIGNAL)
+			return relay_signal_status();
+		if (r != PROXY_DIAL_TARGET && r != PROXY_DIAL_UNREACHABLE)
+			return EXIT_FAILURE;
+		if ((again = try_again(o, &t)) == -1)
+			return relay_signal_status();
+		if (again == 0)
+			return EXIT_FAILURE;
+	}
+	snprintf(name, sizeof(name), "%s port %s", ep->host, ep->port);
+	if (tls_stream_is(&s))
+		return session(o, s.fd, &s, name, 0, ep);
+	return session(o, stream_release(&s), NULL, name, 0, ep);
 }
 
 static int
@@ -353,6 +456,8 @@ run(struct connect_opts *o, const struct endpoint *ep)
 		o->co.quit_ms = RELAY_DGRAM_QUIT_MS;
 	if (ep->path != NULL)
 		return connect_unix(o, ep->path, type);
+	if (o->co.proxy.n > 0)
+		return run_proxied(o, ep);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = o->co.family;
 	hints.ai_socktype = type;
@@ -408,7 +513,7 @@ run(struct connect_opts *o, const struct endpoint *ep)
 	freeaddrinfo(res);
 	if (o->co.verbose)
 		report_connected(fd);
-	return session(o, fd, name, first.len);
+	return session(o, fd, NULL, name, first.len, NULL);
 }
 
 static int
@@ -437,11 +542,8 @@ connect_main(int argc, char **argv, int check_only)
 	if (o.exec != NULL && o.co.type == SOCK_DGRAM)
 		return usage_error("connect", "--exec conflicts with %s",
 		    o.co.type_by);
-	if (o.exec != NULL && (o.co.send_only || o.co.recv_only ||
-	    o.co.no_stdin || o.co.quit_ms != OPTS_NO_TIME ||
-	    o.co.idle_ms != OPTS_NO_TIME || o.co.grace_ms != OPTS_NO_TIME))
-		return usage_error("connect", "--exec conflicts with the relay "
-		    "options (-d, -q, -i, --grace, --send-only, --recv-only)");
+	if (o.exec != NULL && (r = opts_check_exec(&o.co)) != 0)
+		return r;
 	if (o.scan && o.co.family == AF_UNIX)
 		return usage_error("connect", "--scan conflicts with %s",
 		    o.co.family_by);
@@ -452,7 +554,7 @@ connect_main(int argc, char **argv, int check_only)
 		return usage_error("connect", "--scan conflicts with --tls");
 	if ((r = tls_check(&o.co.tls, "connect", 0,
 	    o.co.type == SOCK_DGRAM || o.co.type == SOCK_SEQPACKET ?
-	    o.co.type_by : NULL)) != 0)
+	    o.co.type_by : NULL)) != 0 || (r = proxy_check(&o.co)) != 0)
 		return r;
 	if ((r = opts_endpoint(&o.co, OPERANDS_HOST_PORT, o.scan,
 	    argc - first, argv + first, &ep)) != 0)
@@ -462,19 +564,24 @@ connect_main(int argc, char **argv, int check_only)
 		free(ep.alloc);
 		return r;
 	}
-	if (!check_only && (r = tls_setup(&o.co.tls, "connect", 0,
-	    ep.path != NULL ? NULL : ep.host)) != 0) {
+	if (!check_only && ((r = tls_setup(&o.co.tls, "connect", 0,
+	    ep.path != NULL ? NULL : ep.host)) != 0 ||
+	    (r = proxy_setup(&o.co)) != 0)) {
+		proxy_teardown(&o.co);
+		tls_teardown(&o.co.tls);
 		free(ep.alloc);
 		return r;
 	}
 	if ((r = opts_setup_shape(&o.co, o.exec != NULL ? "--exec" : NULL,
 	    check_only)) != 0) {
+		proxy_teardown(&o.co);
 		tls_teardown(&o.co.tls);
 		free(ep.alloc);
 		return r;
 	}
 	r = check_only ? 0 : run(&o, &ep);
 	opts_shape_done(&o.co);
+	proxy_teardown(&o.co);
 	tls_teardown(&o.co.tls);
 	sig_fini();
 	free(ep.alloc);

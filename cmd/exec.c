@@ -144,11 +144,8 @@ exec_tls(const struct common_opts *cop, const char *cmd, int fd,
 {
 	struct common_opts co = *cop;
 	struct stream s;
-	struct tls_info ti;
-	char tenv[4][TLS_ENV_LEN], *all[9];
 	long long wait = co.connect_ms > 0 ? co.connect_ms : ENGINE_OPEN_MS;
-	int sp[2], r, i;
-	pid_t pid;
+	int r;
 
 	if (stream_socket(&s, fd) == -1 ||
 	    tls_wrap(&co.tls, &s) == -1) {
@@ -177,7 +174,19 @@ exec_tls(const struct common_opts *cop, const char *cmd, int fd,
 	}
 	if (co.verbose)
 		report_opened(name, &s);
-	(void)tls_stream_info(&s, &ti);
+	return exec_stream(&co, cmd, &s, name, env, 1);
+}
+
+int
+exec_stream(const struct common_opts *co, const char *cmd, struct stream *s,
+    const char *name, char **env, int tls_env)
+{
+	struct tls_info ti;
+	char tenv[4][TLS_ENV_LEN], *all[9];
+	int sp[2], i;
+	pid_t pid;
+
+	(void)tls_stream_info(s, &ti);
 	snprintf(tenv[0], TLS_ENV_LEN, "SOCKCAT_TLS_VERSION=%s", ti.version);
 	snprintf(tenv[1], TLS_ENV_LEN, "SOCKCAT_TLS_CIPHER=%s", ti.cipher);
 	snprintf(tenv[2], TLS_ENV_LEN, "SOCKCAT_TLS_PEER_SUBJECT=%s",
@@ -185,13 +194,13 @@ exec_tls(const struct common_opts *cop, const char *cmd, int fd,
 	snprintf(tenv[3], TLS_ENV_LEN, "SOCKCAT_TLS_ALPN=%s", ti.alpn);
 	for (i = 0; i < 4; i++) {
 		all[i] = env[i];
-		all[4 + i] = tenv[i];
+		all[4 + i] = tls_env ? tenv[i] : NULL;
 	}
 	all[8] = NULL;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1 ||
 	    (pid = spawn_shell(cmd, sp[1], all)) == -1) {
-		warn("%s: %s", co.cmd, cmd);
-		stream_close(&s);
+		warn("%s: %s", co->cmd, cmd);
+		stream_close(s);
 		return EXIT_FAILURE;
 	}
 	close(sp[1]);
@@ -199,7 +208,7 @@ exec_tls(const struct common_opts *cop, const char *cmd, int fd,
 	    dup2(sp[0], STDOUT_FILENO) == -1)
 		_exit(EXIT_FAILURE);
 	close(sp[0]);
-	(void)relay_opened(&co, &s, name);
+	(void)relay_opened(co, s, name);
 	close(STDIN_FILENO);
 	close(STDOUT_FILENO);
 	return exec_wait(pid);

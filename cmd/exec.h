@@ -12,6 +12,8 @@
 
 #include "opts.h"
 
+struct stream;
+
 /* The children of -e. */
 struct kids {
 	pid_t		*pid;
@@ -62,5 +64,12 @@ int	exec_wait(pid_t pid);
  */
 int	exec_tls(const struct common_opts *co, const char *cmd, int fd,
 	    const char *name, char **env, int client);
+
+/*
+ * As exec_tls() once the stream s is open (it is taken over); the
+ * SOCKCAT_TLS_* variables of its handshake are set when tls_env is.
+ */
+int	exec_stream(const struct common_opts *co, const char *cmd,
+	    struct stream *s, const char *name, char **env, int tls_env);
 
 #endif

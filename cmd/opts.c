@@ -50,10 +50,9 @@ static const struct habit {
 	{ "-c", "to run a command, use -e CMD (--exec)" },
 	{ "--sh-exec", "use -e CMD (--exec)" },
 	{ "--ssl", "use --tls" },
-	{ "-X", "nc's proxy option: sockcat's will be --proxy=URL, not in "
-	    "this version yet" },
-	{ "-x", "nc -x names a proxy (sockcat's will be --proxy=URL, not "
-	    "in this version yet); for ncat -x's hex dump use "
+	{ "-X", "nc -X 5 -x HOST:PORT is 'sockcat connect -x "
+	    "socks5://HOST:PORT' (-X 4: socks4://, -X connect: http://)" },
+	{ "-x", "a proxy is connect's -x URL; for ncat -x's hex dump use "
 	    "--hex-dump=FILE" },
 	{ "-o", "for ncat -o's hex dump use --hex-dump=FILE" },
 	{ "-T", "use --tos=VAL (a number or a DSCP name such as ef)" },
@@ -188,6 +187,9 @@ common_option(struct common_opts *co, int c, const char *arg,
 	case OPT_SEND_ONLY:
 		co->send_only = 1;
 		return 0;
+	case OPT_NO_SHUTDOWN:
+		co->no_shutdown = 1;
+		return 0;
 	case OPT_RECV_ONLY:
 		co->recv_only = 1;
 		return 0;
@@ -224,6 +226,8 @@ common_option(struct common_opts *co, int c, const char *arg,
 		break;
 	default:
 		if ((v = tls_option(&co->tls, cmd, c, arg, by)) != -1)
+			return v;
+		if ((v = proxy_option(&co->proxy, cmd, c, arg)) != -1)
 			return v;
 		return sockopt_option(&co->sock, cmd, c, arg, by);
 	}
@@ -496,10 +500,26 @@ opts_check_relay(const struct common_opts *co)
 		return usage_error(co->cmd, "--quit-after-eof conflicts with "
 		    "%s: stdin is not read", co->no_stdin ? "--no-stdin" :
 		    "--recv-only");
+	if (co->no_shutdown && (co->no_stdin || co->recv_only))
+		return usage_error(co->cmd, "--no-shutdown conflicts with %s: "
+		    "stdin is not read", co->no_stdin ? "--no-stdin" :
+		    "--recv-only");
 	if (co->grace_ms != OPTS_NO_TIME && (co->no_stdin || co->recv_only))
 		return usage_error(co->cmd, "--grace conflicts with %s: stdin "
 		    "is not read", co->no_stdin ? "--no-stdin" :
 		    "--recv-only");
+	return 0;
+}
+
+int
+opts_check_exec(const struct common_opts *co)
+{
+	if (co->send_only || co->recv_only || co->no_stdin ||
+	    co->no_shutdown || co->quit_ms != OPTS_NO_TIME ||
+	    co->idle_ms != OPTS_NO_TIME || co->grace_ms != OPTS_NO_TIME)
+		return usage_error(co->cmd, "--exec conflicts with the relay "
+		    "options (-d, -q, -i, --grace, --no-shutdown, --send-only, "
+		    "--recv-only)");
 	return 0;
 }
 

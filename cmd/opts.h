@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <stdint.h>
 
+#include "proxy-opts.h"
 #include "shape.h"
 #include "sock-opts.h"
 #include "tls-opts.h"
@@ -31,7 +32,8 @@ enum {
 	OPT_TELNET,
 	OPT_HEX_DUMP,
 	OPT_LINE_DELAY,
-	OPT_COMMAND = 300
+	OPT_NO_SHUTDOWN,
+	OPT_COMMAND = 400
 };
 
 /* A time option not given. */
@@ -59,8 +61,10 @@ struct common_opts {
 	int		 no_stdin;	/* -d */
 	int		 send_only;
 	int		 recv_only;
+	int		 no_shutdown;	/* --no-shutdown */
 	struct tls_opts	 tls;		/* connect, serve */
 	struct sockopt_args sock;	/* connect, serve, udp-* */
+	struct proxy_opts proxy;	/* connect */
 	/* Shaping the relay's bytes (-C, --telnet, --hex-dump). */
 	struct shape_cfg shape;
 	const char	*hex_dump;	/* FILE, "" for stderr, or NULL */
@@ -98,7 +102,8 @@ struct common_opts {
 	{ "no-stdin",	no_argument,		NULL, 'd' }, \
 	{ "send-only",	no_argument,		NULL, OPT_SEND_ONLY }, \
 	{ "recv-only",	no_argument,		NULL, OPT_RECV_ONLY }, \
-	{ "grace",	required_argument,	NULL, OPT_GRACE }
+	{ "grace",	required_argument,	NULL, OPT_GRACE }, \
+	{ "no-shutdown", no_argument,		NULL, OPT_NO_SHUTDOWN }
 #define OPTL_SHAPE \
 	{ "crlf",	no_argument,		NULL, 'C' }, \
 	{ "telnet",	no_argument,		NULL, OPT_TELNET }, \
@@ -177,6 +182,12 @@ const char *opts_list_item(const char *p, int split, char *item,
  * Returns 0 or EXIT_USAGE after printing the conflict.
  */
 int	opts_check_relay(const struct common_opts *co);
+
+/*
+ * -e gives the connection to a command: the relay's options do not
+ * apply.  Returns 0 or EXIT_USAGE after the message.
+ */
+int	opts_check_exec(const struct common_opts *co);
 
 /* The receive buffer a datagram receiver asks for by default. */
 #define OPTS_DGRAM_RCVBUF	(4 * 1024 * 1024)

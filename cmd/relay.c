@@ -118,6 +118,30 @@ report_connected_name(const char *name)
 	report(&ev);
 }
 
+void
+report_proxy(const char *name, const char *scheme)
+{
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EVENT_PROXY;
+	ev.name = name;
+	ev.text = scheme;
+	report(&ev);
+}
+
+void
+report_connected_via(const char *name)
+{
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EVENT_CONNECTED;
+	ev.name = name;
+	ev.all = 1;
+	report(&ev);
+}
+
 int
 relay_signal_status(void)
 {
@@ -144,6 +168,7 @@ engine_settings(const struct common_opts *co, struct engine_cfg *cfg)
 	cfg->out_fd = STDOUT_FILENO;
 	cfg->net_fd = -1;
 	cfg->shut_at_start = co->recv_only;
+	cfg->no_shutdown = co->no_shutdown;
 	cfg->discard_net = co->send_only;
 	cfg->end_on_sent = co->send_only;
 	cfg->idle_ms = co->idle_ms;
@@ -248,9 +273,18 @@ report_totals(const struct engine_result *res, uint64_t received_before,
 	report(&ev);
 }
 
-int
-relay_session(const struct common_opts *co, int fd, const char *peer,
-    uint64_t received_before, uint64_t sent_before)
+/* The engine's wrap for a stream opened already: take it over. */
+static int
+adopt(void *arg, struct stream *s)
+{
+	*s = *(struct stream *)arg;
+	return 0;
+}
+
+/* A session with fd, or with the stream s opened already (s: NULL). */
+static int
+session(const struct common_opts *co, int fd, struct stream *s,
+    const char *peer, uint64_t received_before, uint64_t sent_before)
 {
 	struct engine_cfg cfg;
 	struct engine_result res;
@@ -258,6 +292,11 @@ relay_session(const struct common_opts *co, int fd, const char *peer,
 
 	engine_settings(co, &cfg);
 	cfg.net_fd = fd;
+	if (s != NULL) {
+		cfg.net_fd = s->fd;
+		cfg.wrap = adopt;
+		cfg.wrap_arg = s;
+	}
 	if (engine_run(&cfg, &res) == -1) {
 		warn("relay with %s", peer);
 		return EXIT_FAILURE;
@@ -268,12 +307,17 @@ relay_session(const struct common_opts *co, int fd, const char *peer,
 	return status;
 }
 
-/* The engine's wrap for a stream opened already: take it over. */
-static int
-adopt(void *arg, struct stream *s)
+int
+relay_session(const struct common_opts *co, int fd, const char *peer,
+    uint64_t received_before, uint64_t sent_before)
 {
-	*s = *(struct stream *)arg;
-	return 0;
+	return session(co, fd, NULL, peer, received_before, sent_before);
+}
+
+int
+relay_stream(const struct common_opts *co, struct stream *s, const char *peer)
+{
+	return session(co, -1, s, peer, 0, 0);
 }
 
 int

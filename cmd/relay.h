@@ -34,6 +34,9 @@ void	report_listening(int fd);
 void	report_connection_from(const struct sockaddr *sa, socklen_t len);
 void	report_connected(int fd);
 void	report_connected_name(const char *name);
+/* Through proxies: each one reached, then HOST PORT. */
+void	report_proxy(const char *name, const char *scheme);
+void	report_connected_via(const char *name);
 
 /*
  * Relay stdin/stdout with the connected socket fd as co says (fd is
@@ -45,6 +48,13 @@ void	report_connected_name(const char *name);
  */
 int	relay_session(const struct common_opts *co, int fd, const char *peer,
 	    uint64_t received_before, uint64_t sent_before);
+
+/*
+ * As relay_session(), with s, a stream opened already (TLS to an
+ * https:// proxy), which is taken over.
+ */
+int	relay_stream(const struct common_opts *co, struct stream *s,
+	    const char *peer);
 
 /*
  * Relay stdin/stdout with s, a stream opened already (a TLS handshake

@@ -74,6 +74,8 @@ static const char usage[] =
 "  -q, --quit-after-eof=SECS   end SECS after stdin EOF (0: at once)\n"
 "      --grace=SECS       after the peer's EOF, end once stdin is quiet\n"
 "                         this long (default 0.5; 0, or inf: its EOF)\n"
+"      --no-shutdown      at stdin's EOF, keep the connection open both\n"
+"                         ways (no half-close)\n"
 "  -d, --no-stdin         never read stdin\n"
 "      --send-only        only send stdin; discard what arrives\n"
 "      --recv-only        only receive; send nothing\n"
@@ -518,11 +520,8 @@ serve_main(int argc, char **argv, int check_only)
 	if (o.co.type == SOCK_DGRAM && (o.keep_open || o.exec != NULL))
 		return usage_error("serve", "%s conflicts with %s",
 		    o.co.type_by, o.keep_open ? "--keep-open" : "--exec");
-	if (o.exec != NULL && (o.co.send_only || o.co.recv_only ||
-	    o.co.no_stdin || o.co.quit_ms != OPTS_NO_TIME ||
-	    o.co.idle_ms != OPTS_NO_TIME || o.co.grace_ms != OPTS_NO_TIME))
-		return usage_error("serve", "--exec conflicts with the relay "
-		    "options (-d, -q, -i, --grace, --send-only, --recv-only)");
+	if (o.exec != NULL && (r = opts_check_exec(&o.co)) != 0)
+		return r;
 	if ((r = tls_check(&o.co.tls, "serve", 1,
 	    o.co.type == SOCK_DGRAM || o.co.type == SOCK_SEQPACKET ?
 	    o.co.type_by : NULL)) != 0)

@@ -156,9 +156,8 @@ tls_check(const struct tls_opts *t, const char *cmd, int server,
 	return 0;
 }
 
-/* connect: the name sent as SNI and checked in the certificate. */
-static void
-names(struct tls_opts *t, const char *host)
+void
+tls_names(struct tls_opts *t, const char *host)
 {
 	size_t n;
 
@@ -196,8 +195,8 @@ tls_setup(struct tls_opts *t, const char *cmd, int server, const char *host)
 	if (!t->on)
 		return 0;
 	if (tls_load(err, sizeof(err)) == -1) {
-		fprintf(stderr, "sockcat: --tls needs %s: %s\n", TLS_LIBRARY,
-		    err);
+		fprintf(stderr, "sockcat: %s needs %s: %s\n", t->needed_by !=
+		    NULL ? t->needed_by : "--tls", TLS_LIBRARY, err);
 		return 1;
 	}
 	memset(&cfg, 0, sizeof(cfg));
@@ -238,13 +237,15 @@ tls_setup(struct tls_opts *t, const char *cmd, int server, const char *host)
 		return 1;
 	}
 	if (t->insecure)
-		fprintf(stderr, "sockcat: warning: --insecure: the server's "
-		    "certificate is not checked%s\n", t->pins != NULL ?
+		fprintf(stderr, "sockcat: warning: %s: the %s's "
+		    "certificate is not checked%s\n", t->whose != NULL ?
+		    "--proxy-insecure" : "--insecure", t->whose != NULL ?
+		    t->whose : "server", t->pins != NULL ?
 		    " (but for its pin)" : "");
 	if (server && tls_ctx_pin(t->ctx, pin, sizeof(pin)) == 0)
 		fprintf(stderr, "sockcat: tls pin %s\n", pin);
 	if (!server)
-		names(t, host);
+		tls_names(t, host);
 	return 0;
 }
 

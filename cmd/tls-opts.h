@@ -48,6 +48,10 @@ struct tls_opts {
 	int		 require_client_cert;
 	int		 many;		/* serve -k: many sessions at once */
 	char		 first[32];	/* the first TLS option given */
+	/* For messages: what needs the library ("--tls" when NULL), and
+	 * whose certificate --insecure leaves unchecked ("server"). */
+	const char	*needed_by;
+	const char	*whose;
 
 	/* Once set up: the context, what a client sends as SNI and
 	 * checks the certificate against. */
@@ -98,6 +102,12 @@ int	tls_check(const struct tls_opts *t, const char *cmd, int server,
  */
 int	tls_setup(struct tls_opts *t, const char *cmd, int server,
 	    const char *host);
+
+/*
+ * A client's names for host (NULL: a unix socket): the SNI to send (a
+ * name, not an address) and the name to verify, or --servername.
+ */
+void	tls_names(struct tls_opts *t, const char *host);
 
 /* The engine's wrap: make s a TLS stream of t's. */
 int	tls_wrap(void *t, struct stream *s);

@@ -494,6 +494,7 @@ setup(struct engine *e)
 		flow_init(&e->inflow, e, &e->in, dgram ? (size_t)dgram :
 		    READ_ONE, NULL);
 		e->inflow.eof_to_sinks = 1;
+		e->inflow.keep_open = cfg->no_shutdown != 0;
 		e->inflow.sending = 1;
 		e->inflow.shape = cfg->shape;
 		e->inflow.shape_arg = cfg->shape_arg;

@@ -94,6 +94,9 @@ struct engine_cfg {
 	/* stdout is a socket of its own (serve -e --tls): the peer's
 	 * EOF half-closes it, and the session waits for stdin's EOF. */
 	int		shut_out_at_eof;
+	/* --no-shutdown: stdin's EOF leaves the connection open both
+	 * ways (no FIN, no close_notify). */
+	int		no_shutdown;
 
 	/* Many peers: accept them on these until the session ends. */
 	const int	*listen_fd;

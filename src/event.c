@@ -61,7 +61,8 @@ event_format(const struct event *ev, char *buf, size_t buflen)
 		snprintf(buf, buflen, "listening on %s", ev->name);
 		break;
 	case EVENT_CONNECTED:
-		snprintf(buf, buflen, "connected to %s", ev->name);
+		snprintf(buf, buflen, "connected to %s%s", ev->name,
+		    ev->all ? " (via proxy)" : "");
 		break;
 	case EVENT_CONNECTION:
 		snprintf(buf, buflen, "connection from %s", ev->name);
@@ -91,6 +92,9 @@ event_format(const struct event *ev, char *buf, size_t buflen)
 	case EVENT_ACCEPT_WAIT:
 		snprintf(buf, buflen, "accept: %s; waiting for a client to "
 		    "leave", strerror(ev->err));
+		break;
+	case EVENT_PROXY:
+		snprintf(buf, buflen, "proxy %s (%s)", ev->name, ev->text);
 		break;
 	case EVENT_TOTALS:
 		snprintf(buf, buflen, "sent %" PRIu64 " bytes, received %"

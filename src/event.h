@@ -18,14 +18,15 @@
 
 enum event_kind {
 	EVENT_LISTENING,	/* name: the local address */
-	EVENT_CONNECTED,	/* name: the peer */
+	EVENT_CONNECTED,	/* name: the peer; all: through a proxy */
 	EVENT_CONNECTION,	/* name: a client accepted */
 	EVENT_DISCONNECTED,	/* name, err, dropped_ms, sent, received */
 	EVENT_IDLE,		/* ms: the -i time */
 	EVENT_TOTALS,		/* sent, received; all: serve -k's sums */
 	EVENT_OPENED,		/* name (NULL: the one peer), stream: a
 				   TLS handshake done */
-	EVENT_ACCEPT_WAIT	/* err: accepting waits for descriptors */
+	EVENT_ACCEPT_WAIT,	/* err: accepting waits for descriptors */
+	EVENT_PROXY		/* name: a proxy reached; text: its scheme */
 };
 
 struct stream;

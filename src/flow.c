@@ -115,7 +115,7 @@ flow_add_sink(struct flow *f, struct sinkq *sq)
 	if (f->waiting_on == NULL)
 		engine_mute(f->e, f->src, 0);
 	if (f->eof && f->eof_to_sinks)
-		sinkq_eof(sq, 1);
+		sinkq_eof(sq, !f->keep_open);
 	else
 		engine_schedule(f->e, &f->task);
 	return 0;
@@ -209,7 +209,7 @@ flow_ended(struct flow *f)
 	f->eof = 1;
 	if (f->eof_to_sinks)
 		for (i = 0; i < f->nsinks; i++)
-			sinkq_eof(f->sinks[i], 1);
+			sinkq_eof(f->sinks[i], !f->keep_open);
 	engine_touch(f->e, f->owner);
 }
 
@@ -525,7 +525,8 @@ direct_end(struct flow *f)
 {
 	if (f->pipe_len > 0 || f->shut)
 		return;
-	if (f->eof_to_sinks && f->dst != NULL && !f->dst_failed)
+	if (f->eof_to_sinks && !f->keep_open && f->dst != NULL &&
+	    !f->dst_failed)
 		(void)f->dst->ops->shutdown_wr(f->dst);
 	f->shut = 1;
 	engine_touch(f->e, f->owner);

@@ -143,6 +143,7 @@ struct flow {
 	unsigned	 stopped:1;	/* its budget is spent */
 	unsigned	 discard:1;	/* read, count and drop */
 	unsigned	 eof_to_sinks:1;	/* EOF ends the sinks' queues */
+	unsigned	 keep_open:1;	/* ... without shutting them down */
 	unsigned	 shut:1;	/* direct: dst shut down after EOF */
 	unsigned	 guessed:1;	/* direct: EAGAIN taken for a full dst */
 	unsigned	 stop_when_empty:1;	/* -q: the source's first

@@ -266,6 +266,16 @@ stream_open_wait(struct stream *s, long long deadline_ms, int intr_fd)
 	return 0;
 }
 
+int
+stream_release(struct stream *s)
+{
+	int fd = s->fd;
+
+	s->own = 0;
+	stream_close(s);
+	return fd;
+}
+
 void
 stream_close(struct stream *s)
 {

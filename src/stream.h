@@ -133,6 +133,13 @@ int	stream_private(struct stream *s);
  */
 int	stream_open_wait(struct stream *s, long long deadline_ms, int intr_fd);
 
+/*
+ * Take back the socket of s, a stream of stream_socket()'s with
+ * nothing held inside (no TLS), and close the rest.  Returns the
+ * descriptor.
+ */
+int	stream_release(struct stream *s);
+
 /* Close what s holds (a shared descriptor itself is left open). */
 void	stream_close(struct stream *s);
 

@@ -197,8 +197,8 @@ PY
 		"unknown option '-c': to run a command, use -e CMD|connect -c cat h 1" \
 		"unknown option '--sh-exec=cat': use -e CMD|serve --sh-exec=cat 1" \
 		"unknown option '--ssl': use --tls|connect --ssl h 1" \
-		"unknown option '-X': .*--proxy=URL|connect -X 5 h 1" \
-		"unknown option '-x': .*--proxy=URL.*--hex-dump=FILE|connect -x p:1 h 1" \
+		"unknown option '-X': nc -X 5 -x HOST:PORT is 'sockcat connect -x socks5://HOST:PORT'|connect -X 5 h 1" \
+		"unknown option '-x': a proxy is connect's -x URL.*--hex-dump=FILE|serve -x dump 1" \
 		"unknown option '-o': .*--hex-dump=FILE|serve -o dump 1" \
 		"unknown option '-T': use --tos=VAL|connect -T ef h 1" \
 		"unknown option '-I': use --rcvbuf=BYTES|serve -I 1k 1" \

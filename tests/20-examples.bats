@@ -64,6 +64,10 @@ KNOWN=(
 	"sockcat connect --tls --pinnedpubkey="
 	"sockcat serve -k --tls --cert srv.pem"
 	"sockcat connect --tls --cacert ca.pem --cert me.pem"
+	"sockcat connect -x socks5://127.0.0.1:1080 db.example"
+	"ssh -o ProxyCommand="
+	"sockcat connect -x http://alice@"
+	"sockcat connect -x socks5://127.0.0.1:1080 -x http"
 	"sockcat connect --keepalive=60:10:6"
 	"sockcat connect --tos ef --bind-device wg0"
 	"sockcat connect -z --wait=30 db 5432"
@@ -109,7 +113,7 @@ KNOWN=(
 		echo "export SSL_CERT_FILE='$C/ca.pem'"
 		echo 'for n in 1 2; do bash -c "$(sed -n ${n}p ex.cmds)" | head -n 1 | tr -d "\r"; done'
 	} >"$T/run.sh"
-	ex "printf 'GET / HTTP/1.0"
+	ex "printf 'GET / HTTP/1.0\\r\\n\\r\\n'"
 	ex "printf 'GET / HTTP/1.1"
 	mv "$T/ex.sh" "$T/ex.cmds"
 	run netns "$T/run.sh"
@@ -250,4 +254,65 @@ EOF
 	run netns "$T/run.sh"
 	printf '%s\n' "$output"
 	[ "$output" = "$(printf 'ka\ntos\ndb 5432 open\nserver started\nyou sent: hi\n220 ready\n> 15 bytes at 0')" ]
+}
+
+@test "examples: proxies: an SSH forward, ssh's ProxyCommand, Tor's socks5h, a password asked for, a chain with TLS" {
+	cp "$C/srv.pem" "$C/srv.key" "$T/"
+	printf '127.0.0.1 proxy.example\n' >>"$T/hosts"
+	printf '220 ready\n' >"$T/banner"
+	printf 'hello over tls\n' >"$T/greeting"
+	ex "sockcat connect -x socks5://127.0.0.1:1080 db.example"
+	ex "ssh -o ProxyCommand="
+	ex "sockcat connect --no-shutdown -x socks5h://"
+	ex "sockcat connect -x http://alice@"
+	ex "sockcat connect -x socks5://127.0.0.1:1080 -x http"
+	mv "$T/ex.sh" "$T/ex.cmds"
+	cat >"$T/run.sh" <<'EOF'
+export SSL_CERT_FILE=$C/ca.pem
+start ms microsocks -i 127.0.0.1 -p 1080
+start tor microsocks -i 127.0.0.1 -p 9050
+printf 'Port 3128\nListen 127.0.0.1\nTimeout 30\nBasicAuth alice pw42\n' >tp1.conf
+printf 'Port 8080\nListen 127.0.0.1\nTimeout 30\n' >tp2.conf
+start tp1 tinyproxy -d -c tp1.conf
+start tp2 tinyproxy -d -c tp2.conf
+start db sockcat serve -v 127.0.0.1 5432
+# A stand-in SSH server: its banner, then the client's, kept.
+start sshd python3 -c '
+import socket
+ls = socket.socket()
+ls.bind(("127.0.0.1", 22))
+ls.listen(1)
+ls.settimeout(20)
+c, _ = ls.accept()
+c.settimeout(20)
+c.sendall(b"SSH-2.0-stand-in\r\n")
+b = b""
+while not b.endswith(b"\n"):
+    b += c.recv(1)
+open("ssh.banner", "wb").write(b)
+'
+start web sockcat serve -v -e 'read -r line; printf "HTTP/1.0 200 OK\r\n\r\nvia %s\n" "$line"' 127.0.0.1 80
+start smtp bash -c "sockcat serve -v 127.0.0.1 25 <banner"
+# Half-closes end the proxies' relays: the server's stdin stays open too.
+start tls bash -c '{ cat greeting; sleep 20; } | sockcat serve --tls --cert srv.pem --key srv.key 127.0.0.1 443'
+for p in 1080 9050 3128 8080 5432 22 80 25 443; do wait_listen "127.0.0.1:$p "; done
+bash -c "$(sed -n 1p ex.cmds)" </dev/null
+wait_line "$T/db.err" "connection from"
+start ssh bash -c "$(sed -n 2p ex.cmds)"
+wait_line ssh.banner "^SSH-2.0-OpenSSH"
+echo ssh banner came through
+bash -c "$(sed -n 3p ex.cmds)" | tail -n 1
+python3 "$TESTS/proxy-pty.py" pw42 "220 ready" -- bash -c "$(sed -n 4p ex.cmds)" | grep -o "220 ready"
+# The chain's stdin stays open until the answer is in (microsocks ends
+# both ways at a half-close).
+mkfifo idle
+start hold sh -c 'exec sleep 20 >idle'
+bash -c "$(sed -n 5p ex.cmds)" <idle >chain.out 2>chain.err &
+pids+=($!)
+wait_line chain.out "hello over tls" || { cat chain.err tls.err tp2.err; false; }
+cat chain.out
+EOF
+	run netns "$T/run.sh"
+	printf '%s\n' "$output"
+	[ "$output" = "$(printf 'ssh banner came through\nvia GET / HTTP/1.0\r\n220 ready\nhello over tls')" ]
 }

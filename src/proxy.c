@@ -1,0 +1,688 @@
+/*
+ * proxy: the proxy handshakes (see proxy.h).
+ */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "clock.h"
+#include "proxy.h"
+#include "stream.h"
+
+enum {
+	ST_S5_METHOD,		/* the chosen method: 2 bytes */
+	ST_S5_AUTH,		/* RFC 1929's status: 2 bytes */
+	ST_S5_REPLY,		/* VER REP RSV ATYP */
+	ST_S5_NAMELEN,		/* a bound name's length byte */
+	ST_S5_ADDR,		/* the bound address and port */
+	ST_S4_REPLY,		/* 8 bytes */
+	ST_HTTP,		/* the status line and headers */
+	ST_DONE
+};
+
+static const struct {
+	const char		*name;
+	enum proxy_scheme	 scheme;
+	const char		*port;
+} schemes[] = {
+	{ "socks4",	PROXY_SOCKS4,	"1080" },
+	{ "socks4a",	PROXY_SOCKS4A,	"1080" },
+	{ "socks5",	PROXY_SOCKS5,	"1080" },
+	{ "socks5h",	PROXY_SOCKS5H,	"1080" },
+	{ "http",	PROXY_HTTP,	"80" },
+	{ "https",	PROXY_HTTPS,	"443" }
+};
+
+#define NSCHEMES	(sizeof(schemes) / sizeof(schemes[0]))
+
+const char *
+proxy_scheme_name(enum proxy_scheme scheme)
+{
+	size_t i;
+
+	for (i = 0; i < NSCHEMES; i++)
+		if (schemes[i].scheme == scheme)
+			return schemes[i].name;
+	return "?";
+}
+
+int
+proxy_scheme_sends_name(enum proxy_scheme scheme)
+{
+	return scheme != PROXY_SOCKS4 && scheme != PROXY_SOCKS5;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decode p[0..n) into out (of len).  Returns 0, or -1 when it
+ * is too long or a %XX is broken or decodes to NUL. */
+static int
+pct_decode(const char *p, size_t n, char *out, size_t len)
+{
+	size_t i, o = 0;
+	int hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if (o + 1 >= len)
+			return -1;
+		if (p[i] != '%') {
+			out[o++] = p[i];
+			continue;
+		}
+		if (i + 2 >= n)
+			return -1;
+		if ((hi = hexval((unsigned char)p[i + 1])) < 0 ||
+		    (lo = hexval((unsigned char)p[i + 2])) < 0 ||
+		    (hi == 0 && lo == 0))
+			return -1;
+		out[o++] = (char)(hi << 4 | lo);
+		i += 2;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+int
+proxy_url_parse(const char *url, struct proxy_url *u, const char **why)
+{
+	const char *p, *end, *at, *colon, *hp, *hend;
+	size_t i, n;
+	const char *dport = "80";
+
+	memset(u, 0, sizeof(*u));
+	u->scheme = PROXY_HTTP;
+	p = url;
+	if ((end = strstr(url, "://")) != NULL) {
+		n = (size_t)(end - url);
+		for (i = 0; i < NSCHEMES; i++)
+			if (strlen(schemes[i].name) == n &&
+			    strncasecmp(url, schemes[i].name, n) == 0)
+				break;
+		if (i == NSCHEMES) {
+			*why = "unknown scheme (socks4, socks4a, socks5, "
+			    "socks5h, http or https)";
+			return -1;
+		}
+		u->scheme = schemes[i].scheme;
+		dport = schemes[i].port;
+		p = end + 3;
+	}
+	/* The authority ends at a '/', which may only end the URL. */
+	end = p + strcspn(p, "/?#");
+	if (*end != '\0' && strcmp(end, "/") != 0) {
+		*why = "a proxy URL has no path";
+		return -1;
+	}
+	if ((at = memrchr(p, '@', (size_t)(end - p))) != NULL) {
+		colon = memchr(p, ':', (size_t)(at - p));
+		hend = colon != NULL ? colon : at;
+		if (hend == p) {
+			*why = "an empty user name";
+			return -1;
+		}
+		if (pct_decode(p, (size_t)(hend - p), u->user,
+		    sizeof(u->user)) == -1 || (colon != NULL &&
+		    pct_decode(colon + 1, (size_t)(at - colon - 1), u->pass,
+		    sizeof(u->pass)) == -1)) {
+			*why = "a user or password too long or with a bad "
+			    "%XX";
+			return -1;
+		}
+		u->has_user = 1;
+		u->has_pass = colon != NULL;
+		p = at + 1;
+	}
+	hp = p;
+	if (*hp == '[') {
+		if ((hend = memchr(hp, ']', (size_t)(end - hp))) == NULL) {
+			*why = "no ']' after an IPv6 address";
+			return -1;
+		}
+		n = (size_t)(hend - hp - 1);
+		hp++;
+		p = hend + 1;
+		if (p < end && *p != ':') {
+			*why = "text after ']'";
+			return -1;
+		}
+	} else {
+		colon = memchr(hp, ':', (size_t)(end - hp));
+		if (colon != NULL && memchr(colon + 1, ':',
+		    (size_t)(end - colon - 1)) != NULL) {
+			*why = "an IPv6 address needs brackets: [ADDR]:PORT";
+			return -1;
+		}
+		p = colon != NULL ? colon : end;
+		n = (size_t)(p - hp);
+	}
+	if (n == 0) {
+		*why = "no host";
+		return -1;
+	}
+	if (n >= sizeof(u->host)) {
+		*why = "a host name too long";
+		return -1;
+	}
+	memcpy(u->host, hp, n);
+	u->host[n] = '\0';
+	if (p < end && *p == ':') {
+		p++;
+		n = (size_t)(end - p);
+		if (n == 0 || n >= sizeof(u->port) || strspn(p, "0123456789")
+		    < n || strtol(p, NULL, 10) < 1 ||
+		    strtol(p, NULL, 10) > 65535) {
+			*why = "the port is not a number from 1 to 65535";
+			return -1;
+		}
+		memcpy(u->port, p, n);
+		u->port[n] = '\0';
+	} else
+		strlcpy(u->port, dport, sizeof(u->port));
+	return 0;
+}
+
+/* Append len bytes to what is to be sent. */
+static int
+put(struct proxy_talk *t, const void *p, size_t len)
+{
+	if (len > sizeof(t->out) - t->outlen)
+		return -1;
+	memcpy(t->out + t->outlen, p, len);
+	t->outlen += len;
+	return 0;
+}
+
+static int
+put_byte(struct proxy_talk *t, int c)
+{
+	unsigned char b = (unsigned char)c;
+
+	return put(t, &b, 1);
+}
+
+static int
+fail(struct proxy_talk *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+fail(struct proxy_talk *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->why, sizeof(t->why), fmt, ap);
+	va_end(ap);
+	t->want = 0;
+	return -1;
+}
+
+/* Base64 of src into dst (of room 4 * ((n + 2) / 3) + 1). */
+static void
+base64(const unsigned char *src, size_t n, char *dst)
+{
+	static const char abc[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+	uint32_t v;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (uint32_t)src[i] << 16 | (uint32_t)src[i + 1] << 8 |
+		    src[i + 2];
+		*dst++ = abc[v >> 18];
+		*dst++ = abc[v >> 12 & 63];
+		*dst++ = abc[v >> 6 & 63];
+		*dst++ = abc[v & 63];
+	}
+	if (i < n) {
+		v = (uint32_t)src[i] << 16 | (i + 1 < n ?
+		    (uint32_t)src[i + 1] << 8 : 0);
+		*dst++ = abc[v >> 18];
+		*dst++ = abc[v >> 12 & 63];
+		*dst++ = i + 1 < n ? abc[v >> 6 & 63] : '=';
+		*dst++ = '=';
+	}
+	*dst = '\0';
+}
+
+/* SOCKS5's CONNECT request, for host or its address sa. */
+static int
+socks5_request(struct proxy_talk *t, const char *host, int port,
+    const struct sockaddr *sa)
+{
+	size_t n = strlen(host);
+
+	if (put(t, "\5\1\0", 3) == -1)
+		return -1;
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		if (put_byte(t, 1) == -1 || put(t,
+		    &((const struct sockaddr_in *)sa)->sin_addr, 4) == -1)
+			return -1;
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		if (put_byte(t, 4) == -1 || put(t,
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr, 16) == -1)
+			return -1;
+	} else if (put_byte(t, 3) == -1 || put_byte(t, (int)n) == -1 ||
+	    put(t, host, n) == -1)
+		return -1;
+	if (put_byte(t, port >> 8) == -1 || put_byte(t, port & 255) == -1)
+		return -1;
+	t->state = ST_S5_REPLY;
+	t->want = 4;
+	t->inlen = 0;
+	return 0;
+}
+
+/* HTTP CONNECT for host and port, with Basic credentials when given. */
+static int
+http_request(struct proxy_talk *t, const char *host, int port,
+    const char *user, const char *pass)
+{
+	char hostport[PROXY_FIELD_MAX + 16], cred[2 * PROXY_FIELD_MAX + 2];
+	char b64[4 * ((sizeof(cred) + 2) / 3) + 1], line[sizeof(b64) + 64];
+	int v6 = strchr(host, ':') != NULL, n;
+
+	snprintf(hostport, sizeof(hostport), "%s%s%s:%d", v6 ? "[" : "",
+	    host, v6 ? "]" : "", port);
+	n = snprintf(line, sizeof(line), "CONNECT %s HTTP/1.1\r\nHost: %s\r\n",
+	    hostport, hostport);
+	if (put(t, line, (size_t)n) == -1)
+		return -1;
+	if (user != NULL) {
+		n = snprintf(cred, sizeof(cred), "%s:%s", user,
+		    pass != NULL ? pass : "");
+		base64((const unsigned char *)cred, (size_t)n, b64);
+		n = snprintf(line, sizeof(line), "Proxy-Authorization: Basic "
+		    "%s\r\n", b64);
+		explicit_bzero(cred, sizeof(cred));
+		explicit_bzero(b64, sizeof(b64));
+		if (put(t, line, (size_t)n) == -1) {
+			explicit_bzero(line, sizeof(line));
+			return -1;
+		}
+		explicit_bzero(line, sizeof(line));
+	}
+	if (put(t, "\r\n", 2) == -1)
+		return -1;
+	t->state = ST_HTTP;
+	t->want = 4;
+	t->inlen = 0;
+	return 0;
+}
+
+int
+proxy_talk_start(struct proxy_talk *t, enum proxy_scheme scheme,
+    const char *host, int port, const struct sockaddr *sa, const char *user,
+    const char *pass)
+{
+	size_t n = strlen(host);
+
+	memset(t, 0, sizeof(*t));
+	t->scheme = scheme;
+	if (user != NULL && strlen(user) > 255)
+		return fail(t, "a user name longer than 255 bytes");
+	if (pass != NULL && strlen(pass) > 255)
+		return fail(t, "a password longer than 255 bytes");
+	switch (scheme) {
+	case PROXY_SOCKS4:
+	case PROXY_SOCKS4A:
+		if (scheme == PROXY_SOCKS4 && (sa == NULL ||
+		    sa->sa_family != AF_INET))
+			return fail(t, "SOCKS4 reaches IPv4 addresses only "
+			    "(socks4a:// or socks5:// send the name)");
+		if (put(t, "\4\1", 2) == -1 || put_byte(t, port >> 8) == -1 ||
+		    put_byte(t, port & 255) == -1)
+			return fail(t, "a request too long");
+		if (sa != NULL && sa->sa_family == AF_INET) {
+			if (put(t, &((const struct sockaddr_in *)sa)->sin_addr,
+			    4) == -1)
+				return fail(t, "a request too long");
+		} else if (put(t, "\0\0\0\1", 4) == -1)
+			return fail(t, "a request too long");
+		if ((user != NULL && put(t, user, strlen(user)) == -1) ||
+		    put_byte(t, 0) == -1)
+			return fail(t, "a request too long");
+		if ((sa == NULL || sa->sa_family != AF_INET) &&
+		    (put(t, host, n + 1) == -1))
+			return fail(t, "a host name too long");
+		t->state = ST_S4_REPLY;
+		t->want = 8;
+		return 0;
+	case PROXY_SOCKS5:
+	case PROXY_SOCKS5H:
+		if (sa == NULL && n > 255)
+			return fail(t, "SOCKS5 takes names up to 255 bytes");
+		t->auth = user != NULL;
+		if (t->auth) {
+			strlcpy(t->user, user, sizeof(t->user));
+			strlcpy(t->pass, pass != NULL ? pass : "",
+			    sizeof(t->pass));
+		}
+		/* No authentication, and username/password when given. */
+		if (put(t, t->auth ? "\5\2\0\2" : "\5\1\0", t->auth ? 4 : 3)
+		    == -1)
+			return fail(t, "a request too long");
+		t->state = ST_S5_METHOD;
+		t->want = 2;
+		/* The request itself waits for the method. */
+		strlcpy(t->host, host, sizeof(t->host));
+		t->port = port;
+		if (sa != NULL)
+			memcpy(&t->sa, sa, sa->sa_family == AF_INET6 ?
+			    sizeof(struct sockaddr_in6) :
+			    sizeof(struct sockaddr_in));
+		return 0;
+	case PROXY_HTTP:
+	case PROXY_HTTPS:
+		if (http_request(t, host, port, user, pass) == -1)
+			return fail(t, "a request too long");
+		return 0;
+	}
+	return fail(t, "no such scheme");
+}
+
+static const char *
+socks5_words(int rep)
+{
+	static const char *const words[] = {
+		"succeeded",
+		"general SOCKS server failure",
+		"connection not allowed by ruleset",
+		"network unreachable",
+		"host unreachable",
+		"connection refused",
+		"TTL expired",
+		"command not supported",
+		"address type not supported"
+	};
+
+	return rep >= 0 && rep < (int)(sizeof(words) / sizeof(words[0])) ?
+	    words[rep] : "unassigned";
+}
+
+static const char *
+socks4_words(int cd)
+{
+	switch (cd) {
+	case 91:
+		return "request rejected or failed";
+	case 92:
+		return "request rejected: the proxy cannot reach identd on "
+		    "this host";
+	case 93:
+		return "request rejected: identd reports a different user id";
+	}
+	return "unassigned";
+}
+
+/* Send SOCKS5's request now that the method is agreed. */
+static int
+socks5_request_kept(struct proxy_talk *t)
+{
+	t->outlen = t->outoff = 0;
+	if (socks5_request(t, t->host, t->port, t->sa.ss_family == AF_INET ||
+	    t->sa.ss_family == AF_INET6 ? (struct sockaddr *)&t->sa : NULL)
+	    == -1)
+		return fail(t, "a request too long");
+	return 0;
+}
+
+/* The bytes that could still complete a terminator, at the least. */
+static size_t
+http_want(const struct proxy_talk *t)
+{
+	static const char *const ends[] = { "\r\n\r\n", "\n\n" };
+	size_t best = 4, i, k, len, need;
+
+	for (i = 0; i < 2; i++) {
+		len = strlen(ends[i]);
+		/* The longest tail of the reply that begins this end. */
+		for (k = len - 1; k > 0; k--)
+			if (t->inlen >= k && memcmp(t->in + t->inlen - k,
+			    ends[i], k) == 0)
+				break;
+		need = len - k;
+		if (need < best)
+			best = need;
+	}
+	return best;
+}
+
+/* Whether the reply so far ends its headers. */
+static int
+http_ended(const struct proxy_talk *t)
+{
+	return (t->inlen >= 4 && memcmp(t->in + t->inlen - 4, "\r\n\r\n", 4)
+	    == 0) || (t->inlen >= 2 && memcmp(t->in + t->inlen - 2, "\n\n", 2)
+	    == 0);
+}
+
+/* The status line, printable, in t->why. */
+static int
+http_status(struct proxy_talk *t)
+{
+	size_t n, i;
+	int code;
+
+	n = strcspn((const char *)t->in, "\r\n");
+	if (n > 200)
+		n = 200;
+	for (i = 0; i < n; i++)
+		t->why[i] = t->in[i] >= 0x20 && t->in[i] < 0x7f ?
+		    (char)t->in[i] : '?';
+	t->why[n] = '\0';
+	if (n < 12 || memcmp(t->in, "HTTP/1.", 7) != 0 || t->in[8] != ' ' ||
+	    strspn((const char *)t->in + 9, "0123456789") < 3)
+		return fail(t, "not an HTTP reply: '%.200s'", t->why);
+	code = (t->in[9] - '0') * 100 + (t->in[10] - '0') * 10 +
+	    (t->in[11] - '0');
+	if (code < 200 || code > 299) {
+		t->refused = code != 407;
+		t->want = 0;
+		return -1;
+	}
+	t->why[0] = '\0';
+	t->state = ST_DONE;
+	t->want = 0;
+	return 1;
+}
+
+int
+proxy_talk_feed(struct proxy_talk *t, const void *buf, size_t n)
+{
+	const unsigned char *r;
+	size_t ulen, plen;
+
+	if (n > t->want || n > PROXY_HTTP_MAX - t->inlen)
+		return fail(t, "more of a reply than asked for");
+	memcpy(t->in + t->inlen, buf, n);
+	t->inlen += n;
+	t->in[t->inlen] = '\0';
+	t->want -= n;
+	if (t->want > 0)
+		return 0;
+	if (t->state == ST_HTTP)
+		goto http;
+	r = t->in;
+	switch (t->state) {
+	case ST_S5_METHOD:
+		if (r[0] != 5)
+			return fail(t, "not a SOCKS5 proxy (it answered "
+			    "version %d)", r[0]);
+		if (r[1] == 0xff)
+			return fail(t, "SOCKS5: the proxy accepts none of "
+			    "the offered authentication methods%s", t->auth ?
+			    "" : " (it may want a user and password)");
+		if (r[1] == 2 && t->auth) {
+			/* RFC 1929: version 1, the user, the password. */
+			ulen = strlen(t->user);
+			plen = strlen(t->pass);
+			t->outlen = t->outoff = 0;
+			if (put_byte(t, 1) == -1 || put_byte(t, (int)ulen) ==
+			    -1 || put(t, t->user, ulen) == -1 ||
+			    put_byte(t, (int)plen) == -1 ||
+			    put(t, t->pass, plen) == -1)
+				return fail(t, "credentials too long");
+			explicit_bzero(t->pass, sizeof(t->pass));
+			t->state = ST_S5_AUTH;
+			t->want = 2;
+			t->inlen = 0;
+			return 0;
+		}
+		if (r[1] != 0)
+			return fail(t, "SOCKS5: the proxy chose method %d, "
+			    "which was not offered", r[1]);
+		return socks5_request_kept(t);
+	case ST_S5_AUTH:
+		if (r[1] != 0)
+			return fail(t, "SOCKS5 authentication failed (status "
+			    "%d): wrong user or password", r[1]);
+		return socks5_request_kept(t);
+	case ST_S5_REPLY:
+		if (r[0] != 5)
+			return fail(t, "not a SOCKS5 reply (version %d)", r[0]);
+		t->refused = r[1] != 0;
+		if (r[1] != 0)
+			return fail(t, "SOCKS5 reply %d: %s", r[1],
+			    socks5_words(r[1]));
+		switch (r[3]) {
+		case 1:
+			t->want = 4 + 2;
+			break;
+		case 4:
+			t->want = 16 + 2;
+			break;
+		case 3:
+			t->state = ST_S5_NAMELEN;
+			t->want = 1;
+			t->inlen = 0;
+			return 0;
+		default:
+			return fail(t, "a SOCKS5 reply with address type %d",
+			    r[3]);
+		}
+		t->state = ST_S5_ADDR;
+		t->inlen = 0;
+		return 0;
+	case ST_S5_NAMELEN:
+		t->state = ST_S5_ADDR;
+		t->want = (size_t)r[0] + 2;
+		t->inlen = 0;
+		return 0;
+	case ST_S5_ADDR:
+		t->state = ST_DONE;
+		return 1;
+	case ST_S4_REPLY:
+		if (r[0] != 0 && r[0] != 4)
+			return fail(t, "not a SOCKS4 reply (version %d)", r[0]);
+		t->refused = r[1] != 90;
+		if (r[1] != 90)
+			return fail(t, "SOCKS4 reply %d: %s", r[1],
+			    socks4_words(r[1]));
+		t->state = ST_DONE;
+		return 1;
+	default:
+		return fail(t, "the handshake is over");
+	}
+http:
+	/* HTTP: the headers end, or more is due. */
+	if (http_ended(t))
+		return http_status(t);
+	if (t->inlen >= 5 && memcmp(t->in, "HTTP/", 5) != 0)
+		return http_status(t);
+	if (t->inlen > PROXY_HTTP_MAX - 4)
+		return fail(t, "an HTTP reply with headers longer than %d "
+		    "bytes", PROXY_HTTP_MAX - 4);
+	t->want = http_want(t);
+	return 0;
+}
+
+int
+proxy_talk_run(struct proxy_talk *t, struct stream *s, long long deadline_ms,
+    int intr_fd)
+{
+	unsigned char buf[PROXY_HTTP_MAX];
+	struct pollfd pfd[2];
+	long long now;
+	ssize_t n;
+	int r, out;
+
+	for (;;) {
+		out = 0;
+		if (t->outoff < t->outlen) {
+			n = stream_write(s, t->out + t->outoff,
+			    t->outlen - t->outoff);
+			if (n > 0) {
+				t->outoff += (size_t)n;
+				continue;
+			}
+			if (n == -1 && errno != EAGAIN)
+				return -1;
+			out = !s->wr_wants_in;
+		} else if (t->want > 0) {
+			n = stream_read(s, buf, t->want);
+			if (n > 0) {
+				if ((r = proxy_talk_feed(t, buf, (size_t)n))
+				    == 1)
+					return 0;
+				if (r == -1) {
+					errno = EPROTO;
+					return -1;
+				}
+				continue;
+			}
+			if (n == 0) {
+				snprintf(t->why, sizeof(t->why), "the proxy "
+				    "closed the connection before its reply");
+				errno = ECONNRESET;
+				return -1;
+			}
+			if (errno != EAGAIN)
+				return -1;
+			out = s->rd_wants_out;
+		} else
+			return 0;
+		if ((now = clock_ms()) >= deadline_ms) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		pfd[0].fd = s->fd;
+		pfd[0].events = out ? POLLOUT : POLLIN;
+		pfd[1].fd = intr_fd;
+		pfd[1].events = POLLIN;
+		pfd[1].revents = 0;
+		if (poll(pfd, intr_fd >= 0 ? 2 : 1, (int)(deadline_ms - now))
+		    == -1 && errno != EINTR)
+			return -1;
+		if (pfd[1].revents != 0) {
+			errno = EINTR;
+			return -1;
+		}
+	}
+}
+
+void
+proxy_talk_end(struct proxy_talk *t)
+{
+	explicit_bzero(t->out, sizeof(t->out));
+	explicit_bzero(t->user, sizeof(t->user));
+	explicit_bzero(t->pass, sizeof(t->pass));
+}

@@ -346,6 +346,13 @@ session(struct connect_opts *o, int fd, struct stream *s, const char *name,
 	char envbuf[EXEC_ENV_N][EXEC_ENV_LEN], *env[EXEC_ENV_N + 1];
 	pid_t pid;
 
+	/* TLS to HOST inside the https:// proxy's. */
+	if (s != NULL && o->co.tls.ctx != NULL &&
+	    tls_wrap(&o->co.tls, s) == -1) {
+		warn("connect %s", name);
+		stream_close(s);
+		return EXIT_FAILURE;
+	}
 	if (o->exec == NULL)
 		return s != NULL ? relay_stream(&o->co, s, name) :
 		    relay_session(&o->co, fd, name, 0, first_len);
@@ -358,7 +365,9 @@ session(struct connect_opts *o, int fd, struct stream *s, const char *name,
 		    via->port);
 	}
 	if (s != NULL)
-		return exec_stream(&o->co, o->exec, s, name, env, 0);
+		return o->co.tls.ctx != NULL ? exec_tls_stream(&o->co, o->exec,
+		    s, name, env, 1) : exec_stream(&o->co, o->exec, s, name,
+		    env, 0);
 	if (o->co.tls.ctx != NULL)
 		return exec_tls(&o->co, o->exec, fd, name, env, 1);
 	pid = spawn_shell(o->exec, fd, env);

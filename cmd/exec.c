@@ -142,16 +142,25 @@ int
 exec_tls(const struct common_opts *cop, const char *cmd, int fd,
     const char *name, char **env, int client)
 {
-	struct common_opts co = *cop;
 	struct stream s;
+
+	if (stream_socket(&s, fd) == -1 ||
+	    tls_wrap((void *)(uintptr_t)&cop->tls, &s) == -1) {
+		warn("%s %s", cop->cmd, name);
+		return EXIT_FAILURE;
+	}
+	return exec_tls_stream(cop, cmd, &s, name, env, client);
+}
+
+int
+exec_tls_stream(const struct common_opts *cop, const char *cmd,
+    struct stream *sp, const char *name, char **env, int client)
+{
+	struct common_opts co = *cop;
+	struct stream s = *sp;
 	long long wait = co.connect_ms > 0 ? co.connect_ms : ENGINE_OPEN_MS;
 	int r;
 
-	if (stream_socket(&s, fd) == -1 ||
-	    tls_wrap(&co.tls, &s) == -1) {
-		warn("%s %s", co.cmd, name);
-		return EXIT_FAILURE;
-	}
 	if (stream_open_wait(&s, clock_ms() + wait, sig_fd()) == -1) {
 		r = sig_caught() ? relay_signal_status() : EXIT_FAILURE;
 		/* A client's failure is its end: said always. */

@@ -65,6 +65,10 @@ int	exec_wait(pid_t pid);
 int	exec_tls(const struct common_opts *co, const char *cmd, int fd,
 	    const char *name, char **env, int client);
 
+/* As exec_tls(), with s a TLS stream to be opened (taken over). */
+int	exec_tls_stream(const struct common_opts *co, const char *cmd,
+	    struct stream *s, const char *name, char **env, int client);
+
 /*
  * As exec_tls() once the stream s is open (it is taken over); the
  * SOCKCAT_TLS_* variables of its handshake are set when tls_env is.

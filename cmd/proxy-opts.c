@@ -109,9 +109,6 @@ proxy_check(const struct common_opts *co)
 	if ((p->cacert != NULL || p->insecure) && !https)
 		return usage_error(cmd, "%s needs an https:// --proxy",
 		    p->cacert != NULL ? "--proxy-cacert" : "--proxy-insecure");
-	if (https && co->tls.on)
-		return usage_error(cmd, "--tls through an https:// proxy is "
-		    "not supported yet (an http:// or SOCKS proxy carries it)");
 	if (p->cacert != NULL && access(p->cacert, R_OK) == -1)
 		return usage_error(cmd, "--proxy-cacert '%s': %s", p->cacert,
 		    strerror(errno));

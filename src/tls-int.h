@@ -51,7 +51,11 @@
 	X(X509_VERIFY_PARAM_set1_ip_asc) X(EVP_PKEY_Q_keygen) \
 	X(EVP_PKEY_free) X(EVP_sha256) X(EVP_Digest) X(EVP_EncodeBlock) \
 	X(RAND_bytes) X(BIO_new) X(BIO_s_mem) X(BIO_read) X(BIO_free) \
-	X(ASN1_TIME_to_tm) X(OpenSSL_version)
+	X(ASN1_TIME_to_tm) X(OpenSSL_version) \
+	X(BIO_get_new_index) X(BIO_meth_new) X(BIO_meth_set_write_ex) \
+	X(BIO_meth_set_read_ex) X(BIO_meth_set_ctrl) X(BIO_set_data) \
+	X(BIO_get_data) X(BIO_set_init) X(BIO_set_flags) X(BIO_clear_flags) \
+	X(SSL_set_bio)
 
 #define TLS_DECL(f)	__typeof__(f) *f;
 
@@ -83,6 +87,10 @@ struct tls_conn {
 	int		 pin_failed;
 	char		 subject[256];	/* a rejected certificate's */
 	char		 why[TLS_ERR_MAX];
+	/* TLS inside TLS: the stream this one runs over (NULL: the
+	 * socket itself), and what its last EAGAIN waits for. */
+	struct stream	*inner;
+	int		 inner_wants_out;
 };
 
 /* The last error OpenSSL queued (the queue emptied), or 0. */

@@ -13,6 +13,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +107,94 @@ tls_name_text(const X509_NAME *name, char *buf, size_t len)
 	F.BIO_free(b);
 }
 
+/*
+ * TLS over another stream (TLS to a host through an https:// proxy):
+ * OpenSSL reads and writes the inner stream through a BIO of ours.
+ * Its EAGAIN says which readiness of the socket both wait for.
+ */
+static int
+inner_write(BIO *b, const char *buf, size_t len, size_t *done)
+{
+	struct tls_conn *c = F.BIO_get_data(b);
+	ssize_t n;
+
+	F.BIO_clear_flags(b, BIO_FLAGS_RWS | BIO_FLAGS_SHOULD_RETRY);
+	if ((n = stream_write(c->inner, buf, len)) >= 0) {
+		*done = (size_t)n;
+		return 1;
+	}
+	if (errno == EAGAIN) {
+		c->inner_wants_out = !c->inner->wr_wants_in;
+		F.BIO_set_flags(b, BIO_FLAGS_WRITE | BIO_FLAGS_SHOULD_RETRY);
+	}
+	return 0;
+}
+
+static int
+inner_read(BIO *b, char *buf, size_t len, size_t *done)
+{
+	struct tls_conn *c = F.BIO_get_data(b);
+	ssize_t n;
+
+	F.BIO_clear_flags(b, BIO_FLAGS_RWS | BIO_FLAGS_SHOULD_RETRY);
+	if ((n = stream_read(c->inner, buf, len)) > 0) {
+		*done = (size_t)n;
+		return 1;
+	}
+	if (n == -1 && errno == EAGAIN) {
+		c->inner_wants_out = c->inner->rd_wants_out;
+		F.BIO_set_flags(b, BIO_FLAGS_READ | BIO_FLAGS_SHOULD_RETRY);
+	}
+	*done = 0;
+	return 0;
+}
+
+static long
+inner_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	(void)b;
+	(void)num;
+	(void)ptr;
+	return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+static BIO_METHOD *inner_method;
+
+/* Give c's SSL a BIO over inner (taken over).  Returns 0, or -1. */
+static int
+over_inner(struct tls_conn *c, struct stream *inner)
+{
+	BIO *b;
+
+	if (inner_method == NULL) {
+		if ((inner_method = F.BIO_meth_new(F.BIO_get_new_index() |
+		    BIO_TYPE_SOURCE_SINK, "sockcat stream")) == NULL ||
+		    F.BIO_meth_set_write_ex(inner_method, inner_write) != 1 ||
+		    F.BIO_meth_set_read_ex(inner_method, inner_read) != 1 ||
+		    F.BIO_meth_set_ctrl(inner_method, inner_ctrl) != 1)
+			return -1;
+	}
+	if ((b = F.BIO_new(inner_method)) == NULL ||
+	    (c->inner = malloc(sizeof(*c->inner))) == NULL) {
+		if (b != NULL)
+			F.BIO_free(b);
+		return -1;
+	}
+	*c->inner = *inner;
+	F.BIO_set_data(b, c);
+	F.BIO_set_init(b, 1);
+	F.SSL_set_bio(c->ssl, b, b);
+	return 0;
+}
+
+/* After an SSL call's WANT_READ or WANT_WRITE (want_write): whether the
+ * socket's writability is what to wait for. */
+static int
+wants_out(const struct tls_conn *c, int want_write)
+{
+	return c->inner != NULL ? c->inner_wants_out : want_write;
+}
+
 /* A failure of s's (e from SSL_get_error), kept in words (eof_words
  * for a connection that just ended); returns -1 with errno. */
 static int
@@ -125,6 +214,14 @@ conn_fail(struct stream *s, int e, const char *eof_words)
 		return -1;
 	}
 	c->failed = 1;
+	/* Inside TLS, the inner stream's failure is the one to tell. */
+	if (c->inner != NULL && stream_why(c->inner) != NULL &&
+	    saved != 0 && saved != EAGAIN) {
+		(void)tls_reason(NULL);
+		snprintf(c->why, sizeof(c->why), "%s", stream_why(c->inner));
+		errno = saved;
+		return -1;
+	}
 	if (e == SSL_ERROR_SYSCALL && saved != 0 && saved != EAGAIN) {
 		(void)tls_reason(NULL);
 		snprintf(c->why, sizeof(c->why), "%s", strerror(saved));
@@ -174,7 +271,8 @@ tls_open(struct stream *s)
 	}
 	e = F.SSL_get_error(c->ssl, r);
 	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-		s->rd_wants_out = e == SSL_ERROR_WANT_WRITE;
+		s->rd_wants_out = wants_out(c, e == SSL_ERROR_WANT_WRITE) ? 1 :
+		    0;
 		errno = EAGAIN;
 		return 0;
 	}
@@ -217,9 +315,9 @@ tls_read(struct stream *s, void *buf, size_t len)
 			}
 			return 0;
 		case SSL_ERROR_WANT_WRITE:
-			s->rd_wants_out = 1;
-			/* FALLTHROUGH */
 		case SSL_ERROR_WANT_READ:
+			s->rd_wants_out = wants_out(c, e ==
+			    SSL_ERROR_WANT_WRITE) ? 1 : 0;
 			errno = EAGAIN;
 			return -1;
 		}
@@ -243,7 +341,8 @@ tls_write(struct stream *s, const void *buf, size_t len)
 		return (ssize_t)n;
 	e = F.SSL_get_error(c->ssl, r);
 	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-		s->wr_wants_in = e == SSL_ERROR_WANT_READ;
+		s->wr_wants_in = wants_out(c, e == SSL_ERROR_WANT_WRITE) ? 0 :
+		    1;
 		errno = EAGAIN;
 		return -1;
 	}
@@ -263,7 +362,8 @@ tls_shutdown_wr(struct stream *s)
 	errno = 0;
 	if ((r = F.SSL_shutdown(c->ssl)) >= 0) {
 		c->sent_notify = 1;
-		return shutdown(s->fd, SHUT_WR);
+		return c->inner != NULL ? c->inner->ops->shutdown_wr(c->inner) :
+		    shutdown(s->fd, SHUT_WR);
 	}
 	e = F.SSL_get_error(c->ssl, r);
 	(void)tls_reason(NULL);
@@ -289,6 +389,10 @@ tls_close(struct stream *s)
 			(void)tls_reason(NULL);
 		}
 		F.SSL_free(c->ssl);
+		if (c->inner != NULL) {
+			stream_close(c->inner);
+			free(c->inner);
+		}
 		free(c);
 		s->ctx = NULL;
 	}
@@ -308,6 +412,8 @@ tls_pending(const struct stream *s)
 	n = F.SSL_pending(c->ssl);
 	if (n > 0)
 		return (size_t)n;
+	if (c->inner != NULL && c->inner->ops->pending(c->inner) > 0)
+		return 1;
 	return F.SSL_has_pending(c->ssl) ? 1 : 0;
 }
 
@@ -342,13 +448,19 @@ tls_stream(struct stream *s, struct tls_ctx *ctx, const char *sni,
 {
 	struct tls_conn *c;
 	char ip[64];
-	int ok = 1;
+	int ok = 1, fl;
 
+	/* OpenSSL reads and writes the socket itself: never blocking
+	 * (an accepted socket may come blocking). */
+	if (!tls_stream_is(s) && (fl = fcntl(s->fd, F_GETFL)) != -1 &&
+	    !(fl & O_NONBLOCK) && fcntl(s->fd, F_SETFL, fl | O_NONBLOCK) == -1)
+		return -1;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -1;
 	c->ctx = ctx;
 	if ((c->ssl = F.SSL_new(ctx->ssl)) == NULL ||
-	    F.SSL_set_fd(c->ssl, s->fd) != 1 ||
+	    (tls_stream_is(s) ? over_inner(c, s) == -1 :
+	    F.SSL_set_fd(c->ssl, s->fd) != 1) ||
 	    F.SSL_set_ex_data(c->ssl, 0, c) != 1)
 		ok = 0;
 	else if (ctx->server)
@@ -372,6 +484,7 @@ tls_stream(struct stream *s, struct tls_ctx *ctx, const char *sni,
 	if (!ok) {
 		if (c->ssl != NULL)
 			F.SSL_free(c->ssl);
+		free(c->inner);
 		free(c);
 		errno = ENOMEM;
 		return -1;
@@ -380,6 +493,12 @@ tls_stream(struct stream *s, struct tls_ctx *ctx, const char *sni,
 	s->ops = &tls_ops;
 	s->opening = 1;
 	s->splice_ok = 0;
+	if (c->inner != NULL) {
+		/* The inner stream owns the socket now. */
+		s->own = 0;
+		s->rd_wants_out = s->wr_wants_in = 0;
+		s->eof_err = 0;
+	}
 	return 0;
 }
 

@@ -159,3 +159,25 @@ print(s.getsockname()[1], flush=True); time.sleep(30)'
 	grep -q "127.0.0.2 port $port: Address already in use" "$T/two.err"
 	vg_clean two
 }
+
+@test "valgrind: connect through a proxy, and a proxy that fails, are clean" {
+	seq 1 20000 >"$T/up"
+	py_listen peer --send "$T/up" --recv "$T/rec"
+	tport=$port
+	bg px python3 "$TESTS/proxy-stand-in.py" --listen "$T/px.port" --mode http --glue "glued "
+	wait_file "$T/px.port"
+	vg pconn connect -v -x "http://u:p@127.0.0.1:$(cat "$T/px.port")" 127.0.0.1 "$tport"
+	status=0
+	seq 1 30000 | timeout 60 "${VG[@]}" >"$T/down" 2>"$T/pconn.err" 3>&- || status=$?
+	[ "$status" -eq 0 ] || { cat "$T/pconn.err" "$T/pconn.vg" >&2; false; }
+	cmp "$T/down" <(printf 'glued '; cat "$T/up")
+	cmp "$T/rec" <(seq 1 30000)
+	vg_clean pconn
+	# A proxy that closes before its reply: exit 1, still clean.
+	py_listen bad --send /dev/null --after-send shut --recv /dev/null
+	vg pbad connect -x "socks5://127.0.0.1:$port" 127.0.0.1 9
+	status=0
+	timeout 60 "${VG[@]}" </dev/null >/dev/null 2>"$T/pbad.err" 3>&- || status=$?
+	[ "$status" -eq 1 ] || { cat "$T/pbad.err" "$T/pbad.vg" >&2; false; }
+	vg_clean pbad
+}

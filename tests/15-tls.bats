@@ -445,3 +445,14 @@ seen() {	# seen KEY: what the python peer's handshake saw
 	procs_gone "^sleep 8$marker\$"
 	wait_exit "$c1_pid"
 }
+
+@test "serve -e --tls: a command that speaks first reaches a client that keeps its side open (openssl s_client)" {
+	# The accepted socket came blocking, and OpenSSL's read on it waited
+	# for the client instead of relaying the command's greeting.
+	serve_bg --tls --cert "$CERTS/srv.pem" --key "$CERTS/srv.key" \
+		-e 'echo "greeting from the command"; sleep 5' 127.0.0.1 0
+	mkfifo "$T/idle"
+	bg hold sh -c 'exec sleep 20 >"$1"' sh "$T/idle"
+	bg cli -i "$T/idle" openssl s_client -quiet -connect "127.0.0.1:$port"
+	wait_for "$T/cli.out" "greeting from the command"
+}

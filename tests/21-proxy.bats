@@ -390,8 +390,7 @@ EOF
 		"--proxy-insecure needs an https:// --proxy|connect --proxy-insecure h 1" \
 		"--proxy-user with a chain|connect -x a -x b --proxy-user u h 1" \
 		"--proxy-user conflicts with the user|connect -x u@a --proxy-user v h 1" \
-		"at most 8 --proxy|connect -x a -x a -x a -x a -x a -x a -x a -x a -x a h 1" \
-		"--tls through an https:// proxy is not supported yet|connect --tls -x https://a h 1"
+		"at most 8 --proxy|connect -x a -x a -x a -x a -x a -x a -x a -x a -x a h 1"
 	usage_fails "'socks5://\*\*\*@h:99999'" connect -x socks5://u:topsecret@h:99999 h 1
 	! grep -q topsecret <<<"$err"
 }
@@ -445,4 +444,38 @@ EOS
 		"--no-shutdown conflicts with --no-stdin|connect -d --no-shutdown h 1" \
 		"--no-shutdown conflicts with --recv-only|serve --recv-only --no-shutdown 1" \
 		"--exec conflicts with the relay options|connect --no-shutdown -e cat h 1"
+}
+
+@test "--tls inside an https:// proxy's TLS, and through a chain of two https:// proxies (ncat --ssl)" {
+	ns <<EOF
+CERTS=$CERTS
+EOF
+	cat >>"$T/ns.sh" <<'EOF'
+for p in 8443 8444; do
+	start "nc$p" ncat -l -k --proxy-type http --ssl --ssl-cert "$CERTS/srv.pem" --ssl-key "$CERTS/srv.key" 127.0.0.1 "$p"
+	wait_listen ":$p "
+done
+# Neither side half-closes: ncat ends both ways at a half-close.
+start srv sockcat serve -k --tls --cert "$CERTS/srv.pem" --key "$CERTS/srv.key" \
+	-e 'echo "from the server"; read -r line; echo "$line" >>"$T/srv.got"; sleep 20' 127.0.0.1 9443
+wait_listen 127.0.0.1:9443
+n=0
+for chain in "-x https://localhost:8443" "-x https://localhost:8443 -x https://localhost:8444"; do
+	n=$((n + 1))
+	# shellcheck disable=SC2086
+	echo "from client $n" | sockcat connect -v --no-shutdown -q 2 $chain --proxy-cacert "$CERTS/ca.pem" \
+		--tls --cacert "$CERTS/ca.pem" localhost 9443 >"$T/c$n.out" 2>"$T/c$n.err" &
+	pids+=($!)
+	poll_until grep -q "from client $n" "$T/srv.got"
+	poll_until grep -q "from the server" "$T/c$n.out"
+	grep -q "^sockcat: tls 127.0.0.1 port 8443: TLSv1.[23] " "$T/c$n.err"
+	grep -q "^sockcat: tls TLSv1.[23] " "$T/c$n.err"
+	grep -qx "sockcat: tls peer CN=localhost (issuer CN=sockcat test CA, expires .*)" "$T/c$n.err"
+	grep -qx "sockcat: connected to localhost port 9443 (via proxy)" "$T/c$n.err"
+done
+grep -q "^sockcat: tls localhost port 8444: TLSv1.[23] " "$T/c2.err"
+EOF
+	run netns "$T/ns.sh"
+	echo "$output"
+	[ "$status" -eq 0 ]
 }

@@ -80,6 +80,9 @@ static const char usage[] =
 "  -s, --source=ADDR      bind this local address first\n"
 "      --source-port=PORT bind this local port first\n"
 "  -w, --connect-timeout=SECS  give up each connection attempt after SECS\n"
+"      --attempt-delay=SECS  with IPv6 and IPv4 addresses, start the next\n"
+"                         attempt after SECS (default 0.25; Happy Eyeballs)\n"
+"      --sequential       try the addresses one after another instead\n"
 "  -i, --idle-timeout=SECS     end after SECS with no data either way\n"
 "  -q, --quit-after-eof=SECS   end SECS after stdin EOF (0: at once)\n"
 "      --grace=SECS       after the peer's EOF, end once stdin is quiet\n"
@@ -126,6 +129,7 @@ static const struct option longopts[] = {
 	OPTL_PORT,
 	OPTL_SOURCE,
 	OPTL_CONNECT_TIMEOUT,
+	OPTL_HAPPY,
 	OPTL_RELAY,
 	{ "scan",	no_argument,	NULL, 'z' },
 	{ "exec",	required_argument,	NULL, 'e' },
@@ -546,6 +550,9 @@ connect_main(int argc, char **argv, int check_only)
 		    "--wait");
 	if (o.retry_delay_ms == OPTS_NO_TIME)
 		o.retry_delay_ms = RETRY_DELAY_MS;
+	if (o.co.sequential && o.co.attempt_delay_ms != OPTS_NO_TIME)
+		return usage_error("connect", "--attempt-delay conflicts with "
+		    "--sequential");
 	if (o.exec != NULL && o.scan)
 		return usage_error("connect", "--exec conflicts with --scan");
 	if (o.exec != NULL && o.co.type == SOCK_DGRAM)

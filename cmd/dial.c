@@ -7,6 +7,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
@@ -17,6 +18,8 @@
 #include "addr.h"
 #include "dial.h"
 #include "relay.h"
+#include "clock.h"
+#include "sig.h"
 #include "sock.h"
 
 /*
@@ -52,12 +55,14 @@ source_for(const struct common_opts *co, int family, int type,
 }
 
 /*
- * Connect to one address, binding the source first if asked.  Returns the
- * socket, or -1 with errno set (DIAL_REPORTED: an option failed, said).
+ * Connect to one address, binding the source first if asked; with
+ * done not NULL only begin it (Happy Eyeballs), *done saying whether it
+ * is made.  Returns the socket, or -1 with errno set (DIAL_REPORTED: an
+ * option failed, said).
  */
 static int
 connect_one(const struct common_opts *co, const struct addrinfo *ai,
-    int broadcast, const struct dial_first *first)
+    int broadcast, const struct dial_first *first, int *done)
 {
 	struct sock_spec spec;
 	struct addrinfo *src;
@@ -81,7 +86,8 @@ connect_one(const struct common_opts *co, const struct addrinfo *ai,
 		spec.local = src->ai_addr;
 		spec.local_len = src->ai_addrlen;
 	}
-	fd = sock_connect(ai->ai_addr, ai->ai_addrlen, &spec);
+	fd = done != NULL ? sock_connect_start(ai->ai_addr, ai->ai_addrlen,
+	    &spec, done) : sock_connect(ai->ai_addr, ai->ai_addrlen, &spec);
 	saved = errno;
 	if (src != NULL)
 		freeaddrinfo(src);
@@ -102,6 +108,211 @@ report_failure(const struct addrinfo *ai, int e)
 	    sizeof(name)), strerror(e));
 }
 
+/* A -v line about an attempt at ai: what (without the address) and
+ * the address. */
+static void
+report_attempt(const char *what, const struct addrinfo *ai, const char *why)
+{
+	char name[RELAY_NAME_MAX];
+
+	relay_name(ai->ai_addr, ai->ai_addrlen, name, sizeof(name));
+	if (why != NULL)
+		warnx("%s %s: %s", what, name, why);
+	else
+		warnx("%s %s", what, name);
+}
+
+/* Whether res holds addresses of both IP families. */
+static int
+both_families(const struct addrinfo *res)
+{
+	int v4 = 0, v6 = 0;
+
+	for (; res != NULL; res = res->ai_next) {
+		v4 |= res->ai_family == AF_INET;
+		v6 |= res->ai_family == AF_INET6;
+	}
+	return v4 && v6;
+}
+
+/*
+ * res's addresses in Happy Eyeballs order (RFC 8305, 4): the family of
+ * the first, then the other, in turn, each in getaddrinfo's order.
+ * Returns a malloc'd array of *n, or NULL.
+ */
+static struct addrinfo **
+interleave(struct addrinfo *res, size_t *n)
+{
+	struct addrinfo **out, **other, *ai;
+	size_t na = 0, nb = 0, i, k = 0;
+
+	for (ai = res, *n = 0; ai != NULL; ai = ai->ai_next)
+		(*n)++;
+	out = reallocarray(NULL, *n, sizeof(*out));
+	other = reallocarray(NULL, *n, sizeof(*other));
+	if (out == NULL || other == NULL) {
+		free(out);
+		free(other);
+		return NULL;
+	}
+	/* The first family's in out's front, the other's aside. */
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		if (ai->ai_family == res->ai_family)
+			out[na++] = ai;
+		else
+			other[nb++] = ai;
+	/* Spread them: first, other, first, other, ... */
+	memmove(out + nb, out, na * sizeof(*out));
+	for (i = 0; i < na || i < nb; i++) {
+		if (i < na)
+			out[k++] = out[nb + i];
+		if (i < nb)
+			out[k++] = other[i];
+	}
+	free(other);
+	return out;
+}
+
+/* The attempts of dial_happy() in flight. */
+struct attempt {
+	struct addrinfo	*ai;
+	int		 fd;
+	long long	 deadline;	/* -1: none */
+};
+
+/*
+ * Happy Eyeballs: attempts at res's addresses (interleaved by family)
+ * started --attempt-delay apart, or at once when one fails; the first
+ * to connect wins and the rest are closed.  -w bounds each attempt.
+ * Returns as dial_any().
+ */
+static int
+dial_happy(const struct common_opts *co, struct addrinfo *res,
+    struct addrinfo **which)
+{
+	struct addrinfo **ord;
+	struct attempt *at;
+	struct pollfd *pfd;
+	size_t n, next = 0, live = 0, i, j;
+	long long now, next_at = 0, wait, delay;
+	int fd, done, e = EHOSTUNREACH, r, won = -1;
+
+	delay = co->attempt_delay_ms != OPTS_NO_TIME ? co->attempt_delay_ms :
+	    DIAL_ATTEMPT_DELAY_MS;
+	if ((ord = interleave(res, &n)) == NULL)
+		return -1;
+	at = reallocarray(NULL, n, sizeof(*at));
+	pfd = reallocarray(NULL, n + 1, sizeof(*pfd));
+	if (at == NULL || pfd == NULL) {
+		free(ord);
+		free(at);
+		free(pfd);
+		return -1;
+	}
+	while (won < 0) {
+		now = clock_ms();
+		/* The next attempt: at once when none is in flight. */
+		if (next < n && (live == 0 || now >= next_at)) {
+			if (co->verbose)
+				report_attempt("trying", ord[next], NULL);
+			fd = connect_one(co, ord[next], 0, NULL, &done);
+			if (fd == DIAL_REPORTED) {
+				won = -2;
+				break;
+			}
+			if (fd == -1) {
+				e = errno;
+				if (co->verbose)
+					report_attempt("connect", ord[next],
+					    strerror(e));
+				next++;
+				continue;
+			}
+			at[live].ai = ord[next++];
+			at[live].fd = fd;
+			at[live].deadline = co->connect_ms > 0 ? now +
+			    co->connect_ms : -1;
+			live++;
+			next_at = now + delay;
+			if (done) {
+				won = (int)live - 1;
+				break;
+			}
+			continue;
+		}
+		if (live == 0)
+			break;
+		/* Wait for one to finish, the next start, or a deadline. */
+		wait = next < n ? next_at - now : -1;
+		for (i = 0; i < live; i++) {
+			if (at[i].deadline >= 0 && (wait < 0 ||
+			    at[i].deadline - now < wait))
+				wait = at[i].deadline - now;
+			pfd[i].fd = at[i].fd;
+			pfd[i].events = POLLOUT;
+			pfd[i].revents = 0;
+		}
+		pfd[live].fd = sig_fd();
+		pfd[live].events = POLLIN;
+		pfd[live].revents = 0;
+		if (wait < 0 && wait != -1)
+			wait = 0;
+		r = poll(pfd, live + 1, wait < 0 ? -1 : (int)(wait > INT_MAX ?
+		    INT_MAX : wait));
+		if (r == -1 && errno != EINTR) {
+			e = errno;
+			break;
+		}
+		if (pfd[live].revents != 0 || (r == -1 && sig_caught())) {
+			e = EINTR;
+			break;
+		}
+		now = clock_ms();
+		for (i = 0; i < live && won < 0; i++) {
+			if (pfd[i].revents != 0 &&
+			    sock_connect_result(at[i].fd) == 0) {
+				won = (int)i;
+				break;
+			}
+			if (pfd[i].revents != 0)
+				e = errno;
+			else if (at[i].deadline >= 0 && now >= at[i].deadline)
+				e = ETIMEDOUT;
+			else
+				continue;
+			if (co->verbose)
+				report_attempt("connect", at[i].ai,
+				    strerror(e));
+			close(at[i].fd);
+			for (j = i; j + 1 < live; j++) {
+				at[j] = at[j + 1];
+				pfd[j] = pfd[j + 1];
+			}
+			live--;
+			i--;
+			/* One failed: the next starts now. */
+			next_at = now;
+		}
+	}
+	for (i = 0; i < live; i++) {
+		if ((int)i == won)
+			continue;
+		if (co->verbose && won >= 0)
+			report_attempt("connect", at[i].ai, "cancelled: "
+			    "another address connected first");
+		close(at[i].fd);
+	}
+	fd = won >= 0 ? at[won].fd : won == -2 ? DIAL_REPORTED : -1;
+	if (won >= 0)
+		*which = at[won].ai;
+	free(ord);
+	free(at);
+	free(pfd);
+	if (fd == -1)
+		errno = e;
+	return fd;
+}
+
 int
 dial_any(const struct common_opts *co, struct addrinfo *res, int broadcast,
     const struct dial_first *first, struct addrinfo **which)
@@ -109,8 +320,11 @@ dial_any(const struct common_opts *co, struct addrinfo *res, int broadcast,
 	struct addrinfo *ai;
 	int fd, e = EHOSTUNREACH;
 
+	if (!co->sequential && !broadcast && both_families(res) &&
+	    res->ai_socktype == SOCK_STREAM && !co->sock.opts.fastopen)
+		return dial_happy(co, res, which);
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		if ((fd = connect_one(co, ai, broadcast, first)) >= 0) {
+		if ((fd = connect_one(co, ai, broadcast, first, NULL)) >= 0) {
 			*which = ai;
 			return fd;
 		}

@@ -9,6 +9,9 @@
 
 #include "opts.h"
 
+/* Happy Eyeballs: the time between attempts (RFC 8305's default). */
+#define DIAL_ATTEMPT_DELAY_MS	250
+
 /* dial_any() failed on a socket option and said so: exit 1. */
 #define DIAL_REPORTED	(-2)
 

@@ -190,6 +190,12 @@ common_option(struct common_opts *co, int c, const char *arg,
 	case OPT_NO_SHUTDOWN:
 		co->no_shutdown = 1;
 		return 0;
+	case OPT_SEQUENTIAL:
+		co->sequential = 1;
+		return 0;
+	case OPT_ATTEMPT_DELAY:
+		ms = &co->attempt_delay_ms;
+		break;
 	case OPT_RECV_ONLY:
 		co->recv_only = 1;
 		return 0;
@@ -251,6 +257,7 @@ opts_parse(const struct opts_spec *spec, struct common_opts *co, void *self,
 	co->grace_ms = OPTS_NO_TIME;
 	co->shape.dump_fd = -1;
 	co->line_delay_ms = OPTS_NO_TIME;
+	co->attempt_delay_ms = OPTS_NO_TIME;
 	sockopt_args_init(&co->sock);
 	/* ':' first: report a missing argument as ':' rather than '?'. */
 	snprintf(shortopts, sizeof(shortopts), ":%s", spec->shortopts);

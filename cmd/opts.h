@@ -33,6 +33,8 @@ enum {
 	OPT_HEX_DUMP,
 	OPT_LINE_DELAY,
 	OPT_NO_SHUTDOWN,
+	OPT_SEQUENTIAL,
+	OPT_ATTEMPT_DELAY,
 	OPT_COMMAND = 400
 };
 
@@ -54,6 +56,10 @@ struct common_opts {
 	const char	*source;	/* -s */
 	const char	*source_port;
 	long long	 connect_ms;	/* -w, or OPTS_NO_TIME */
+	/* Happy Eyeballs (connect): off, and the time between attempts
+	 * (OPTS_NO_TIME: DIAL_ATTEMPT_DELAY_MS). */
+	int		 sequential;
+	long long	 attempt_delay_ms;
 	long long	 idle_ms;	/* -i */
 	long long	 quit_ms;	/* -q */
 	long long	 grace_ms;	/* --grace, or OPTS_FOREVER */
@@ -94,6 +100,9 @@ struct common_opts {
 	{ "source-port", required_argument,	NULL, OPT_SOURCE_PORT }
 #define OPTL_CONNECT_TIMEOUT \
 	{ "connect-timeout", required_argument,	NULL, 'w' }
+#define OPTL_HAPPY \
+	{ "sequential",	no_argument,		NULL, OPT_SEQUENTIAL }, \
+	{ "attempt-delay", required_argument,	NULL, OPT_ATTEMPT_DELAY }
 #define OPTL_IDLE_TIMEOUT \
 	{ "idle-timeout", required_argument,	NULL, 'i' }
 #define OPTL_RELAY \

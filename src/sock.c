@@ -160,8 +160,7 @@ unix_retry(int fd, const struct sockaddr *sa, socklen_t len,
 static int
 wait_connected(int fd, long long timeout_ms)
 {
-	socklen_t elen = sizeof(int);
-	int r, e;
+	int r;
 
 	if ((r = sock_wait(fd, POLLOUT, timeout_ms)) == -1)
 		return -1;
@@ -169,13 +168,7 @@ wait_connected(int fd, long long timeout_ms)
 		errno = ETIMEDOUT;
 		return -1;
 	}
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) == -1)
-		return -1;
-	if (e != 0) {
-		errno = e;
-		return -1;
-	}
-	return 0;
+	return sock_connect_result(fd);
 }
 
 /* Send all n bytes of buf, waiting up to timeout_ms for room each time.
@@ -248,26 +241,72 @@ new_socket(int family, struct sock_spec *spec)
 	return fd;
 }
 
-int
-sock_connect(const struct sockaddr *sa, socklen_t len, struct sock_spec *spec)
+/*
+ * A socket for sa as spec says (options, SO_BROADCAST, the source
+ * bound), its connect(2) called: returns the socket with *r what
+ * connect returned (errno set when -1), or -1 with errno.
+ */
+static int
+begin(const struct sockaddr *sa, socklen_t len, struct sock_spec *spec,
+    int *r)
 {
 	int fd, one = 1;
-	int fastopen = spec->opts != NULL && spec->opts->fastopen &&
-	    spec->type == SOCK_STREAM && sa->sa_family != AF_UNIX;
 
 	if ((fd = new_socket(sa->sa_family, spec)) == -1)
 		return -1;
 	if (sockopt_apply(fd, sa->sa_family, spec->type, spec->opts,
 	    SOCKOPT_CONNECTING, sa, &spec->fail) == -1)
-		goto fail;
+		return close_fail(fd);
 	if (spec->broadcast && setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one,
 	    sizeof(one)) == -1)
-		goto fail;
+		return close_fail(fd);
 	if (spec->local != NULL && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR,
 	    &one, sizeof(one)) == -1 ||
 	    bind(fd, spec->local, spec->local_len) == -1))
-		goto fail;
-	if (connect(fd, sa, len) == 0) {
+		return close_fail(fd);
+	*r = connect(fd, sa, len);
+	return fd;
+}
+
+int
+sock_connect_start(const struct sockaddr *sa, socklen_t len,
+    struct sock_spec *spec, int *done)
+{
+	int fd, r;
+
+	if ((fd = begin(sa, len, spec, &r)) == -1)
+		return -1;
+	*done = r == 0;
+	if (r == 0 || errno == EINPROGRESS)
+		return fd;
+	return close_fail(fd);
+}
+
+int
+sock_connect_result(int fd)
+{
+	socklen_t elen = sizeof(int);
+	int e;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) == -1)
+		return -1;
+	if (e != 0) {
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+int
+sock_connect(const struct sockaddr *sa, socklen_t len, struct sock_spec *spec)
+{
+	int fd, r;
+	int fastopen = spec->opts != NULL && spec->opts->fastopen &&
+	    spec->type == SOCK_STREAM && sa->sa_family != AF_UNIX;
+
+	if ((fd = begin(sa, len, spec, &r)) == -1)
+		return -1;
+	if (r == 0) {
 		if (fastopen && fastopen_finish(fd, spec) == -1)
 			goto fail;
 		return fd;

@@ -53,6 +53,19 @@ int	sock_connect(const struct sockaddr *sa, socklen_t len,
 	    struct sock_spec *spec);
 
 /*
+ * Begin connecting a socket to sa as sock_connect() does, without
+ * waiting (nor Fast Open): returns the non-blocking socket with *done
+ * set when it connected at once, else to be watched for writability
+ * and asked sock_connect_result(); or -1 with errno (spec->fail as
+ * sock_connect() says).
+ */
+int	sock_connect_start(const struct sockaddr *sa, socklen_t len,
+	    struct sock_spec *spec, int *done);
+
+/* How the connection begun on fd went: 0, or -1 with errno. */
+int	sock_connect_result(int fd);
+
+/*
  * A socket of spec's type and protocol bound to sa with SO_REUSEADDR
  * and spec->opts set; v6only is -1 (leave the default), 0 or 1 for
  * IPV6_V6ONLY.  For a stream or seqpacket type it listens with backlog.

@@ -68,6 +68,7 @@ struct common_opts {
 	int		 send_only;
 	int		 recv_only;
 	int		 no_shutdown;	/* --no-shutdown */
+	int		 proxy_protocol;	/* serve: read a PROXY header */
 	struct tls_opts	 tls;		/* connect, serve */
 	struct sockopt_args sock;	/* connect, serve, udp-* */
 	struct proxy_opts proxy;	/* connect */

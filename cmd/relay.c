@@ -183,8 +183,8 @@ engine_settings(const struct common_opts *co, struct engine_cfg *cfg)
 	if (co->tls.ctx != NULL) {
 		cfg->wrap = tls_wrap;
 		cfg->wrap_arg = (void *)(uintptr_t)&co->tls;
-		cfg->open_ms = co->connect_ms > 0 ? co->connect_ms : 0;
 	}
+	cfg->open_ms = co->connect_ms > 0 ? co->connect_ms : 0;
 	if (co->line_delay_ms > 0)
 		cfg->line_delay_ms = co->line_delay_ms;
 	if (co->shape.crlf || co->shape.telnet || co->shape.dump_fd >= 0) {
@@ -360,6 +360,7 @@ relay_many(const struct common_opts *co, const int *fds, size_t n,
 	int status;
 
 	engine_settings(co, &cfg);
+	cfg.proxy_protocol = co->proxy_protocol;
 	cfg.listen_fd = fds;
 	cfg.nlisten = n;
 	cfg.max_clients = max_clients;

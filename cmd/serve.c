@@ -30,6 +30,7 @@
 #include "sig.h"
 #include "sock.h"
 #include "spawn.h"
+#include "proxyproto.h"
 #include "stream.h"
 #include "tls.h"
 
@@ -38,6 +39,10 @@
 #define DGRAM_BUFSZ	(256 * 1024)
 #define DGRAM_MAX	(64 * 1024 * 1024)
 
+
+enum {
+	OPT_PROXY_PROTOCOL = OPT_COMMAND
+};
 
 struct serve_opts {
 	struct common_opts	co;
@@ -64,6 +69,9 @@ static const char usage[] =
 "  -p, --port=PORT        the port, instead of the operand\n"
 "  -n, --numeric          no DNS and no service-name lookups\n"
 "  -k, --keep-open        keep accepting; many clients at once\n"
+"      --proxy-protocol   each client starts with a PROXY protocol header\n"
+"                         (v1 or v2, from a load balancer): its client is\n"
+"                         the one reported; a client without one is dropped\n"
 "  -e, --exec=CMD         give each client its own /bin/sh -c CMD\n"
 "  -m, --max-clients=N    at most N clients at once (with -k)\n"
 "  -b, --backlog=N        listen(2) backlog (default SOMAXCONN)\n"
@@ -116,6 +124,7 @@ static const struct option longopts[] = {
 	{ "exec",	 required_argument,	NULL, 'e' },
 	{ "max-clients", required_argument,	NULL, 'm' },
 	{ "backlog",	 required_argument,	NULL, 'b' },
+	{ "proxy-protocol", no_argument,	NULL, OPT_PROXY_PROTOCOL },
 	OPTL_SOCK,
 	OPTL_SHAPE,
 	OPTL_BASE,
@@ -139,6 +148,9 @@ serve_option(void *self, int c, const char *arg)
 	case 'b':
 		return parse_count("serve", "--backlog", arg, 1, 65535,
 		    &o->backlog);
+	case OPT_PROXY_PROTOCOL:
+		o->co.proxy_protocol = 1;
+		return 0;
 	}
 	return -1;
 }
@@ -146,6 +158,112 @@ serve_option(void *self, int c, const char *arg)
 const struct opts_spec serve_spec = {
 	"serve", usage, "46CUt:up:ni:q:dke:m:b:w:vh", longopts, serve_option
 };
+
+/*
+ * --proxy-protocol: take the client's PROXY header from fd within -w
+ * (default ENGINE_OPEN_MS); the client it names, if any, into *peer.
+ * Returns 0, or -1 after the message (always, or with -v only when
+ * quiet) with fd closed.
+ */
+static int
+take_header(const struct serve_opts *o, int fd, struct sockaddr_storage *peer,
+    socklen_t *peerlen, int quiet)
+{
+	struct stream s;
+	struct pp_header h;
+	char name[RELAY_NAME_MAX];
+	long long wait = o->co.connect_ms > 0 ? o->co.connect_ms :
+	    ENGINE_OPEN_MS;
+	const char *why;
+
+	relay_name((struct sockaddr *)peer, *peerlen, name, sizeof(name));
+	if (stream_socket(&s, fd) == -1 || pp_stream(&s, NULL, NULL) == -1) {
+		warn("serve: %s", name);
+		close(fd);
+		return -1;
+	}
+	if (stream_open_wait(&s, clock_ms() + wait, sig_fd()) == -1) {
+		why = errno == ETIMEDOUT ? NULL : stream_why(&s) != NULL ?
+		    stream_why(&s) : strerror(errno);
+		if (sig_caught())
+			;
+		else if (!quiet || o->co.verbose) {
+			if (why == NULL)
+				warnx("disconnected %s (no PROXY header within "
+				    "%lld seconds): sent 0 bytes, received 0 "
+				    "bytes", name, wait / 1000);
+			else
+				warnx("disconnected %s (no valid PROXY header: "
+				    "%s): sent 0 bytes, received 0 bytes", name,
+				    why);
+		}
+		stream_close(&s);
+		return -1;
+	}
+	if (pp_stream_header(&s, &h) == 0 && !h.local) {
+		memcpy(peer, &h.src, h.srclen);
+		*peerlen = h.srclen;
+	}
+	(void)stream_release(&s);
+	return 0;
+}
+
+/* SOCKCAT_PEER_ADDR and _PORT in env: the client peer names. */
+static void
+env_peer(char buf[EXEC_ENV_N][EXEC_ENV_LEN], const struct sockaddr *peer,
+    socklen_t len)
+{
+	char host[NI_MAXHOST];
+	int port;
+
+	if (addr_format_peer(peer, len, host, sizeof(host), &port) != 0)
+		return;
+	snprintf(buf[0], EXEC_ENV_LEN, "SOCKCAT_PEER_ADDR=%s", host);
+	if (port >= 0)
+		snprintf(buf[1], EXEC_ENV_LEN, "SOCKCAT_PEER_PORT=%d", port);
+}
+
+/*
+ * serve -e --proxy-protocol, in a process of the client's own: the
+ * header first (no other client waits for it), then the command, with
+ * the client it names.
+ */
+static pid_t
+header_exec(const struct serve_opts *o, struct listeners *l, int fd,
+    struct sockaddr_storage *peer, socklen_t peerlen)
+{
+	char envbuf[EXEC_ENV_N][EXEC_ENV_LEN], *env[EXEC_ENV_N + 1];
+	char name[RELAY_NAME_MAX];
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) != 0) {
+		if (pid > 0)
+			(void)setpgid(pid, pid);
+		return pid;
+	}
+	(void)setpgid(0, 0);
+	listeners_close(l);
+	sig_fini();
+	if (sig_init() == -1)
+		_exit(EXIT_FAILURE);
+	if (take_header(o, fd, peer, &peerlen, 1) == -1)
+		_exit(sig_caught() ? relay_signal_status() : EXIT_FAILURE);
+	if (o->co.verbose)
+		report_connection_from((struct sockaddr *)peer, peerlen);
+	exec_env(fd, envbuf, env);
+	env_peer(envbuf, (struct sockaddr *)peer, peerlen);
+	relay_name((struct sockaddr *)peer, peerlen, name, sizeof(name));
+	if (o->co.tls.ctx != NULL)
+		_exit(exec_tls(&o->co, o->exec, fd, name, env, 0));
+	if ((pid = spawn_shell(o->exec, fd, env)) == -1) {
+		warn("serve: %s: fork", o->exec);
+		_exit(EXIT_FAILURE);
+	}
+	close(fd);
+	_exit(exec_wait(pid));
+}
 
 /*
  * serve -e --tls, in a process of the client's own: the listeners
@@ -240,7 +358,7 @@ serve_exec(const struct serve_opts *o, struct listeners *l)
 			    &peerlen, SOCK_CLOEXEC);
 			if (fd == -1)
 				continue;
-			if (o->co.verbose)
+			if (o->co.verbose && !o->co.proxy_protocol)
 				report_connection_from((struct sockaddr *)&peer,
 				    peerlen);
 			exec_env(fd, envbuf, env);
@@ -255,7 +373,9 @@ serve_exec(const struct serve_opts *o, struct listeners *l)
 				k.pid = np;
 				k.cap = k.cap ? k.cap * 2 : 8;
 			}
-			if (o->co.tls.ctx != NULL)
+			if (o->co.proxy_protocol)
+				pid = header_exec(o, l, fd, &peer, peerlen);
+			else if (o->co.tls.ctx != NULL)
 				pid = tls_exec(o, l, fd, env);
 			else
 				pid = spawn_shell(o->exec, fd, env);
@@ -485,6 +605,10 @@ run(const struct serve_opts *o, const struct endpoint *ep)
 			    EXIT_FAILURE;
 			if (errno != EINTR)
 				warn("serve: accept");
+		} else if (o->co.proxy_protocol &&
+		    take_header(o, fd, &peer, &peerlen, 0) == -1) {
+			r = sig_caught() ? relay_signal_status() :
+			    EXIT_FAILURE;
 		} else {
 			if (o->co.verbose)
 				report_connection_from(
@@ -517,6 +641,9 @@ serve_main(int argc, char **argv, int check_only)
 	if (o.max_clients != 0 && !o.keep_open)
 		return usage_error("serve", "--max-clients goes only with "
 		    "--keep-open");
+	if (o.co.type == SOCK_DGRAM && o.co.proxy_protocol)
+		return usage_error("serve", "%s conflicts with --proxy-protocol",
+		    o.co.type_by);
 	if (o.co.type == SOCK_DGRAM && (o.keep_open || o.exec != NULL))
 		return usage_error("serve", "%s conflicts with %s",
 		    o.co.type_by, o.keep_open ? "--keep-open" : "--exec");

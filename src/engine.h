@@ -121,6 +121,10 @@ struct engine_cfg {
 	 */
 	int		(*wrap)(void *wrap_arg, struct stream *s);
 	void		*wrap_arg;
+	/* serve -k --proxy-protocol: each client's PROXY header is read
+	 * first (within open_ms), before the wrap; the client it names is
+	 * the one reported. */
+	int		 proxy_protocol;
 	long long	 open_ms;	/* 0: ENGINE_OPEN_MS */
 
 	/* Shaping every flow's bytes (see flow.h), when not NULL: the

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "engine-int.h"
+#include "proxyproto.h"
 
 static void
 hc_add(struct engine *e, struct peer *p)
@@ -119,7 +120,16 @@ peer_close(struct engine *e, struct peer *p, int err)
 		ev.name = p->name;
 		ev.err = err;
 		ev.text = err != 0 ? stream_why(&p->sock) : NULL;
-		if (err != 0 && p->sock.opening) {
+		if (err != 0 && pp_stream_reading(&p->sock)) {
+			if (err == ETIMEDOUT)
+				snprintf(text, sizeof(text), "no PROXY header "
+				    "within %lld seconds", open_ms(e) / 1000);
+			else
+				snprintf(text, sizeof(text), "no valid PROXY "
+				    "header: %s", ev.text != NULL ? ev.text :
+				    strerror(err));
+			ev.text = text;
+		} else if (err != 0 && p->sock.opening) {
 			/* Dropped before its stream opened. */
 			if (err == ETIMEDOUT)
 				snprintf(text, sizeof(text), "no handshake "
@@ -243,6 +253,32 @@ shut_at_start(struct engine *e, struct peer *p)
 		(void)p->sock.ops->shutdown_wr(&p->sock);
 }
 
+/* p's PROXY header is in: the client it names is p's name, and told. */
+static void
+header_in(struct engine *e, struct peer *p)
+{
+	struct pp_header h;
+	struct event ev;
+	char name[EVENT_NAME_MAX];
+	char *dup;
+
+	if (pp_stream_header(&p->sock, &h) == 0 && !h.local &&
+	    e->cfg->render != NULL) {
+		event_name((struct sockaddr *)&h.src, h.srclen, name,
+		    sizeof(name));
+		if ((dup = strdup(name)) != NULL) {
+			free(p->name);
+			p->name = dup;
+		}
+	}
+	if (p->name == NULL)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EVENT_CONNECTION;
+	ev.name = p->name;
+	engine_emit(e, &ev);
+}
+
 /* p's stream is open: the -v lines, and its data flows. */
 static void
 opened(struct engine *e, struct peer *p)
@@ -251,6 +287,8 @@ opened(struct engine *e, struct peer *p)
 
 	p->sock.opener = NULL;
 	timer_cancel(&e->timers, &p->t_open);
+	if (e->cfg->proxy_protocol)
+		header_in(e, p);
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = EVENT_OPENED;
 	ev.name = p->name;
@@ -332,7 +370,9 @@ peer_new(struct engine *e, int fd, const struct sockaddr *sa,
 		close(fd);
 		return NULL;
 	}
-	if (e->cfg->wrap != NULL && e->cfg->wrap(e->cfg->wrap_arg, &p->sock) == -1) {
+	if (e->cfg->proxy_protocol ? pp_stream(&p->sock, e->cfg->wrap,
+	    e->cfg->wrap_arg) == -1 : e->cfg->wrap != NULL &&
+	    e->cfg->wrap(e->cfg->wrap_arg, &p->sock) == -1) {
 		stream_close(&p->sock);
 		free(p);
 		return NULL;
@@ -354,10 +394,13 @@ peer_new(struct engine *e, int fd, const struct sockaddr *sa,
 	if (sa != NULL && e->cfg->render != NULL) {
 		event_name(sa, salen, name, sizeof(name));
 		p->name = strdup(name);
-		memset(&ev, 0, sizeof(ev));
-		ev.kind = EVENT_CONNECTION;
-		ev.name = name;
-		engine_emit(e, &ev);
+		/* With a PROXY header, its client is told once it is in. */
+		if (!e->cfg->proxy_protocol) {
+			memset(&ev, 0, sizeof(ev));
+			ev.kind = EVENT_CONNECTION;
+			ev.name = name;
+			engine_emit(e, &ev);
+		}
 	}
 	if (!p->sock.opening)
 		shut_at_start(e, p);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -281,4 +282,6 @@ stream_close(struct stream *s)
 {
 	if (s->ops != NULL)
 		s->ops->close(s);
+	free(s->pp);
+	s->pp = NULL;
 }

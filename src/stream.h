@@ -26,6 +26,7 @@ enum stream_kind {
 	STREAM_CHAR		/* another character device */
 };
 
+struct pp_header;
 struct stream;
 struct task;
 
@@ -74,6 +75,8 @@ struct stream {
 	unsigned		 muted:1;	/* not watched for reading */
 	unsigned		 out_on:1;	/* watched for writing */
 	unsigned		 opening:1;	/* open not done yet: no data */
+	struct pp_header	*pp;		/* a PROXY protocol header read
+						   at its opening, or NULL */
 	int			 eof_err;	/* its EOF was not clean (a TLS
 						   stream cut without close_notify):
 						   errno for the session's end */

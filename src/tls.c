@@ -181,6 +181,7 @@ over_inner(struct tls_conn *c, struct stream *inner)
 		return -1;
 	}
 	*c->inner = *inner;
+	c->inner->pp = NULL;	/* the outer stream keeps it */
 	F.BIO_set_data(b, c);
 	F.BIO_set_init(b, 1);
 	F.SSL_set_bio(c->ssl, b, b);

@@ -1,0 +1,425 @@
+/*
+ * proxyproto: PROXY protocol headers (see proxyproto.h).
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proxyproto.h"
+#include "stream.h"
+
+static const unsigned char v2sig[12] = {
+	0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a
+};
+
+long
+pp_header_len(const unsigned char *buf, size_t len, const char **why)
+{
+	const unsigned char *nl;
+	size_t n;
+
+	n = len < sizeof(v2sig) ? len : sizeof(v2sig);
+	if (memcmp(buf, v2sig, n) == 0) {
+		if (len < PP_V2_HEAD)
+			return 0;
+		if ((buf[12] & 0xf0) != 0x20) {
+			*why = "a PROXY v2 header of another version";
+			return -1;
+		}
+		return PP_V2_HEAD + (long)(buf[14] << 8 | buf[15]);
+	}
+	n = len < 6 ? len : 6;
+	if (memcmp(buf, "PROXY ", n) != 0) {
+		*why = "no PROXY protocol header";
+		return -1;
+	}
+	n = len < PP_V1_MAX ? len : PP_V1_MAX;
+	if ((nl = memchr(buf, '\n', n)) != NULL) {
+		if (nl == buf || nl[-1] != '\r') {
+			*why = "a PROXY v1 line not ended by CRLF";
+			return -1;
+		}
+		return (long)(nl - buf + 1);
+	}
+	if (len >= PP_V1_MAX) {
+		*why = "a PROXY v1 line longer than 107 bytes";
+		return -1;
+	}
+	return 0;
+}
+
+/* A decimal port, 0-65535, with no sign or leading zero. */
+static int
+v1_port(const char *s, int *port)
+{
+	size_t n = strlen(s);
+	long v;
+
+	if (n == 0 || n > 5 || strspn(s, "0123456789") != n ||
+	    (n > 1 && s[0] == '0'))
+		return -1;
+	v = strtol(s, NULL, 10);
+	if (v > 65535)
+		return -1;
+	*port = (int)v;
+	return 0;
+}
+
+static int
+v1_addr(int family, const char *text, int port, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		*len = sizeof(*sin);
+		return inet_pton(AF_INET, text, &sin->sin_addr) == 1 ? 0 : -1;
+	}
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons((uint16_t)port);
+	*len = sizeof(*sin6);
+	return inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1 ? 0 : -1;
+}
+
+static int
+parse_v1(const unsigned char *buf, size_t len, struct pp_header *h,
+    const char **why)
+{
+	char line[PP_V1_MAX + 1], *f[7], *p;
+	size_t n = 0;
+	int family, sport, dport;
+
+	h->version = 1;
+	if (len < 8 || len > PP_V1_MAX) {
+		*why = "a PROXY v1 line of a wrong length";
+		return -1;
+	}
+	memcpy(line, buf, len - 2);
+	line[len - 2] = '\0';
+	if (memchr(line, '\0', len - 2) != NULL) {
+		*why = "a NUL in a PROXY v1 line";
+		return -1;
+	}
+	/* Fields are separated by single spaces. */
+	for (p = line; n < 7; n++) {
+		f[n] = p;
+		if ((p = strchr(p, ' ')) == NULL) {
+			n++;
+			break;
+		}
+		*p++ = '\0';
+	}
+	if (n >= 2 && strcmp(f[1], "UNKNOWN") == 0) {
+		/* Whatever follows is to be ignored. */
+		h->local = 1;
+		return 0;
+	}
+	if (n != 6 || p != NULL) {
+		*why = "a PROXY v1 line without its six fields";
+		return -1;
+	}
+	if (strcmp(f[1], "TCP4") == 0)
+		family = AF_INET;
+	else if (strcmp(f[1], "TCP6") == 0)
+		family = AF_INET6;
+	else {
+		*why = "a PROXY v1 protocol other than TCP4, TCP6 or UNKNOWN";
+		return -1;
+	}
+	if (v1_port(f[4], &sport) == -1 || v1_port(f[5], &dport) == -1) {
+		*why = "a PROXY v1 port that is not a number from 0 to 65535";
+		return -1;
+	}
+	if (v1_addr(family, f[2], sport, &h->src, &h->srclen) == -1 ||
+	    v1_addr(family, f[3], dport, &h->dst, &h->dstlen) == -1) {
+		*why = "a PROXY v1 address not of its protocol";
+		return -1;
+	}
+	return 0;
+}
+
+/* v2's TLVs: each type, length, value, filling the rest exactly; none
+ * is needed, so each is skipped (as proxy-protocol.txt lets a receiver
+ * do). */
+static int
+v2_tlvs(const unsigned char *p, size_t n, const char **why)
+{
+	size_t l;
+
+	while (n > 0) {
+		if (n < 3) {
+			*why = "a PROXY v2 TLV cut short";
+			return -1;
+		}
+		l = (size_t)(p[1] << 8 | p[2]);
+		if (l > n - 3) {
+			*why = "a PROXY v2 TLV longer than the header";
+			return -1;
+		}
+		p += 3 + l;
+		n -= 3 + l;
+	}
+	return 0;
+}
+
+static int
+parse_v2(const unsigned char *buf, size_t len, struct pp_header *h,
+    const char **why)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&h->src;
+	struct sockaddr_in *d4 = (struct sockaddr_in *)&h->dst;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&h->src;
+	struct sockaddr_in6 *d6 = (struct sockaddr_in6 *)&h->dst;
+	struct sockaddr_un *su = (struct sockaddr_un *)&h->src;
+	struct sockaddr_un *du = (struct sockaddr_un *)&h->dst;
+	const unsigned char *a = buf + PP_V2_HEAD;
+	size_t n = len - PP_V2_HEAD, need;
+	int cmd = buf[12] & 0x0f, fam = buf[13] >> 4, proto = buf[13] & 0x0f;
+
+	h->version = 2;
+	if (cmd > 1) {
+		*why = "a PROXY v2 command other than LOCAL or PROXY";
+		return -1;
+	}
+	if (fam > 3 || proto > 2) {
+		*why = "a PROXY v2 address family or protocol unknown";
+		return -1;
+	}
+	need = fam == 1 ? 12 : fam == 2 ? 36 : fam == 3 ? 216 : 0;
+	if (n < need) {
+		*why = "a PROXY v2 header too short for its addresses";
+		return -1;
+	}
+	/* LOCAL (a health check of the proxy's own) and UNSPEC name no
+	 * client: the connection's addresses stand; the block is
+	 * skipped. */
+	if (cmd == 0 || fam == 0 || proto == 0) {
+		h->local = 1;
+		return 0;
+	}
+	if (v2_tlvs(a + need, n - need, why) == -1)
+		return -1;
+	if (fam == 1) {
+		s4->sin_family = d4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, a, 4);
+		memcpy(&d4->sin_addr, a + 4, 4);
+		memcpy(&s4->sin_port, a + 8, 2);
+		memcpy(&d4->sin_port, a + 10, 2);
+		h->srclen = h->dstlen = sizeof(*s4);
+	} else if (fam == 2) {
+		s6->sin6_family = d6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, a, 16);
+		memcpy(&d6->sin6_addr, a + 16, 16);
+		memcpy(&s6->sin6_port, a + 32, 2);
+		memcpy(&d6->sin6_port, a + 34, 2);
+		h->srclen = h->dstlen = sizeof(*s6);
+	} else {
+		su->sun_family = du->sun_family = AF_UNIX;
+		memcpy(su->sun_path, a, 108);
+		memcpy(du->sun_path, a + 108, 108);
+		su->sun_path[sizeof(su->sun_path) - 1] = '\0';
+		du->sun_path[sizeof(du->sun_path) - 1] = '\0';
+		h->srclen = h->dstlen = sizeof(*su);
+	}
+	return 0;
+}
+
+int
+pp_parse(const unsigned char *buf, size_t len, struct pp_header *h,
+    const char **why)
+{
+	long want;
+
+	memset(h, 0, sizeof(*h));
+	if ((want = pp_header_len(buf, len, why)) == -1)
+		return -1;
+	if (want == 0 || (size_t)want != len) {
+		*why = "a PROXY header of another length than it says";
+		return -1;
+	}
+	return len >= sizeof(v2sig) && memcmp(buf, v2sig, sizeof(v2sig)) == 0 ?
+	    parse_v2(buf, len, h, why) : parse_v1(buf, len, h, why);
+}
+
+/* The stream kind: a socket whose opening takes the header. */
+struct pp_ctx {
+	const struct stream_ops	*sock_ops;	/* the socket's own */
+	int			(*then)(void *, struct stream *);
+	void			*then_arg;
+	const char		*why;
+};
+
+static ssize_t
+pp_no_io(struct stream *s, void *buf, size_t len)
+{
+	(void)s;
+	(void)buf;
+	(void)len;
+	errno = EAGAIN;
+	return -1;
+}
+
+static ssize_t
+pp_no_write(struct stream *s, const void *buf, size_t len)
+{
+	(void)s;
+	(void)buf;
+	(void)len;
+	errno = EAGAIN;
+	return -1;
+}
+
+static int
+pp_no_shutdown(struct stream *s)
+{
+	return shutdown(s->fd, SHUT_WR);
+}
+
+static size_t
+pp_no_pending(const struct stream *s)
+{
+	(void)s;
+	return 0;
+}
+
+static void
+pp_close(struct stream *s)
+{
+	struct pp_ctx *c = s->ctx;
+
+	s->ops = c->sock_ops;
+	s->ctx = NULL;
+	free(c);
+	stream_close(s);
+}
+
+static const char *
+pp_why(const struct stream *s)
+{
+	const struct pp_ctx *c = s->ctx;
+
+	return c->why;
+}
+
+static int	pp_open(struct stream *);
+
+static const struct stream_ops pp_ops = {
+	pp_no_io, pp_no_write, pp_no_shutdown, pp_close, pp_no_pending,
+	pp_open, pp_why
+};
+
+static int
+pp_open(struct stream *s)
+{
+	struct pp_ctx *c = s->ctx;
+	struct pp_header h;
+	unsigned char small[PP_V1_MAX + PP_V2_HEAD], *buf = small;
+	ssize_t n;
+	long want;
+	int (*then)(void *, struct stream *);
+	void *then_arg;
+
+	s->rd_wants_out = 0;
+	n = recv(s->fd, buf, sizeof(small), MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0) {
+		c->why = "the connection closed before its PROXY header";
+		errno = EPROTO;
+		return -1;
+	}
+	if (n == -1)
+		return errno == EAGAIN || errno == EINTR ? (errno = EAGAIN, 0) :
+		    -1;
+	if ((want = pp_header_len(buf, (size_t)n, &c->why)) == -1) {
+		errno = EPROTO;
+		return -1;
+	}
+	if (want > n) {
+		/* Not all here: the rest, once it comes (its bytes bring
+		 * an edge), or a v2 header longer than the look. */
+		if (want <= (long)sizeof(small) || n < (ssize_t)sizeof(small)) {
+			errno = EAGAIN;
+			return 0;
+		}
+		if ((buf = malloc((size_t)want)) == NULL)
+			return -1;
+		n = recv(s->fd, buf, (size_t)want, MSG_PEEK | MSG_DONTWAIT);
+		if (n < want) {
+			free(buf);
+			errno = EAGAIN;
+			return n == -1 && errno != EAGAIN ? -1 : 0;
+		}
+	}
+	if (want == 0) {
+		errno = EAGAIN;
+		return 0;
+	}
+	/* Exactly the header, now that all of it is here. */
+	n = recv(s->fd, buf, (size_t)want, MSG_DONTWAIT);
+	if (n != want || pp_parse(buf, (size_t)want, &h, &c->why) == -1) {
+		if (buf != small)
+			free(buf);
+		if (n == want)
+			errno = EPROTO;
+		return -1;
+	}
+	if (buf != small)
+		free(buf);
+	if ((s->pp = malloc(sizeof(*s->pp))) == NULL)
+		return -1;
+	*s->pp = h;
+	then = c->then;
+	then_arg = c->then_arg;
+	s->ops = c->sock_ops;
+	s->ctx = NULL;
+	free(c);
+	if (then == NULL) {
+		s->opening = 0;
+		return 1;
+	}
+	if (then(then_arg, s) == -1)
+		return -1;
+	return s->ops->open != NULL ? s->ops->open(s) : 1;
+}
+
+int
+pp_stream(struct stream *s, int (*then)(void *, struct stream *),
+    void *then_arg)
+{
+	struct pp_ctx *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -1;
+	c->sock_ops = s->ops;
+	c->then = then;
+	c->then_arg = then_arg;
+	s->ops = &pp_ops;
+	s->ctx = c;
+	s->opening = 1;
+	return 0;
+}
+
+int
+pp_stream_reading(const struct stream *s)
+{
+	return s->ops == &pp_ops;
+}
+
+int
+pp_stream_header(const struct stream *s, struct pp_header *h)
+{
+	if (s->pp == NULL)
+		return -1;
+	*h = *s->pp;
+	return 0;
+}

@@ -16,6 +16,9 @@ setup_file() {
 
 setup() {
 	T=$BATS_TEST_TMPDIR
+	# Inside the namespaces, localhost is 127.0.0.1 only, whatever the
+	# machine's hosts file says (a stock one adds ::1).
+	printf '127.0.0.1 localhost\n' >"$T/hosts"
 	head -c 300000 /dev/urandom >"$T/up"
 	head -c 200000 /dev/urandom >"$T/down"
 }

@@ -21,7 +21,7 @@ ip link set d0 up
 ip link set d1 up
 ip -6 addr add 2001:db8::1/64 dev d0 nodad
 ip -6 neigh replace 2001:db8::99 lladdr 02:00:00:00:00:99 dev d0 nud permanent
-start srv sockcat serve -k -v 127.0.0.1 7000
+start srv sockcat serve -k -d -v 127.0.0.1 7000
 wait_line "$T/srv.err" "listening on"
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 EOS

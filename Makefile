@@ -40,7 +40,7 @@ SRC_SRCS   = src/proxy.c src/proxyproto.c src/addr.c src/dgram.c src/json.c src/
              src/session.c src/event.c src/tls.c src/tls-ctx.c \
              src/unix-live.c src/sockopt.c src/shape.c
 CMD_SRCS   = cmd/main.c cmd/opts.c cmd/relay.c cmd/listen.c cmd/dial.c cmd/serve.c cmd/connect.c \
-             cmd/tls-opts.c cmd/sock-opts.c cmd/proxy-opts.c cmd/exec.c cmd/completion.c cmd/udp-send.c cmd/udp-listen.c cmd/resolve.c cmd/hostname.c
+             cmd/tls-opts.c cmd/sock-opts.c cmd/proxy-opts.c cmd/diag.c cmd/exec.c cmd/completion.c cmd/udp-send.c cmd/udp-listen.c cmd/resolve.c cmd/hostname.c
 # Objects go beside their sources, or under OBJDIR (the sanitizer build).
 OBJDIR    ?= .
 OBJS       = $(patsubst %.c,$(OBJDIR)/%.o,$(SRC_SRCS) $(CMD_SRCS))

@@ -23,6 +23,7 @@
 #include "dial.h"
 #include "relay.h"
 #include "sig.h"
+#include "json.h"
 #include "sock.h"
 #include "stream.h"
 #include "tls.h"
@@ -119,6 +120,7 @@ USAGE_SOCK_MPTCP
 "      --telnet           refuse telnet options; keep them off stdout\n"
 "      --hex-dump[=FILE]  a hex dump of both directions (default stderr)\n"
 "      --line-delay=SECS  send stdin a line at a time, SECS apart\n"
+"      --json             diagnostics on stderr as JSON, one object a line\n"
 "  -v, --verbose          diagnostics on stderr (repeat for more)\n"
 "  -h, --help             show this help\n";
 
@@ -141,6 +143,7 @@ static const struct option longopts[] = {
 	OPTL_PROXY,
 	OPTL_SOCK,
 	OPTL_SHAPE,
+	OPTL_JSON,
 	OPTL_BASE,
 	OPTL_END
 };
@@ -245,9 +248,15 @@ try_again(const struct connect_opts *o, struct tries *t)
 		if (delay > t->deadline - now)
 			delay = t->deadline - now;
 	}
-	if (o->co.verbose)
-		warnx("try %lld failed; again in %lld.%03lld s", t->made,
-		    delay / 1000, delay % 1000);
+	if (o->co.verbose) {
+		struct event ev;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = EVENT_RETRY;
+		ev.count = t->made;
+		ev.ms = delay;
+		report_event(&ev);
+	}
 	if (sock_wait(-1, 0, delay) == -1)
 		return -1;
 	return 1;
@@ -307,6 +316,28 @@ probe(struct connect_opts *o, const struct endpoint *ep,
 	return PROBE_CLOSED;
 }
 
+/* -z's line for port: "HOST PORT open", or with --json an object for
+ * every port, open or not. */
+static void
+print_port(const struct connect_opts *o, const char *host, int port,
+    int open)
+{
+	struct json_obj j;
+	char buf[EVENT_NAME_MAX * 6 + 64];
+
+	if (!o->co.json) {
+		printf("%s %d open\n", host, port);
+	} else {
+		json_obj_begin(&j, buf, sizeof(buf));
+		json_obj_str(&j, "host", host);
+		json_obj_int(&j, "port", port);
+		json_obj_bool(&j, "open", open);
+		json_obj_end(&j);
+		printf("%s\n", buf);
+	}
+	fflush(stdout);
+}
+
 /* Scan the port list: print "HOST PORT open" for each that accepts;
  * --retry and --wait apply to each port. */
 static int
@@ -324,9 +355,12 @@ scan(struct connect_opts *o, const struct endpoint *ep,
 		for (port = lo; port <= hi; port++) {
 			switch (probe(o, ep, res, port, t, &status)) {
 			case PROBE_OPEN:
-				printf("%s %d open\n", ep->host, port);
-				fflush(stdout);
+				print_port(o, ep->host, port, 1);
 				open++;
+				break;
+			case PROBE_CLOSED:
+				if (o->co.json)
+					print_port(o, ep->host, port, 0);
 				break;
 			case PROBE_END:
 				return status;
@@ -542,6 +576,8 @@ connect_main(int argc, char **argv, int check_only)
 	o.wait_ms = OPTS_NO_TIME;
 	if ((r = opts_parse(&connect_spec, &o.co, &o, argc, argv, &first)) != 0)
 		return r == OPTS_HELP ? 0 : r;
+	if (!check_only && (r = opts_start_json(&o.co)) != 0)
+		return r;
 	if ((r = opts_check_relay(&o.co)) != 0)
 		return r;
 	if (o.retry_delay_ms != OPTS_NO_TIME && o.retries == 0 &&

@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "sig.h"
 #include "sock.h"
+#include "event.h"
 
 /*
  * Resolve the local address to bind for family (-s and --source-port).
@@ -99,27 +100,22 @@ connect_one(const struct common_opts *co, const struct addrinfo *ai,
 	return fd;
 }
 
+/* The -v line of an attempt at ai: begun, or failed (err, or why:
+ * cancelled). */
 static void
-report_failure(const struct addrinfo *ai, int e)
+report_attempt(const struct addrinfo *ai, int err, const char *why)
 {
 	char name[RELAY_NAME_MAX];
+	struct event ev;
 
-	warnx("connect %s: %s", relay_name(ai->ai_addr, ai->ai_addrlen, name,
-	    sizeof(name)), strerror(e));
-}
-
-/* A -v line about an attempt at ai: what (without the address) and
- * the address. */
-static void
-report_attempt(const char *what, const struct addrinfo *ai, const char *why)
-{
-	char name[RELAY_NAME_MAX];
-
-	relay_name(ai->ai_addr, ai->ai_addrlen, name, sizeof(name));
-	if (why != NULL)
-		warnx("%s %s: %s", what, name, why);
-	else
-		warnx("%s %s", what, name);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = err != 0 || why != NULL ? EVENT_ATTEMPT_END : EVENT_ATTEMPT;
+	ev.name = relay_name(ai->ai_addr, ai->ai_addrlen, name, sizeof(name));
+	ev.sa = ai->ai_addr;
+	ev.salen = ai->ai_addrlen;
+	ev.err = err;
+	ev.text = why;
+	report_event(&ev);
 }
 
 /* Whether res holds addresses of both IP families. */
@@ -214,7 +210,7 @@ dial_happy(const struct common_opts *co, struct addrinfo *res,
 		/* The next attempt: at once when none is in flight. */
 		if (next < n && (live == 0 || now >= next_at)) {
 			if (co->verbose)
-				report_attempt("trying", ord[next], NULL);
+				report_attempt(ord[next], 0, NULL);
 			fd = connect_one(co, ord[next], 0, NULL, &done);
 			if (fd == DIAL_REPORTED) {
 				won = -2;
@@ -223,8 +219,7 @@ dial_happy(const struct common_opts *co, struct addrinfo *res,
 			if (fd == -1) {
 				e = errno;
 				if (co->verbose)
-					report_attempt("connect", ord[next],
-					    strerror(e));
+					report_attempt(ord[next], e, NULL);
 				next++;
 				continue;
 			}
@@ -281,8 +276,7 @@ dial_happy(const struct common_opts *co, struct addrinfo *res,
 			else
 				continue;
 			if (co->verbose)
-				report_attempt("connect", at[i].ai,
-				    strerror(e));
+				report_attempt(at[i].ai, e, NULL);
 			close(at[i].fd);
 			for (j = i; j + 1 < live; j++) {
 				at[j] = at[j + 1];
@@ -298,8 +292,8 @@ dial_happy(const struct common_opts *co, struct addrinfo *res,
 		if ((int)i == won)
 			continue;
 		if (co->verbose && won >= 0)
-			report_attempt("connect", at[i].ai, "cancelled: "
-			    "another address connected first");
+			report_attempt(at[i].ai, 0, "cancelled: another "
+			    "address connected first");
 		close(at[i].fd);
 	}
 	fd = won >= 0 ? at[won].fd : won == -2 ? DIAL_REPORTED : -1;
@@ -334,7 +328,7 @@ dial_any(const struct common_opts *co, struct addrinfo *res, int broadcast,
 		if (e == EINTR)
 			break;
 		if (co->verbose)
-			report_failure(ai, e);
+			report_attempt(ai, e, NULL);
 	}
 	errno = e;
 	return -1;

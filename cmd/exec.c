@@ -48,9 +48,15 @@ kids_reap(struct kids *k, int verbose)
 			k->pid[i] = k->pid[--k->n];
 		k->last = WIFEXITED(st) ? WEXITSTATUS(st) :
 		    128 + WTERMSIG(st);
-		if (verbose)
-			warnx("command %ld ended with status %d", (long)pid,
-			    k->last);
+		if (verbose) {
+			struct event ev;
+
+			memset(&ev, 0, sizeof(ev));
+			ev.kind = EVENT_COMMAND_END;
+			ev.count = pid;
+			ev.err = k->last;
+			report_event(&ev);
+		}
 	}
 }
 
@@ -159,7 +165,8 @@ exec_tls_stream(const struct common_opts *cop, const char *cmd,
 	struct common_opts co = *cop;
 	struct stream s = *sp;
 	long long wait = co.connect_ms > 0 ? co.connect_ms : ENGINE_OPEN_MS;
-	int r;
+	char why[TLS_ERR_MAX + 64];
+	int r, e;
 
 	if (stream_open_wait(&s, clock_ms() + wait, sig_fd()) == -1) {
 		r = sig_caught() ? relay_signal_status() : EXIT_FAILURE;
@@ -170,14 +177,17 @@ exec_tls_stream(const struct common_opts *cop, const char *cmd,
 		else if (client && !sig_caught())
 			warnx("tls %s: %s", name, stream_why(&s) != NULL ?
 			    stream_why(&s) : strerror(errno));
-		else if (co.verbose && !sig_caught() && errno == ETIMEDOUT)
-			warnx("disconnected %s (no handshake within %lld "
-			    "seconds): sent 0 bytes, received 0 bytes", name,
-			    wait / 1000);
-		else if (co.verbose && !sig_caught())
-			warnx("disconnected %s (handshake failed: %s): sent 0 "
-			    "bytes, received 0 bytes", name, stream_why(&s) !=
-			    NULL ? stream_why(&s) : strerror(errno));
+		else if (co.verbose && !sig_caught() && errno == ETIMEDOUT) {
+			snprintf(why, sizeof(why), "no handshake within %lld "
+			    "seconds", wait / 1000);
+			report_dropped(name, ETIMEDOUT, why);
+		} else if (co.verbose && !sig_caught()) {
+			e = errno;
+			snprintf(why, sizeof(why), "handshake failed: %s",
+			    stream_why(&s) != NULL ? stream_why(&s) :
+			    strerror(e));
+			report_dropped(name, e, why);
+		}
 		stream_close(&s);
 		return r;
 	}

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "diag.h"
 #include "opts.h"
 
 int
@@ -192,6 +193,9 @@ common_option(struct common_opts *co, int c, const char *arg,
 		return 0;
 	case OPT_SEQUENTIAL:
 		co->sequential = 1;
+		return 0;
+	case OPT_JSON_EVENTS:
+		co->json = 1;
 		return 0;
 	case OPT_ATTEMPT_DELAY:
 		ms = &co->attempt_delay_ms;
@@ -515,6 +519,16 @@ opts_check_relay(const struct common_opts *co)
 		return usage_error(co->cmd, "--grace conflicts with %s: stdin "
 		    "is not read", co->no_stdin ? "--no-stdin" :
 		    "--recv-only");
+	return 0;
+}
+
+int
+opts_start_json(const struct common_opts *co)
+{
+	if (co->json && diag_json_start() == -1) {
+		warn("%s: --json", co->cmd);
+		return 1;
+	}
 	return 0;
 }
 

@@ -35,6 +35,7 @@ enum {
 	OPT_NO_SHUTDOWN,
 	OPT_SEQUENTIAL,
 	OPT_ATTEMPT_DELAY,
+	OPT_JSON_EVENTS,
 	OPT_COMMAND = 400
 };
 
@@ -53,6 +54,7 @@ struct common_opts {
 	const char	*port;		/* -p, or NULL */
 	int		 numeric;	/* -n */
 	int		 verbose;	/* -v, counted */
+	int		 json;		/* --json: diagnostics as JSON */
 	const char	*source;	/* -s */
 	const char	*source_port;
 	long long	 connect_ms;	/* -w, or OPTS_NO_TIME */
@@ -119,6 +121,8 @@ struct common_opts {
 	{ "telnet",	no_argument,		NULL, OPT_TELNET }, \
 	{ "hex-dump",	optional_argument,	NULL, OPT_HEX_DUMP }, \
 	{ "line-delay",	required_argument,	NULL, OPT_LINE_DELAY }
+#define OPTL_JSON \
+	{ "json",	no_argument,		NULL, OPT_JSON_EVENTS }
 #define OPTL_BASE \
 	{ "verbose",	no_argument,		NULL, 'v' }, \
 	{ "help",	no_argument,		NULL, 'h' }
@@ -169,6 +173,13 @@ int	usage_error(const char *cmd, const char *fmt, ...)
  */
 int	opts_parse(const struct opts_spec *spec, struct common_opts *co,
 	    void *self, int argc, char **argv, int *first);
+
+/*
+ * After opts_parse(), for a run (not a check): with --json, make
+ * stderr JSON from now on (diag.h).  Returns 0, or 1 after the
+ * message.
+ */
+int	opts_start_json(const struct common_opts *co);
 
 /*
  * Fill ep from the operands (argc counts only them) in the given shape,

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "diag.h"
 #include "engine.h"
 #include "event.h"
 #include "flow.h"
@@ -26,42 +28,30 @@ relay_name(const struct sockaddr *sa, socklen_t len, char *buf,
 	return event_name(sa, len, buf, buflen);
 }
 
-/*
- * ev's lines in buf, each with the "sockcat: " prefix and a newline.
- * Returns the length.
- */
-static size_t
-event_lines(const struct event *ev, char *buf, size_t len)
-{
-	char line[EVENT_LINE_MAX];
-	const char *p, *nl;
-	size_t n = 0;
-	int k;
-
-	event_format(ev, line, sizeof(line));
-	if (line[0] == '\0')
-		return 0;
-	for (p = line; p != NULL && n < len; p = nl != NULL ? nl + 1 : NULL) {
-		nl = strchr(p, '\n');
-		k = snprintf(buf + n, len - n, "%s: %.*s\n", getprogname(),
-		    (int)(nl != NULL ? (size_t)(nl - p) : strlen(p)), p);
-		if (k < 0)
-			break;
-		n += (size_t)k;
-	}
-	return n < len ? n : len - 1;
-}
-
 /* Every -v line of the relay is an event, rendered in one place. */
 static void
 report(const struct event *ev)
 {
-	char buf[EVENT_LINE_MAX + 256];
-	size_t n;
+	diag_event(ev);
+}
 
-	fflush(stdout);
-	if ((n = event_lines(ev, buf, sizeof(buf))) > 0)
-		(void)!write(STDERR_FILENO, buf, n);
+void
+report_event(const struct event *ev)
+{
+	diag_event(ev);
+}
+
+void
+report_dropped(const char *name, int err, const char *text)
+{
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EVENT_DISCONNECTED;
+	ev.name = name;
+	ev.err = err;
+	ev.text = text;
+	diag_event(&ev);
 }
 
 /* Report an event of kind about fd's own (local) or its peer's
@@ -156,7 +146,7 @@ render(void *arg, const struct event *ev, char *buf, size_t len)
 
 	if (!co->verbose)
 		return 0;
-	return event_lines(ev, buf, len);
+	return diag_render(ev, buf, len);
 }
 
 /* The engine's settings that the shared options make. */
@@ -261,12 +251,13 @@ end_status(const struct common_opts *co, const struct engine_result *res,
 
 static void
 report_totals(const struct engine_result *res, uint64_t received_before,
-    uint64_t sent_before, int all)
+    uint64_t sent_before, int all, long long started)
 {
 	struct event ev;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = EVENT_TOTALS;
+	ev.elapsed_ms = clock_ms() - started;
 	ev.sent = sent_before + res->sent;
 	ev.received = received_before + res->received;
 	ev.all = all;
@@ -288,6 +279,7 @@ session(const struct common_opts *co, int fd, struct stream *s,
 {
 	struct engine_cfg cfg;
 	struct engine_result res;
+	long long started = clock_ms();
 	int status;
 
 	engine_settings(co, &cfg);
@@ -303,7 +295,7 @@ session(const struct common_opts *co, int fd, struct stream *s,
 	}
 	status = end_status(co, &res, peer);
 	if (co->verbose)
-		report_totals(&res, received_before, sent_before, 0);
+		report_totals(&res, received_before, sent_before, 0, started);
 	return status;
 }
 
@@ -357,6 +349,7 @@ relay_many(const struct common_opts *co, const int *fds, size_t n,
 {
 	struct engine_cfg cfg;
 	struct engine_result res;
+	long long started = clock_ms();
 	int status;
 
 	engine_settings(co, &cfg);
@@ -370,7 +363,7 @@ relay_many(const struct common_opts *co, const int *fds, size_t n,
 	}
 	status = end_status(co, &res, NULL);
 	if (co->verbose)
-		report_totals(&res, 0, 0, 1);
+		report_totals(&res, 0, 0, 1, started);
 	return status;
 }
 

@@ -29,6 +29,16 @@ struct stream;
 char	*relay_name(const struct sockaddr *sa, socklen_t len, char *buf,
 	    size_t buflen);
 
+/*
+ * The -v line of a client dropped before any byte moved: "disconnected
+ * NAME (TEXT): sent 0 bytes, received 0 bytes"; err, when not 0, is
+ * its errno (for JSON).
+ */
+void	report_dropped(const char *name, int err, const char *text);
+
+/* Write ev as a diagnostic (text or JSON: diag.h). */
+void	report_event(const struct event *ev);
+
 /* The -v lines whose shape scripts may read. */
 void	report_listening(int fd);
 void	report_connection_from(const struct sockaddr *sa, socklen_t len);

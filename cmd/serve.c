@@ -107,6 +107,7 @@ USAGE_SOCK_REUSEPORT
 "      --telnet           refuse telnet options; keep them off stdout\n"
 "      --hex-dump[=FILE]  a hex dump of both directions (default stderr)\n"
 "      --line-delay=SECS  send stdin a line at a time, SECS apart\n"
+"      --json             diagnostics on stderr as JSON, one object a line\n"
 "  -v, --verbose          diagnostics on stderr (repeat for more)\n"
 "  -h, --help             show this help\n";
 
@@ -127,6 +128,7 @@ static const struct option longopts[] = {
 	{ "proxy-protocol", no_argument,	NULL, OPT_PROXY_PROTOCOL },
 	OPTL_SOCK,
 	OPTL_SHAPE,
+	OPTL_JSON,
 	OPTL_BASE,
 	OPTL_END
 };
@@ -174,6 +176,7 @@ take_header(const struct serve_opts *o, int fd, struct sockaddr_storage *peer,
 	char name[RELAY_NAME_MAX];
 	long long wait = o->co.connect_ms > 0 ? o->co.connect_ms :
 	    ENGINE_OPEN_MS;
+	char text[256];
 	const char *why;
 
 	relay_name((struct sockaddr *)peer, *peerlen, name, sizeof(name));
@@ -189,13 +192,13 @@ take_header(const struct serve_opts *o, int fd, struct sockaddr_storage *peer,
 			;
 		else if (!quiet || o->co.verbose) {
 			if (why == NULL)
-				warnx("disconnected %s (no PROXY header within "
-				    "%lld seconds): sent 0 bytes, received 0 "
-				    "bytes", name, wait / 1000);
+				snprintf(text, sizeof(text), "no PROXY header "
+				    "within %lld seconds", wait / 1000);
 			else
-				warnx("disconnected %s (no valid PROXY header: "
-				    "%s): sent 0 bytes, received 0 bytes", name,
-				    why);
+				snprintf(text, sizeof(text), "no valid PROXY "
+				    "header: %s", why);
+			report_dropped(name, why == NULL ? ETIMEDOUT : 0,
+			    text);
 		}
 		stream_close(&s);
 		return -1;
@@ -513,10 +516,15 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 			earlier += (uint64_t)n;
 		} else if (co.verbose >= 2) {
 			char other[RELAY_NAME_MAX];
+			struct event ev;
 
-			warnx("ignored %zd bytes from %s", n,
-			    relay_name((struct sockaddr *)&from, fromlen,
-			    other, sizeof(other)));
+			memset(&ev, 0, sizeof(ev));
+			ev.kind = EVENT_DATAGRAM;
+			ev.name = relay_name((struct sockaddr *)&from, fromlen,
+			    other, sizeof(other));
+			ev.received = (uint64_t)n;
+			ev.all = 1;
+			report_event(&ev);
 		}
 	}
 	free(buf);
@@ -636,6 +644,8 @@ serve_main(int argc, char **argv, int check_only)
 	memset(&o, 0, sizeof(o));
 	if ((r = opts_parse(&serve_spec, &o.co, &o, argc, argv, &first)) != 0)
 		return r == OPTS_HELP ? 0 : r;
+	if (!check_only && (r = opts_start_json(&o.co)) != 0)
+		return r;
 	if ((r = opts_check_relay(&o.co)) != 0)
 		return r;
 	if (o.max_clients != 0 && !o.keep_open)

@@ -11,6 +11,7 @@
 
 #include "opts.h"
 #include "tls.h"
+#include "relay.h"
 #include "tls-opts.h"
 
 /* "1.2" or "1.3" as 12 or 13; -1 otherwise. */
@@ -189,6 +190,7 @@ int
 tls_setup(struct tls_opts *t, const char *cmd, int server, const char *host)
 {
 	struct tls_config cfg;
+	struct event ev;
 	char err[TLS_ERR_MAX], pin[TLS_PIN_MAX];
 	const char *which, *arg;
 
@@ -242,8 +244,12 @@ tls_setup(struct tls_opts *t, const char *cmd, int server, const char *host)
 		    "--proxy-insecure" : "--insecure", t->whose != NULL ?
 		    t->whose : "server", t->pins != NULL ?
 		    " (but for its pin)" : "");
-	if (server && tls_ctx_pin(t->ctx, pin, sizeof(pin)) == 0)
-		fprintf(stderr, "sockcat: tls pin %s\n", pin);
+	if (server && tls_ctx_pin(t->ctx, pin, sizeof(pin)) == 0) {
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = EVENT_TLS_PIN;
+		ev.text = pin;
+		report_event(&ev);
+	}
 	if (!server)
 		tls_names(t, host);
 	return 0;

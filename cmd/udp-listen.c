@@ -57,6 +57,7 @@ static const char usage[] =
 USAGE_SOCK_IP
 USAGE_SOCK_REUSEPORT
 "      --join=[SOURCE@]GROUP[%IFACE]  join a multicast group (repeatable)\n"
+"      --json             diagnostics on stderr as JSON, one object a line\n"
 "  -v, --verbose          report each datagram on stderr\n"
 "  -h, --help             show this help\n";
 
@@ -68,9 +69,31 @@ static const struct option longopts[] = {
 	{ "count",	required_argument,	NULL, 'c' },
 	{ "echo",	no_argument,		NULL, OPT_ECHO },
 	OPTL_SOCK,
+	OPTL_JSON,
 	OPTL_BASE,
 	OPTL_END
 };
+
+/* -v: "N bytes from ADDR PORT" (an event: JSON with --json). */
+static void
+report_datagram(const char *host, int port, const struct sockaddr *sa,
+    socklen_t salen, size_t n)
+{
+	char name[NI_MAXHOST + 16];
+	struct event ev;
+
+	if (port >= 0)
+		snprintf(name, sizeof(name), "%s %d", host, port);
+	else
+		snprintf(name, sizeof(name), "%s", host);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EVENT_DATAGRAM;
+	ev.name = name;
+	ev.sa = sa;
+	ev.salen = salen;
+	ev.received = n;
+	report_event(&ev);
+}
 
 static int
 udp_listen_option(void *self, int c, const char *arg)
@@ -151,10 +174,8 @@ take(const struct udp_listen_opts *o, int fd, unsigned char **bufp,
 				    sizeof(host));
 				port = -1;
 			}
-			if (port >= 0)
-				warnx("%zd bytes from %s %d", n, host, port);
-			else
-				warnx("%zd bytes from %s", n, host);
+			report_datagram(host, port, (struct sockaddr *)&from,
+			    fromlen, (size_t)n);
 		}
 		/* An unbound unix sender has no address to answer. */
 		if (o->echo && fromlen > sizeof(sa_family_t) &&
@@ -239,6 +260,8 @@ udp_listen_main(int argc, char **argv, int check_only)
 	memset(&o, 0, sizeof(o));
 	if ((r = opts_parse(&udp_listen_spec, &o.co, &o, argc, argv, &first)) != 0)
 		return r == OPTS_HELP ? 0 : r;
+	if (!check_only && (r = opts_start_json(&o.co)) != 0)
+		return r;
 	if ((r = opts_endpoint(&o.co, OPERANDS_OPT_HOST, 0, argc - first,
 	    argv + first, &ep)) != 0)
 		return r;

@@ -62,6 +62,7 @@ static const char usage[] =
 USAGE_SOCK_BUFFERS
 USAGE_SOCK_IP
 "      --multicast-if=IFACE, --multicast-loop=0|1  sending to a group\n"
+"      --json             diagnostics on stderr as JSON, one object a line\n"
 "  -v, --verbose          diagnostics on stderr (repeat for more)\n"
 "  -h, --help             show this help\n";
 
@@ -74,6 +75,7 @@ static const struct option longopts[] = {
 	{ "chunk",	required_argument,	NULL, OPT_CHUNK },
 	{ "broadcast",	no_argument,		NULL, OPT_BROADCAST },
 	OPTL_SOCK,
+	OPTL_JSON,
 	OPTL_BASE,
 	OPTL_END
 };
@@ -279,12 +281,17 @@ run(const struct udp_send_opts *o, const struct endpoint *ep)
 	} else if (r == 0 && o->nmessages == 0)
 		r = send_stdin(o, &q, max, peer);
 	if (o->co.verbose) {
+		struct event ev;
+
 		if (q.refused > 0)
 			warnx("send to %s: Connection refused %" PRIu64
 			    " times (ICMP port unreachable); sent again",
 			    peer, q.refused);
-		warnx("sent %" PRIu64 " bytes in %" PRIu64 " datagram%s",
-		    q.bytes, q.datagrams, q.datagrams == 1 ? "" : "s");
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = EVENT_DGRAM_TOTALS;
+		ev.sent = q.bytes;
+		ev.count = (long long)q.datagrams;
+		report_event(&ev);
 	}
 	close(fd);
 	dial_unix_done(&o->co);
@@ -300,6 +307,8 @@ udp_send_main(int argc, char **argv, int check_only)
 
 	memset(&o, 0, sizeof(o));
 	r = opts_parse(&udp_send_spec, &o.co, &o, argc, argv, &first);
+	if (r == 0 && !check_only)
+		r = opts_start_json(&o.co);
 	if (r == 0 && o.chunk != 0 && o.nmessages != 0)
 		r = usage_error("udp-send", "--chunk conflicts with --message");
 	if (r == 0)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "event.h"
 #include "json.h"
 #include "jsoncheck.h"
 
@@ -95,6 +96,34 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fclose(fp);
 	check(out, len, "json_string");
 	free(out);
+
+	/* The events' JSON (--json): the canonical name as an event's
+	 * name and text, in a buffer of a size the input picks, so that
+	 * members that do not fit are left out whole. */
+	{
+		struct event ev;
+		char buf[EVENT_LINE_MAX];
+		size_t room = 3 + (clen * 7 + (size_t)(t.n > 0 ? t.p[0] : 0))
+		    % (sizeof(buf) - 3);
+		unsigned k;
+
+		for (k = 0; k <= EVENT_TLS_PIN; k++) {
+			memset(&ev, 0, sizeof(ev));
+			ev.kind = (enum event_kind)k;
+			ev.name = canon;
+			ev.text = canon;
+			ev.err = (int)(clen % 140);
+			ev.ms = (long long)clen * 37;
+			ev.elapsed_ms = (long long)clen;
+			ev.sent = clen;
+			ev.count = (long long)clen;
+			ev.all = (int)(clen & 1);
+			n = event_json(&ev, buf, room);
+			if (n != strlen(buf) || n >= room)
+				abort();
+			check(buf, n, "event_json");
+		}
+	}
 
 	memset(ai, 0, sizeof(ai));
 	memset(sa, 0, sizeof(sa));

@@ -26,7 +26,19 @@ enum event_kind {
 	EVENT_OPENED,		/* name (NULL: the one peer), stream: a
 				   TLS handshake done */
 	EVENT_ACCEPT_WAIT,	/* err: accepting waits for descriptors */
-	EVENT_PROXY		/* name: a proxy reached; text: its scheme */
+	EVENT_PROXY,		/* name: a proxy reached; text: its scheme */
+	EVENT_ATTEMPT,		/* name: a connection attempt begun */
+	EVENT_ATTEMPT_END,	/* name, err (text): an attempt that failed
+				   or was cancelled */
+	EVENT_RETRY,		/* count: the try that failed; ms: the
+				   delay before the next */
+	EVENT_DATAGRAM,		/* name (as "ADDR PORT"), sa, received: a
+				   datagram; all: one ignored */
+	EVENT_DGRAM_TOTALS,	/* sent, count: udp-send's datagrams */
+	EVENT_COMMAND_END,	/* count: a command's pid, err: its exit
+				   status */
+	EVENT_TLS_PIN		/* text: the pin of serve's own
+				   certificate */
 };
 
 struct stream;
@@ -42,6 +54,10 @@ struct event {
 	int		 all;
 	const char	*text;		/* a failure in its own words, or NULL */
 	const struct stream *stream;	/* EVENT_OPENED */
+	long long	 count;
+	const struct sockaddr *sa;	/* the address name says, or NULL */
+	socklen_t	 salen;
+	long long	 elapsed_ms;	/* how long it lasted (closed, totals) */
 };
 
 /*
@@ -57,5 +73,11 @@ char	*event_name(const struct sockaddr *sa, socklen_t len, char *buf,
  * Returns buf.
  */
 char	*event_format(const struct event *ev, char *buf, size_t buflen);
+
+/*
+ * ev as one JSON object (one line, no newline) in buf, valid whatever
+ * the names in it hold (see json.h).  Returns its length.
+ */
+size_t	event_json(const struct event *ev, char *buf, size_t buflen);
 
 #endif

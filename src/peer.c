@@ -141,6 +141,7 @@ peer_close(struct engine *e, struct peer *p, int err)
 			ev.text = text;
 		}
 		ev.ms = p->dropped_ms;
+		ev.elapsed_ms = e->now - p->started;
 		ev.sent = session_in_direct(e) ? e->inflow.bytes : p->out.written;
 		ev.received = p->in.bytes;
 		if (e->many)
@@ -377,6 +378,7 @@ peer_new(struct engine *e, int fd, const struct sockaddr *sa,
 		free(p);
 		return NULL;
 	}
+	p->started = e->now;
 	p->check.run = peer_check;
 	p->open.run = peer_open_run;
 	timer_init(&p->t_open, peer_on_open_time, p);

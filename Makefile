@@ -35,7 +35,7 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(CPPFLAGS) $(CFLAGS) $(BSD_CF
              -DSOCKCAT_VERSION='"$(VERSION)"' -MMD -MP
 ALL_LIBS   = $(BSD_LIBS) $(LIBS)
 
-SRC_SRCS   = src/proxy.c src/proxyproto.c src/addr.c src/dgram.c src/json.c src/spawn.c src/sig.c src/sock.c \
+SRC_SRCS   = src/acl.c src/proxy.c src/proxyproto.c src/addr.c src/dgram.c src/json.c src/spawn.c src/sig.c src/sock.c \
              src/stream.c src/flow.c src/sinkq.c src/timer.c src/engine.c src/peer.c \
              src/session.c src/event.c src/tls.c src/tls-ctx.c \
              src/unix-live.c src/sockopt.c src/shape.c
@@ -116,7 +116,7 @@ check-sanitize: sockcat
 # Fuzzing: libFuzzer targets in fuzz/ (clang), each run for FUZZ_SECONDS
 # from its committed seed corpus fuzz/corpus/TARGET; what they find new
 # goes to build-fuzz/corpus/TARGET, a crash to build-fuzz/crash-*.
-FUZZ_TARGETS = addr args spellings json shape proxy proxyproto
+FUZZ_TARGETS = addr args spellings json shape proxy proxyproto acl
 FUZZ_SECONDS ?= 60
 FUZZ_CC    = clang
 FUZZ_SAN   = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \

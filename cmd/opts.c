@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "acl.h"
 #include "diag.h"
 #include "opts.h"
 
@@ -196,6 +197,16 @@ common_option(struct common_opts *co, int c, const char *arg,
 		return 0;
 	case OPT_JSON_EVENTS:
 		co->json = 1;
+		return 0;
+	case OPT_ALLOW:
+	case OPT_DENY:
+	case OPT_ALLOW_FILE:
+	case OPT_DENY_FILE:
+		if (co->nacl_args == OPTS_ACL_MAX)
+			return usage_error(cmd, "at most %d --allow, --deny, "
+			    "--allow-file and --deny-file", OPTS_ACL_MAX);
+		co->acl_args[co->nacl_args].opt = c;
+		co->acl_args[co->nacl_args++].arg = arg;
 		return 0;
 	case OPT_ATTEMPT_DELAY:
 		ms = &co->attempt_delay_ms;
@@ -520,6 +531,100 @@ opts_check_relay(const struct common_opts *co)
 		    "is not read", co->no_stdin ? "--no-stdin" :
 		    "--recv-only");
 	return 0;
+}
+
+/* One entry of a list or file into co's lists.  Returns 0, or 1 or
+ * EXIT_USAGE after the message. */
+static int
+acl_entry(struct common_opts *co, int deny, const char *opt,
+    const char *entry)
+{
+	const char *why;
+
+	if (acl_add(co->acl, deny, entry, co->numeric, &why) == 0)
+		return 0;
+	/* A name that will not resolve is the run's failure; a malformed
+	 * entry, the user's. */
+	if (strpbrk(entry, "/:") != NULL || strspn(entry, "0123456789.") ==
+	    strlen(entry) || co->numeric)
+		return usage_error(co->cmd, "%s '%s': %s", opt, entry, why);
+	warnx("%s %s: %s", opt, entry, why);
+	return 1;
+}
+
+/* A file's entries, one a line, '#' starting a comment. */
+static int
+acl_file(struct common_opts *co, int deny, const char *opt, const char *path)
+{
+	char *line = NULL, *p, *end;
+	size_t cap = 0;
+	FILE *fp;
+	int r = 0;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		warn("%s %s", opt, path);
+		return 1;
+	}
+	while (r == 0 && getline(&line, &cap, fp) != -1) {
+		line[strcspn(line, "#\n")] = '\0';
+		for (p = line; *p == ' ' || *p == '\t'; p++)
+			continue;
+		for (end = p + strlen(p); end > p && (end[-1] == ' ' ||
+		    end[-1] == '\t' || end[-1] == '\r'); end--)
+			continue;
+		*end = '\0';
+		if (*p != '\0')
+			r = acl_entry(co, deny, opt, p);
+	}
+	free(line);
+	fclose(fp);
+	return r;
+}
+
+int
+opts_setup_acl(struct common_opts *co)
+{
+	char item[300];
+	const char *p, *comma, *opt;
+	size_t i;
+	int deny, r = 0;
+
+	if (co->nacl_args == 0)
+		return 0;
+	if (co->family == AF_UNIX)
+		return usage_error(co->cmd, "--allow and --deny conflict with "
+		    "%s: they take IP addresses", co->family_by);
+	if ((co->acl = acl_new()) == NULL) {
+		warn("%s", co->cmd);
+		return 1;
+	}
+	for (i = 0; i < co->nacl_args && r == 0; i++) {
+		deny = co->acl_args[i].opt == OPT_DENY ||
+		    co->acl_args[i].opt == OPT_DENY_FILE;
+		opt = co->acl_args[i].opt == OPT_ALLOW ? "--allow" :
+		    co->acl_args[i].opt == OPT_DENY ? "--deny" :
+		    co->acl_args[i].opt == OPT_ALLOW_FILE ? "--allow-file" :
+		    "--deny-file";
+		if (co->acl_args[i].opt == OPT_ALLOW_FILE ||
+		    co->acl_args[i].opt == OPT_DENY_FILE) {
+			r = acl_file(co, deny, opt, co->acl_args[i].arg);
+			continue;
+		}
+		for (p = co->acl_args[i].arg; r == 0; p = comma + 1) {
+			comma = opts_list_item(p, 1, item, sizeof(item));
+			r = acl_entry(co, deny, opt, item);
+			if (comma == NULL)
+				break;
+		}
+	}
+	return r;
+}
+
+void
+opts_acl_done(struct common_opts *co)
+{
+	acl_free(co->acl);
+	co->acl = NULL;
 }
 
 int

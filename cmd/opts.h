@@ -39,6 +39,17 @@ enum {
 	OPT_COMMAND = 400
 };
 
+/* Who may come in (serve, udp-listen): their getopt_long values. */
+enum {
+	OPT_ALLOW = 320,
+	OPT_DENY,
+	OPT_ALLOW_FILE,
+	OPT_DENY_FILE
+};
+
+/* The most --allow, --deny, --allow-file and --deny-file options. */
+#define OPTS_ACL_MAX	64
+
 /* A time option not given. */
 #define OPTS_NO_TIME	(-1LL)
 /* A time option given as "inf" (--grace). */
@@ -71,6 +82,14 @@ struct common_opts {
 	int		 recv_only;
 	int		 no_shutdown;	/* --no-shutdown */
 	int		 proxy_protocol;	/* serve: read a PROXY header */
+	/* --allow, --deny and their files, as given (opt: OPT_ALLOW...),
+	 * and the lists they make at the start. */
+	struct {
+		int		 opt;
+		const char	*arg;
+	}		 acl_args[OPTS_ACL_MAX];
+	size_t		 nacl_args;
+	struct acl	*acl;
 	struct tls_opts	 tls;		/* connect, serve */
 	struct sockopt_args sock;	/* connect, serve, udp-* */
 	struct proxy_opts proxy;	/* connect */
@@ -121,6 +140,15 @@ struct common_opts {
 	{ "telnet",	no_argument,		NULL, OPT_TELNET }, \
 	{ "hex-dump",	optional_argument,	NULL, OPT_HEX_DUMP }, \
 	{ "line-delay",	required_argument,	NULL, OPT_LINE_DELAY }
+#define OPTL_ACL \
+	{ "allow",	required_argument,	NULL, OPT_ALLOW }, \
+	{ "deny",	required_argument,	NULL, OPT_DENY }, \
+	{ "allow-file",	required_argument,	NULL, OPT_ALLOW_FILE }, \
+	{ "deny-file",	required_argument,	NULL, OPT_DENY_FILE }
+#define USAGE_ACL \
+"      --allow=LIST, --deny=LIST  take only these clients, or not these:\n" \
+"                         addresses, CIDR blocks, host names, comma-separated\n" \
+"      --allow-file=FILE, --deny-file=FILE  the same, one a line (# comments)\n"
 #define OPTL_JSON \
 	{ "json",	no_argument,		NULL, OPT_JSON_EVENTS }
 #define OPTL_BASE \
@@ -203,6 +231,14 @@ const char *opts_list_item(const char *p, int split, char *item,
  * Returns 0 or EXIT_USAGE after printing the conflict.
  */
 int	opts_check_relay(const struct common_opts *co);
+
+/*
+ * Make co's allow and deny lists (names resolved now, files read).
+ * Returns 0, or 1 or EXIT_USAGE after the message.
+ */
+int	opts_setup_acl(struct common_opts *co);
+
+void	opts_acl_done(struct common_opts *co);
 
 /*
  * -e gives the connection to a command: the relay's options do not

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "clock.h"
 #include "diag.h"
 #include "engine.h"
@@ -39,6 +40,35 @@ void
 report_event(const struct event *ev)
 {
 	diag_event(ev);
+}
+
+/* The engine's admit: --allow and --deny. */
+static int
+admit(void *arg, const struct sockaddr *sa, socklen_t len)
+{
+	return acl_admit(arg, sa, len);
+}
+
+int
+relay_admit(const struct common_opts *co, const struct sockaddr *sa,
+    socklen_t len, size_t dgram)
+{
+	char name[EVENT_NAME_MAX];
+	struct event ev;
+
+	if (acl_admit(co->acl, sa, len))
+		return 1;
+	if (co->verbose) {
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = EVENT_REFUSED;
+		ev.name = event_name(sa, len, name, sizeof(name));
+		ev.sa = sa;
+		ev.salen = len;
+		ev.all = dgram > 0;
+		ev.received = dgram;
+		diag_event(&ev);
+	}
+	return 0;
 }
 
 void
@@ -354,6 +384,10 @@ relay_many(const struct common_opts *co, const int *fds, size_t n,
 
 	engine_settings(co, &cfg);
 	cfg.proxy_protocol = co->proxy_protocol;
+	if (co->acl != NULL) {
+		cfg.admit = admit;
+		cfg.admit_arg = co->acl;
+	}
 	cfg.listen_fd = fds;
 	cfg.nlisten = n;
 	cfg.max_clients = max_clients;

@@ -36,6 +36,14 @@ char	*relay_name(const struct sockaddr *sa, socklen_t len, char *buf,
  */
 void	report_dropped(const char *name, int err, const char *text);
 
+/*
+ * Whether --allow and --deny let the client at sa in; one they keep
+ * out is told with -v (dgram: the size of its datagram, or 0 for a
+ * connection).
+ */
+int	relay_admit(const struct common_opts *co, const struct sockaddr *sa,
+	    socklen_t len, size_t dgram);
+
 /* Write ev as a diagnostic (text or JSON: diag.h). */
 void	report_event(const struct event *ev);
 

@@ -107,6 +107,7 @@ USAGE_SOCK_REUSEPORT
 "      --telnet           refuse telnet options; keep them off stdout\n"
 "      --hex-dump[=FILE]  a hex dump of both directions (default stderr)\n"
 "      --line-delay=SECS  send stdin a line at a time, SECS apart\n"
+USAGE_ACL
 "      --json             diagnostics on stderr as JSON, one object a line\n"
 "  -v, --verbose          diagnostics on stderr (repeat for more)\n"
 "  -h, --help             show this help\n";
@@ -128,6 +129,7 @@ static const struct option longopts[] = {
 	{ "proxy-protocol", no_argument,	NULL, OPT_PROXY_PROTOCOL },
 	OPTL_SOCK,
 	OPTL_SHAPE,
+	OPTL_ACL,
 	OPTL_JSON,
 	OPTL_BASE,
 	OPTL_END
@@ -253,6 +255,8 @@ header_exec(const struct serve_opts *o, struct listeners *l, int fd,
 		_exit(EXIT_FAILURE);
 	if (take_header(o, fd, peer, &peerlen, 1) == -1)
 		_exit(sig_caught() ? relay_signal_status() : EXIT_FAILURE);
+	if (!relay_admit(&o->co, (struct sockaddr *)peer, peerlen, 0))
+		_exit(EXIT_FAILURE);
 	if (o->co.verbose)
 		report_connection_from((struct sockaddr *)peer, peerlen);
 	exec_env(fd, envbuf, env);
@@ -361,6 +365,11 @@ serve_exec(const struct serve_opts *o, struct listeners *l)
 			    &peerlen, SOCK_CLOEXEC);
 			if (fd == -1)
 				continue;
+			if (!o->co.proxy_protocol && !relay_admit(&o->co,
+			    (struct sockaddr *)&peer, peerlen, 0)) {
+				close(fd);
+				continue;
+			}
 			if (o->co.verbose && !o->co.proxy_protocol)
 				report_connection_from((struct sockaddr *)&peer,
 				    peerlen);
@@ -473,7 +482,8 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 				listeners_close(l);
 				return EXIT_FAILURE;
 			}
-			if (n >= 0) {
+			if (n >= 0 && relay_admit(&o->co,
+			    (struct sockaddr *)&peer, peerlen, (size_t)n)) {
 				fd = l->fd[i];
 				l->fd[i] = l->fd[--l->n];
 			}
@@ -605,7 +615,11 @@ run(const struct serve_opts *o, const struct endpoint *ep)
 	else if (o->keep_open)
 		r = relay_many(&o->co, l.fd, l.n, (size_t)o->max_clients);
 	else {
-		fd = sock_accept(l.fd, l.n, &peer, &peerlen, &which);
+		/* The first client --allow and --deny let in. */
+		while ((fd = sock_accept(l.fd, l.n, &peer, &peerlen,
+		    &which)) >= 0 && !o->co.proxy_protocol &&
+		    !relay_admit(&o->co, (struct sockaddr *)&peer, peerlen, 0))
+			close(fd);
 		/* One client: later ones are refused, not left waiting. */
 		listeners_close(&l);
 		if (fd == -1) {
@@ -617,6 +631,12 @@ run(const struct serve_opts *o, const struct endpoint *ep)
 		    take_header(o, fd, &peer, &peerlen, 0) == -1) {
 			r = sig_caught() ? relay_signal_status() :
 			    EXIT_FAILURE;
+		} else if (o->co.proxy_protocol && !relay_admit(&o->co,
+		    (struct sockaddr *)&peer, peerlen, 0)) {
+			/* The one client, kept out by what its header
+			 * says. */
+			close(fd);
+			r = EXIT_FAILURE;
 		} else {
 			if (o->co.verbose)
 				report_connection_from(
@@ -682,7 +702,9 @@ serve_main(int argc, char **argv, int check_only)
 		free(ep.alloc);
 		return r;
 	}
-	r = check_only ? 0 : run(&o, &ep);
+	if (!check_only && (r = opts_setup_acl(&o.co)) == 0)
+		r = run(&o, &ep);
+	opts_acl_done(&o.co);
 	opts_shape_done(&o.co);
 	tls_teardown(&o.co.tls);
 	sig_fini();

@@ -57,6 +57,7 @@ static const char usage[] =
 USAGE_SOCK_IP
 USAGE_SOCK_REUSEPORT
 "      --join=[SOURCE@]GROUP[%IFACE]  join a multicast group (repeatable)\n"
+USAGE_ACL
 "      --json             diagnostics on stderr as JSON, one object a line\n"
 "  -v, --verbose          report each datagram on stderr\n"
 "  -h, --help             show this help\n";
@@ -69,6 +70,7 @@ static const struct option longopts[] = {
 	{ "count",	required_argument,	NULL, 'c' },
 	{ "echo",	no_argument,		NULL, OPT_ECHO },
 	OPTL_SOCK,
+	OPTL_ACL,
 	OPTL_JSON,
 	OPTL_BASE,
 	OPTL_END
@@ -151,6 +153,9 @@ take(const struct udp_listen_opts *o, int fd, unsigned char **bufp,
 			warn("udp-listen: receive");
 			return EXIT_FAILURE;
 		}
+		if (!relay_admit(&o->co, (struct sockaddr *)&from, fromlen,
+		    (size_t)n))
+			continue;	/* dropped, not counted */
 		if ((size_t)n > *bufsz) {
 			/* Never written cut: a record is whole or fails. */
 			warnx("udp-listen: a datagram of %zd bytes is larger "
@@ -270,7 +275,9 @@ udp_listen_main(int argc, char **argv, int check_only)
 		free(ep.alloc);
 		return r;
 	}
-	r = check_only ? 0 : run(&o, &ep);
+	if (!check_only && (r = opts_setup_acl(&o.co)) == 0)
+		r = run(&o, &ep);
+	opts_acl_done(&o.co);
 	sig_fini();
 	free(ep.alloc);
 	return r;

@@ -36,6 +36,7 @@ struct peer {
 	int		 wr_early;	/* out failed before the peer's EOF */
 	long long	 dropped_ms;
 	long long	 started;	/* when it came (the clock's ms) */
+	int		 quiet;		/* its end is not told */
 	/* In the engine's list of half-closed peers, oldest first. */
 	struct peer	*hc_next;
 	struct peer	*hc_prev;

@@ -125,6 +125,12 @@ struct engine_cfg {
 	 * first (within open_ms), before the wrap; the client it names is
 	 * the one reported. */
 	int		 proxy_protocol;
+	/* Whether a client at sa may come in (--allow, --deny): one that
+	 * may not is told (EVENT_REFUSED) and closed at once; with
+	 * proxy_protocol, the header's client is asked.  NULL: all. */
+	int		(*admit)(void *arg, const struct sockaddr *sa,
+			    socklen_t len);
+	void		*admit_arg;
 	long long	 open_ms;	/* 0: ENGINE_OPEN_MS */
 
 	/* Shaping every flow's bytes (see flow.h), when not NULL: the

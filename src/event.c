@@ -130,6 +130,15 @@ event_format(const struct event *ev, char *buf, size_t buflen)
 	case EVENT_TLS_PIN:
 		snprintf(buf, buflen, "tls pin %s", ev->text);
 		break;
+	case EVENT_REFUSED:
+		if (ev->all)
+			snprintf(buf, buflen, "refused a datagram of %" PRIu64
+			    " bytes from %s (not allowed)", ev->received,
+			    ev->name);
+		else
+			snprintf(buf, buflen, "refused %s (not allowed)",
+			    ev->name);
+		break;
 	}
 	return buf;
 }
@@ -150,7 +159,8 @@ static const char *const json_names[] = {
 	[EVENT_DATAGRAM] = "datagram",
 	[EVENT_DGRAM_TOTALS] = "totals",
 	[EVENT_COMMAND_END] = "command_ended",
-	[EVENT_TLS_PIN] = "tls_pin"
+	[EVENT_TLS_PIN] = "tls_pin",
+	[EVENT_REFUSED] = "refused"
 };
 
 /* The address members of an event: from its sockaddr when it has one,
@@ -288,6 +298,11 @@ event_json(const struct event *ev, char *buf, size_t buflen)
 		break;
 	case EVENT_TLS_PIN:
 		json_obj_str(&o, "pin", ev->text);
+		break;
+	case EVENT_REFUSED:
+		json_where(&o, ev);
+		if (ev->all)
+			json_obj_int(&o, "bytes", (long long)ev->received);
 		break;
 	}
 	return json_obj_end(&o);

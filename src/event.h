@@ -37,8 +37,11 @@ enum event_kind {
 	EVENT_DGRAM_TOTALS,	/* sent, count: udp-send's datagrams */
 	EVENT_COMMAND_END,	/* count: a command's pid, err: its exit
 				   status */
-	EVENT_TLS_PIN		/* text: the pin of serve's own
+	EVENT_TLS_PIN,		/* text: the pin of serve's own
 				   certificate */
+	EVENT_REFUSED		/* name, sa: a client --allow or --deny
+				   kept out; all: a datagram of received
+				   bytes */
 };
 
 struct stream;

@@ -144,7 +144,7 @@ peer_close(struct engine *e, struct peer *p, int err)
 		ev.elapsed_ms = e->now - p->started;
 		ev.sent = session_in_direct(e) ? e->inflow.bytes : p->out.written;
 		ev.received = p->in.bytes;
-		if (e->many)
+		if (e->many && !p->quiet)
 			engine_emit(e, &ev);
 		e->peers[p->idx] = e->peers[--e->npeers];
 		e->peers[p->idx]->idx = p->idx;
@@ -254,15 +254,47 @@ shut_at_start(struct engine *e, struct peer *p)
 		(void)p->sock.ops->shutdown_wr(&p->sock);
 }
 
-/* p's PROXY header is in: the client it names is p's name, and told. */
+/* A client --allow or --deny keeps out: told. */
 static void
+refused(struct engine *e, const struct sockaddr *sa, socklen_t len)
+{
+	struct event ev;
+	char name[EVENT_NAME_MAX];
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EVENT_REFUSED;
+	ev.name = event_name(sa, len, name, sizeof(name));
+	ev.sa = sa;
+	ev.salen = len;
+	engine_emit(e, &ev);
+}
+
+/*
+ * p's PROXY header is in: the client it names is p's name, and told;
+ * or, when --allow or --deny keep that client out, told so.  Returns
+ * 0, or -1 when p is to be closed.
+ */
+static int
 header_in(struct engine *e, struct peer *p)
 {
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
 	struct pp_header h;
 	struct event ev;
 	char name[EVENT_NAME_MAX];
 	char *dup;
 
+	if (pp_stream_header(&p->sock, &h) == 0 && !h.local) {
+		memcpy(&ss, &h.src, h.srclen);
+		len = h.srclen;
+	} else if (getpeername(p->sock.fd, (struct sockaddr *)&ss, &len) ==
+	    -1)
+		len = 0;
+	if (e->cfg->admit != NULL && len > 0 &&
+	    !e->cfg->admit(e->cfg->admit_arg, (struct sockaddr *)&ss, len)) {
+		refused(e, (struct sockaddr *)&ss, len);
+		return -1;
+	}
 	if (pp_stream_header(&p->sock, &h) == 0 && !h.local &&
 	    e->cfg->render != NULL) {
 		event_name((struct sockaddr *)&h.src, h.srclen, name,
@@ -273,11 +305,12 @@ header_in(struct engine *e, struct peer *p)
 		}
 	}
 	if (p->name == NULL)
-		return;
+		return 0;
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = EVENT_CONNECTION;
 	ev.name = p->name;
 	engine_emit(e, &ev);
+	return 0;
 }
 
 /* p's stream is open: the -v lines, and its data flows. */
@@ -288,8 +321,12 @@ opened(struct engine *e, struct peer *p)
 
 	p->sock.opener = NULL;
 	timer_cancel(&e->timers, &p->t_open);
-	if (e->cfg->proxy_protocol)
-		header_in(e, p);
+	if (e->cfg->proxy_protocol && header_in(e, p) == -1) {
+		/* Kept out: gone without a word more. */
+		p->quiet = 1;
+		peer_close(e, p, 0);
+		return;
+	}
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = EVENT_OPENED;
 	ev.name = p->name;
@@ -497,6 +534,13 @@ peer_accept_run(struct engine *e, struct task *t)
 					return;
 				}
 				continue;	/* EINTR, ECONNABORTED */
+			}
+			if (cfg->admit != NULL && !cfg->proxy_protocol &&
+			    !cfg->admit(cfg->admit_arg, (struct sockaddr *)&ss,
+			    len)) {
+				refused(e, (struct sockaddr *)&ss, len);
+				close(fd);
+				continue;
 			}
 			if ((p = peer_new(e, fd, (struct sockaddr *)&ss,
 			    len)) == NULL) {

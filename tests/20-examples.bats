@@ -64,6 +64,7 @@ KNOWN=(
 	"sockcat connect --tls --pinnedpubkey="
 	"sockcat serve -k --tls --cert srv.pem"
 	"sockcat connect --tls --cacert ca.pem --cert me.pem"
+	"sockcat serve -k -v --allow 10.0.0.0/8"
 	"sockcat connect -x socks5://127.0.0.1:1080 db.example"
 	"ssh -o ProxyCommand="
 	"sockcat connect -x http://alice@"
@@ -315,4 +316,27 @@ EOF
 	run netns "$T/run.sh"
 	printf '%s\n' "$output"
 	[ "$output" = "$(printf 'ssh banner came through\nvia GET / HTTP/1.0\r\n220 ready\nhello over tls')" ]
+}
+
+@test "examples: an allow-list with one host denied" {
+	ex "sockcat serve -k -v --allow 10.0.0.0/8"
+	mv "$T/ex.sh" "$T/ex.cmds"
+	cat >"$T/run.sh" <<'EOF'
+ip link add d0 type veth peer name d1
+ip link set d0 up
+ip link set d1 up
+for a in 10.0.0.5 10.0.0.66 192.0.2.7 192.0.2.8; do ip addr add "$a/32" dev d0; done
+start srv bash -c "$(cat ex.cmds)"
+wait_line "$T/srv.err" "listening on"
+for a in 10.0.0.5 10.0.0.66 192.0.2.7 192.0.2.8; do
+	echo "from $a" | sockcat connect -q 1 -s "$a" "$a" 8080 >/dev/null 2>&1 || true
+done
+wait_line "$T/srv.err" "refused .*192.0.2.8 port"
+wait_line "$T/srv.out" "from 192.0.2.7"
+sort "$T/srv.out"
+grep -o "refused [^ ]*" "$T/srv.err" | sed 's/::ffff://' | sort
+EOF
+	run netns "$T/run.sh"
+	printf '%s\n' "$output"
+	[ "$output" = "$(printf 'from 10.0.0.5\nfrom 192.0.2.7\nrefused 10.0.0.66\nrefused 192.0.2.8')" ]
 }

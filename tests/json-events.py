@@ -34,6 +34,7 @@ SCHEMA = {
     "datagram": ({"bytes": INT}, dict(WHERE, ignored=BOOL)),
     "command_ended": ({"pid": INT, "status": INT}, {}),
     "accept_wait": ({"message": STR}, {"errno": STR}),
+    "refused": ({}, dict(WHERE, bytes=INT)),
     "error": ({"message": STR}, {"errno": STR}),
     "warning": ({"message": STR}, {"errno": STR}),
 }

@@ -397,10 +397,7 @@ session(struct connect_opts *o, int fd, struct stream *s, const char *name,
 	exec_env(fd, envbuf, env);
 	if (via != NULL) {
 		/* The peer is HOST PORT, not the first proxy. */
-		snprintf(envbuf[0], sizeof(envbuf[0]), "SOCKCAT_PEER_ADDR=%s",
-		    via->host);
-		snprintf(envbuf[1], sizeof(envbuf[1]), "SOCKCAT_PEER_PORT=%s",
-		    via->port);
+		exec_env_peer(envbuf, via->host, via->port);
 	}
 	if (s != NULL)
 		return o->co.tls.ctx != NULL ? exec_tls_stream(&o->co, o->exec,

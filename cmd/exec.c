@@ -119,6 +119,14 @@ exec_env(int fd, char buf[EXEC_ENV_N][EXEC_ENV_LEN], char *env[EXEC_ENV_N + 1])
 	env[4] = NULL;
 }
 
+void
+exec_env_peer(char buf[EXEC_ENV_N][EXEC_ENV_LEN], const char *addr,
+    const char *port)
+{
+	snprintf(buf[0], EXEC_ENV_LEN, "SOCKCAT_PEER_ADDR=%s", addr);
+	snprintf(buf[1], EXEC_ENV_LEN, "SOCKCAT_PEER_PORT=%s", port);
+}
+
 int
 exec_wait(pid_t pid)
 {

@@ -37,6 +37,14 @@ int	exec_option(const char *cmd, const char *arg, const char **exec);
 void	exec_env(int fd, char buf[EXEC_ENV_N][EXEC_ENV_LEN],
 	    char *env[EXEC_ENV_N + 1]);
 
+/*
+ * Set env's SOCKCAT_PEER_ADDR and _PORT (exec_env()'s) to addr and
+ * port: the peer as something other than the socket knows it (a
+ * proxy's target, a PROXY header's client).
+ */
+void	exec_env_peer(char buf[EXEC_ENV_N][EXEC_ENV_LEN], const char *addr,
+	    const char *port);
+
 /* Reap the children that ended; say so with -v. */
 void	kids_reap(struct kids *k, int verbose);
 

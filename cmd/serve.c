@@ -218,14 +218,15 @@ static void
 env_peer(char buf[EXEC_ENV_N][EXEC_ENV_LEN], const struct sockaddr *peer,
     socklen_t len)
 {
-	char host[NI_MAXHOST];
+	char host[NI_MAXHOST], portbuf[16];
 	int port;
 
 	if (addr_format_peer(peer, len, host, sizeof(host), &port) != 0)
 		return;
-	snprintf(buf[0], EXEC_ENV_LEN, "SOCKCAT_PEER_ADDR=%s", host);
+	portbuf[0] = '\0';
 	if (port >= 0)
-		snprintf(buf[1], EXEC_ENV_LEN, "SOCKCAT_PEER_PORT=%d", port);
+		snprintf(portbuf, sizeof(portbuf), "%d", port);
+	exec_env_peer(buf, host, portbuf);
 }
 
 /*

@@ -113,6 +113,7 @@ peer_close(struct engine *e, struct peer *p, int err)
 	struct peer **ng;
 	char text[ENGINE_WHY_MAX + 64];
 	size_t cap;
+	int pp;
 
 	if (p->idx != (size_t)-1) {
 		memset(&ev, 0, sizeof(ev));
@@ -120,24 +121,19 @@ peer_close(struct engine *e, struct peer *p, int err)
 		ev.name = p->name;
 		ev.err = err;
 		ev.text = err != 0 ? stream_why(&p->sock) : NULL;
-		if (err != 0 && pp_stream_reading(&p->sock)) {
+		if (err != 0 && p->sock.opening) {
+			/* Dropped before its stream opened: still reading
+			 * its PROXY header, or in its TLS handshake. */
+			pp = pp_stream_reading(&p->sock);
 			if (err == ETIMEDOUT)
-				snprintf(text, sizeof(text), "no PROXY header "
-				    "within %lld seconds", open_ms(e) / 1000);
+				snprintf(text, sizeof(text), "no %s within "
+				    "%lld seconds", pp ? "PROXY header" :
+				    "handshake", open_ms(e) / 1000);
 			else
-				snprintf(text, sizeof(text), "no valid PROXY "
-				    "header: %s", ev.text != NULL ? ev.text :
-				    strerror(err));
-			ev.text = text;
-		} else if (err != 0 && p->sock.opening) {
-			/* Dropped before its stream opened. */
-			if (err == ETIMEDOUT)
-				snprintf(text, sizeof(text), "no handshake "
-				    "within %lld seconds", open_ms(e) / 1000);
-			else
-				snprintf(text, sizeof(text), "handshake "
-				    "failed: %s", ev.text != NULL ? ev.text :
-				    strerror(err));
+				snprintf(text, sizeof(text), "%s: %s", pp ?
+				    "no valid PROXY header" :
+				    "handshake failed", ev.text != NULL ?
+				    ev.text : strerror(err));
 			ev.text = text;
 		}
 		ev.ms = p->dropped_ms;

@@ -140,9 +140,13 @@ check_stdout(struct engine *e)
 		engine_end(e, err == EPIPE ? ENGINE_OUT_GONE : ENGINE_ERR_OUT, err);
 		return 1;
 	}
-	/* An idle stdout pipe whose reader left: nobody to write for. */
+	/* An idle stdout pipe whose reader left: nobody to write for.  Once
+	 * the one peer's bytes are all written, stdout is over anyway: its
+	 * hangup (a socketpair to -e's command, shut by us, that the command
+	 * closed) ends nothing, and what stdin still holds is sent. */
 	if (e->out.hup && !sinkq_busy(&e->outq) && (e->npeers == 0 ||
-	    e->peers[0]->in.pipe_len == 0)) {
+	    e->peers[0]->in.pipe_len == 0) && (e->many || e->npeers == 0 ||
+	    !session_in_done(e->peers[0]))) {
 		engine_end(e, ENGINE_OUT_GONE, EPIPE);
 		return 1;
 	}

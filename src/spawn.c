@@ -2,6 +2,7 @@
  * spawn: fork and exec a shell for a client (see spawn.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@ spawn_shell(const char *cmd, int fd, char *const env[])
 	sigset_t none;
 	pid_t pid;
 	size_t i;
+	int fl;
 
 	if ((pid = fork()) != 0) {
 		/* Its own group, so that ending it ends all it started (both
@@ -24,6 +26,13 @@ spawn_shell(const char *cmd, int fd, char *const env[])
 	}
 	/* The child: only async-signal-safe calls until exec, mostly. */
 	(void)setpgid(0, 0);
+	/* Our sockets are non-blocking (connect's, accept4's); the command
+	 * gets a blocking one, or its first read before the peer's bytes
+	 * fails with EAGAIN ("read l" in sh takes that for EOF).  The flag
+	 * is the socket's, but the parent only closes its copy. */
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    ((fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1))
+		_exit(126);
 	if (dup2(fd, STDIN_FILENO) == -1 || dup2(fd, STDOUT_FILENO) == -1)
 		_exit(126);
 	if (fd > STDOUT_FILENO)

@@ -38,7 +38,7 @@ ALL_LIBS   = $(BSD_LIBS) $(LIBS)
 SRC_SRCS   = src/acl.c src/proxy.c src/proxyproto.c src/addr.c src/dgram.c src/json.c src/spawn.c src/sig.c src/sock.c \
              src/stream.c src/flow.c src/sinkq.c src/timer.c src/engine.c src/peer.c \
              src/session.c src/event.c src/tls.c src/tls-ctx.c \
-             src/unix-live.c src/sockopt.c src/shape.c
+             src/unix-live.c src/sockopt.c src/shape.c src/label.c src/route.c
 CMD_SRCS   = cmd/main.c cmd/opts.c cmd/relay.c cmd/listen.c cmd/dial.c cmd/serve.c cmd/connect.c \
              cmd/tls-opts.c cmd/sock-opts.c cmd/proxy-opts.c cmd/diag.c cmd/exec.c cmd/completion.c cmd/udp-send.c cmd/udp-listen.c cmd/resolve.c cmd/hostname.c
 # Objects go beside their sources, or under OBJDIR (the sanitizer build).
@@ -116,7 +116,7 @@ check-sanitize: sockcat
 # Fuzzing: libFuzzer targets in fuzz/ (clang), each run for FUZZ_SECONDS
 # from its committed seed corpus fuzz/corpus/TARGET; what they find new
 # goes to build-fuzz/corpus/TARGET, a crash to build-fuzz/crash-*.
-FUZZ_TARGETS = addr args spellings json shape proxy proxyproto acl
+FUZZ_TARGETS = addr args spellings json shape proxy proxyproto acl label
 FUZZ_SECONDS ?= 60
 FUZZ_CC    = clang
 FUZZ_SAN   = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \

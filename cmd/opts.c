@@ -198,6 +198,15 @@ common_option(struct common_opts *co, int c, const char *arg,
 	case OPT_JSON_EVENTS:
 		co->json = 1;
 		return 0;
+	case OPT_LABEL:
+		co->label = 1;
+		return 0;
+	case OPT_ROUTE:
+		co->route = 1;
+		return 0;
+	case OPT_BROKER:
+		co->broker = 1;
+		return 0;
 	case OPT_ALLOW:
 	case OPT_DENY:
 	case OPT_ALLOW_FILE:
@@ -646,6 +655,17 @@ opts_check_exec(const struct common_opts *co)
 		return usage_error(co->cmd, "--exec conflicts with the relay "
 		    "options (-d, -q, -i, --grace, --no-shutdown, --send-only, "
 		    "--recv-only)");
+	return 0;
+}
+
+int
+opts_check_label(const struct common_opts *co, const char *many,
+    int want_many)
+{
+	if (co->route && !co->label)
+		return usage_error(co->cmd, "--route needs --label");
+	if (co->route && many != NULL && !want_many)
+		return usage_error(co->cmd, "--route needs %s", many);
 	return 0;
 }
 

@@ -47,6 +47,13 @@ enum {
 	OPT_DENY_FILE
 };
 
+/* Many peers' arrangements (serve -k, udp-listen): getopt_long values. */
+enum {
+	OPT_LABEL = 330,
+	OPT_ROUTE,
+	OPT_BROKER
+};
+
 /* The most --allow, --deny, --allow-file and --deny-file options. */
 #define OPTS_ACL_MAX	64
 
@@ -90,6 +97,10 @@ struct common_opts {
 	}		 acl_args[OPTS_ACL_MAX];
 	size_t		 nacl_args;
 	struct acl	*acl;
+	/* --label, --route, --broker (serve, udp-listen). */
+	int		 label;
+	int		 route;
+	int		 broker;
 	struct tls_opts	 tls;		/* connect, serve */
 	struct sockopt_args sock;	/* connect, serve, udp-* */
 	struct proxy_opts proxy;	/* connect */
@@ -149,6 +160,14 @@ struct common_opts {
 "      --allow=LIST, --deny=LIST  take only these clients, or not these:\n" \
 "                         addresses, CIDR blocks, host names, comma-separated\n" \
 "      --allow-file=FILE, --deny-file=FILE  the same, one a line (# comments)\n"
+#define OPTL_LABEL \
+	{ "label",	no_argument,		NULL, OPT_LABEL }, \
+	{ "route",	no_argument,		NULL, OPT_ROUTE }
+#define USAGE_LABEL \
+"      --label            stdout as lines, each after its sender's label\n" \
+"                         (ADDR PORT, or unix N) and a tab\n" \
+"      --route            each stdin line starts with a label and a tab:\n" \
+"                         the rest goes to that peer only (* : to all)\n"
 #define OPTL_JSON \
 	{ "json",	no_argument,		NULL, OPT_JSON_EVENTS }
 #define OPTL_BASE \
@@ -239,6 +258,14 @@ int	opts_check_relay(const struct common_opts *co);
 int	opts_setup_acl(struct common_opts *co);
 
 void	opts_acl_done(struct common_opts *co);
+
+/*
+ * The checks of --label and --route: --route needs --label, and, where
+ * many is not NULL, the option it names (given: want_many).  Returns 0,
+ * or a usage error's status.
+ */
+int	opts_check_label(const struct common_opts *co, const char *many,
+	    int want_many);
 
 /*
  * -e gives the connection to a command: the relay's options do not

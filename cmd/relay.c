@@ -18,6 +18,7 @@
 #include "engine.h"
 #include "event.h"
 #include "flow.h"
+#include "label.h"
 #include "relay.h"
 #include "shape.h"
 #include "sig.h"
@@ -207,6 +208,9 @@ engine_settings(const struct common_opts *co, struct engine_cfg *cfg)
 	cfg->open_ms = co->connect_ms > 0 ? co->connect_ms : 0;
 	if (co->line_delay_ms > 0)
 		cfg->line_delay_ms = co->line_delay_ms;
+	cfg->label = co->label;
+	cfg->broker = co->broker;
+	cfg->route = co->route;
 	if (co->shape.crlf || co->shape.telnet || co->shape.dump_fd >= 0) {
 		cfg->shape = shape_run;
 		cfg->shape_arg = (void *)(uintptr_t)&co->shape;
@@ -417,4 +421,21 @@ relay_write_stdout(const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int
+relay_write_record(const char *label, const void *buf, size_t len)
+{
+	unsigned char *out;
+	size_t n;
+	int r;
+
+	if (label == NULL)
+		return relay_write_stdout(buf, len);
+	if ((out = malloc(len + LABEL_MAX + 2)) == NULL)
+		return -1;
+	n = label_record(label, buf, len, out, len + LABEL_MAX + 2);
+	r = relay_write_stdout(out, n);
+	free(out);
+	return r;
 }

@@ -100,6 +100,13 @@ int	relay_many(const struct common_opts *co, const int *fds, size_t n,
  */
 int	relay_write_stdout(const void *buf, size_t len);
 
+/*
+ * Write the datagram buf (len bytes) to stdout as relay_write_stdout(),
+ * as a labelled line (label.h) when label is not NULL.  Returns 0, or
+ * -1 with errno.
+ */
+int	relay_write_record(const char *label, const void *buf, size_t len);
+
 /* The exit status for a signal caught (sig_caught()): 128+N. */
 int	relay_signal_status(void);
 

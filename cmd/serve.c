@@ -24,6 +24,7 @@
 #include "cmd.h"
 #include "engine.h"
 #include "exec.h"
+#include "label.h"
 #include "opts.h"
 #include "listen.h"
 #include "relay.h"
@@ -108,6 +109,8 @@ USAGE_SOCK_REUSEPORT
 "      --hex-dump[=FILE]  a hex dump of both directions (default stderr)\n"
 "      --line-delay=SECS  send stdin a line at a time, SECS apart\n"
 USAGE_ACL
+"      --broker           (-k) each client's bytes to all the others too\n"
+USAGE_LABEL
 "      --json             diagnostics on stderr as JSON, one object a line\n"
 "  -v, --verbose          diagnostics on stderr (repeat for more)\n"
 "  -h, --help             show this help\n";
@@ -127,6 +130,8 @@ static const struct option longopts[] = {
 	{ "max-clients", required_argument,	NULL, 'm' },
 	{ "backlog",	 required_argument,	NULL, 'b' },
 	{ "proxy-protocol", no_argument,	NULL, OPT_PROXY_PROTOCOL },
+	{ "broker",	 no_argument,		NULL, OPT_BROKER },
+	OPTL_LABEL,
 	OPTL_SOCK,
 	OPTL_SHAPE,
 	OPTL_ACL,
@@ -450,7 +455,7 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 	socklen_t peerlen, fromlen;
 	struct common_opts co = o->co;
 	struct pollfd pfd[MAX_LISTEN + 1];
-	char name[RELAY_NAME_MAX];
+	char name[RELAY_NAME_MAX], label[LABEL_MAX];
 	unsigned char *buf;
 	size_t bufsz = DGRAM_BUFSZ;
 	uint64_t earlier;
@@ -498,8 +503,10 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 	relay_name((struct sockaddr *)&peer, peerlen, name, sizeof(name));
 	if (co.verbose)
 		report_connection_from((struct sockaddr *)&peer, peerlen);
+	label_name((struct sockaddr *)&peer, peerlen, 1, label, sizeof(label));
 	earlier = (uint64_t)n;
-	if (relay_write_stdout(buf, (size_t)n) == -1 ||
+	if (relay_write_record(co.label ? label : NULL, buf, (size_t)n) ==
+	    -1 ||
 	    connect(fd, (struct sockaddr *)&peer, peerlen) == -1) {
 		free(buf);
 		close(fd);
@@ -522,7 +529,8 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 		if (n == -1)
 			break;
 		if (fromlen == peerlen && memcmp(&from, &peer, peerlen) == 0) {
-			if (relay_write_stdout(buf, (size_t)n) == -1)
+			if (relay_write_record(co.label ? label : NULL, buf,
+			    (size_t)n) == -1)
 				break;
 			earlier += (uint64_t)n;
 		} else if (co.verbose >= 2) {
@@ -679,6 +687,13 @@ serve_main(int argc, char **argv, int check_only)
 		return usage_error("serve", "%s conflicts with %s",
 		    o.co.type_by, o.keep_open ? "--keep-open" : "--exec");
 	if (o.exec != NULL && (r = opts_check_exec(&o.co)) != 0)
+		return r;
+	if (o.exec != NULL && (o.co.label || o.co.broker))
+		return usage_error("serve", "--exec conflicts with %s",
+		    o.co.label ? "--label" : "--broker");
+	if (o.co.broker && !o.keep_open)
+		return usage_error("serve", "--broker needs --keep-open");
+	if ((r = opts_check_label(&o.co, "--keep-open", o.keep_open)) != 0)
 		return r;
 	if ((r = tls_check(&o.co.tls, "serve", 1,
 	    o.co.type == SOCK_DGRAM || o.co.type == SOCK_SEQPACKET ?

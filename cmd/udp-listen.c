@@ -18,6 +18,7 @@
 #include "addr.h"
 #include "clock.h"
 #include "cmd.h"
+#include "label.h"
 #include "listen.h"
 #include "opts.h"
 #include "relay.h"
@@ -28,6 +29,13 @@
 #define RECV_SIZE	(256 * 1024)
 #define RECV_MAX	(64 * 1024 * 1024)
 
+/* The senders --label and --route remember, the oldest forgotten
+ * first. */
+#define SENDERS_MAX	4096
+
+/* A stdin line for --route: a datagram and its label. */
+#define ROUTE_LINE_MAX	(65536 + LABEL_MAX + 2)
+
 enum {
 	OPT_ECHO = OPT_COMMAND
 };
@@ -36,6 +44,27 @@ struct udp_listen_opts {
 	struct common_opts	co;
 	long long		count;		/* 0: no limit */
 	int			echo;
+};
+
+/* A sender heard from: where it is, which socket heard it, its label. */
+struct sender {
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	int			 fd;
+	char			 label[LABEL_MAX];
+};
+
+struct senders {
+	struct sender		*v;
+	size_t			 n;
+	unsigned long		 count;		/* unix senders' numbers */
+};
+
+/* --route: stdin's line so far. */
+struct route_in {
+	char			 buf[ROUTE_LINE_MAX];
+	size_t			 len;
+	int			 skipping;	/* a line too long, to its end */
 };
 
 static const char usage[] =
@@ -58,6 +87,7 @@ USAGE_SOCK_IP
 USAGE_SOCK_REUSEPORT
 "      --join=[SOURCE@]GROUP[%IFACE]  join a multicast group (repeatable)\n"
 USAGE_ACL
+USAGE_LABEL
 "      --json             diagnostics on stderr as JSON, one object a line\n"
 "  -v, --verbose          report each datagram on stderr\n"
 "  -h, --help             show this help\n";
@@ -71,6 +101,7 @@ static const struct option longopts[] = {
 	{ "echo",	no_argument,		NULL, OPT_ECHO },
 	OPTL_SOCK,
 	OPTL_ACL,
+	OPTL_LABEL,
 	OPTL_JSON,
 	OPTL_BASE,
 	OPTL_END
@@ -118,13 +149,128 @@ const struct opts_spec udp_listen_spec = {
 };
 
 /*
+ * The sender at sa, remembered (the oldest forgotten when there are
+ * SENDERS_MAX), heard by fd.  NULL only when out of memory.
+ */
+static struct sender *
+sender(struct senders *t, int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct sender *s;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		s = &t->v[i];
+		if (s->len == len && memcmp(&s->ss, sa, len) == 0) {
+			s->fd = fd;
+			return s;
+		}
+	}
+	if (t->v == NULL && (t->v = calloc(SENDERS_MAX, sizeof(*s))) == NULL)
+		return NULL;
+	if (t->n == SENDERS_MAX)
+		memmove(t->v, t->v + 1, --t->n * sizeof(*s));
+	s = &t->v[t->n++];
+	memcpy(&s->ss, sa, len);
+	s->len = len;
+	s->fd = fd;
+	label_name(sa, len, ++t->count, s->label, sizeof(s->label));
+	return s;
+}
+
+/* --route: one stdin line (len bytes, its newline included if any) as a
+ * datagram to the sender its label names, or to every one for "*". */
+static void
+route_line(const struct udp_listen_opts *o, const struct senders *t,
+    const char *line, size_t len)
+{
+	const struct sender *s;
+	const char *label;
+	struct event ev;
+	size_t labellen, i, sent = 0;
+	long off;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EVENT_UNROUTED;
+	if ((off = label_split(line, len, &label, &labellen)) == -1) {
+		if (o->co.verbose)
+			report_event(&ev);
+		return;
+	}
+	for (i = 0; i < t->n; i++) {
+		s = &t->v[i];
+		if (!(labellen == 1 && label[0] == '*') &&
+		    (strlen(s->label) != labellen ||
+		    memcmp(s->label, label, labellen) != 0))
+			continue;
+		sent++;
+		/* An unbound unix sender has no address to answer. */
+		if (s->len > sizeof(sa_family_t) && sendto(s->fd, line + off,
+		    len - (size_t)off, MSG_DONTWAIT,
+		    (const struct sockaddr *)&s->ss, s->len) == -1 &&
+		    o->co.verbose)
+			warn("udp-listen: send to %s", s->label);
+	}
+	if (sent == 0 && !(labellen == 1 && label[0] == '*') &&
+	    o->co.verbose) {
+		char name[LABEL_MAX];
+
+		snprintf(name, sizeof(name), "%.*s", (int)labellen, label);
+		ev.name = name;
+		report_event(&ev);
+	}
+}
+
+/*
+ * --route: what stdin holds now, its whole lines routed.  Returns 1 at
+ * its end (what is left then is a last line), 0 otherwise.
+ */
+static int
+route_stdin(const struct udp_listen_opts *o, const struct senders *t,
+    struct route_in *ri)
+{
+	char *nl;
+	size_t used;
+	ssize_t n;
+
+	n = read(STDIN_FILENO, ri->buf + ri->len, sizeof(ri->buf) - ri->len);
+	if (n == -1)
+		return errno == EINTR || errno == EAGAIN ? 0 : 1;
+	if (n == 0) {
+		if (ri->len > 0 && !ri->skipping)
+			route_line(o, t, ri->buf, ri->len);
+		ri->len = 0;
+		return 1;
+	}
+	ri->len += (size_t)n;
+	used = 0;
+	while ((nl = memchr(ri->buf + used, '\n', ri->len - used)) != NULL) {
+		if (!ri->skipping)
+			route_line(o, t, ri->buf + used,
+			    (size_t)(nl - ri->buf) - used + 1);
+		ri->skipping = 0;
+		used = (size_t)(nl - ri->buf) + 1;
+	}
+	memmove(ri->buf, ri->buf + used, ri->len - used);
+	ri->len -= used;
+	if (ri->len == sizeof(ri->buf)) {
+		/* No datagram is that long: the line is dropped. */
+		warnx("udp-listen: a stdin line longer than %zu bytes; "
+		    "dropped", sizeof(ri->buf));
+		ri->len = 0;
+		ri->skipping = 1;
+	}
+	return 0;
+}
+
+/*
  * Take every datagram fd holds now, up to the count.  Returns 0, or the
  * exit status to end with.
  */
 static int
 take(const struct udp_listen_opts *o, int fd, unsigned char **bufp,
-    size_t *bufsz, int peek, uint64_t *count)
+    size_t *bufsz, int peek, uint64_t *count, struct senders *t)
 {
+	const struct sender *s = NULL;
 	unsigned char *buf = *bufp, *nb;
 	ssize_t want;
 	struct sockaddr_storage from;
@@ -163,7 +309,13 @@ take(const struct udp_listen_opts *o, int fd, unsigned char **bufp,
 			return EXIT_FAILURE;
 		}
 		(*count)++;
-		if (relay_write_stdout(buf, (size_t)n) == -1) {
+		if ((o->co.label || o->co.route) && (s = sender(t, fd,
+		    (struct sockaddr *)&from, fromlen)) == NULL) {
+			warn("udp-listen");
+			return EXIT_FAILURE;
+		}
+		if (relay_write_record(o->co.label ? s->label : NULL, buf,
+		    (size_t)n) == -1) {
 			if (errno == EPIPE)
 				return -1;	/* the reader left: quietly */
 			if (errno == EINTR)
@@ -195,19 +347,25 @@ static int
 run(const struct udp_listen_opts *o, const struct endpoint *ep)
 {
 	struct listeners l;
-	struct pollfd pfd[MAX_LISTEN + 1];
+	struct pollfd pfd[MAX_LISTEN + 2];
+	struct senders t;
+	struct route_in *ri = NULL;
 	unsigned char *buf;
-	size_t bufsz = RECV_SIZE;
+	size_t bufsz = RECV_SIZE, npfd;
 	uint64_t count = 0;
 	long long deadline = -1, now;
 	size_t i;
 	int r, timeout;
 
+	memset(&t, 0, sizeof(t));
+
 	if (sig_init() == -1)
 		err(EXIT_FAILURE, "udp-listen: signals");
 	if ((r = listeners_open(&o->co, ep, SOCK_DGRAM, 0, &l)) != 0)
 		return r;
-	if ((buf = malloc(bufsz)) == NULL) {
+	if ((buf = malloc(bufsz)) == NULL ||
+	    (o->co.route && (ri = calloc(1, sizeof(*ri))) == NULL)) {
+		free(buf);
 		warn("udp-listen");
 		listeners_close(&l);
 		listeners_remove_file(&l);
@@ -221,6 +379,11 @@ run(const struct udp_listen_opts *o, const struct endpoint *ep)
 	}
 	pfd[l.n].fd = sig_fd();
 	pfd[l.n].events = POLLIN;
+	npfd = l.n + 1;
+	if (ri != NULL) {
+		pfd[npfd].fd = STDIN_FILENO;
+		pfd[npfd++].events = POLLIN;
+	}
 	r = 0;
 	while (r == 0 && (o->count == 0 || count < (uint64_t)o->count)) {
 		now = clock_ms();
@@ -229,7 +392,7 @@ run(const struct udp_listen_opts *o, const struct endpoint *ep)
 		if (deadline >= 0 && now >= deadline)
 			break;		/* -i: quiet long enough, status 0 */
 		timeout = deadline < 0 ? -1 : (int)(deadline - now);
-		if (poll(pfd, l.n + 1, timeout) == -1 && errno != EINTR) {
+		if (poll(pfd, npfd, timeout) == -1 && errno != EINTR) {
 			warn("udp-listen: poll");
 			r = EXIT_FAILURE;
 			break;
@@ -242,12 +405,18 @@ run(const struct udp_listen_opts *o, const struct endpoint *ep)
 			if (pfd[i].revents == 0)
 				continue;
 			r = take(o, pfd[i].fd, &buf, &bufsz, ep->path != NULL,
-			    &count);
+			    &count, &t);
 			deadline = -1;
 		}
+		/* At stdin's end the replies are over; datagrams are not. */
+		if (r == 0 && npfd > l.n + 1 && pfd[l.n + 1].revents != 0 &&
+		    route_stdin(o, &t, ri))
+			npfd--;
 	}
 	if (r == -1)
 		r = 0;
+	free(ri);
+	free(t.v);
 	free(buf);
 	listeners_close(&l);
 	listeners_remove_file(&l);
@@ -270,6 +439,10 @@ udp_listen_main(int argc, char **argv, int check_only)
 	if ((r = opts_endpoint(&o.co, OPERANDS_OPT_HOST, 0, argc - first,
 	    argv + first, &ep)) != 0)
 		return r;
+	if ((r = opts_check_label(&o.co, NULL, 0)) != 0) {
+		free(ep.alloc);
+		return r;
+	}
 	if ((r = opts_check_sock(&o.co, 1, SOCK_DGRAM, &ep, group,
 	    sizeof(group))) != 0) {
 		free(ep.alloc);

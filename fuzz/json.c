@@ -107,7 +107,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    % (sizeof(buf) - 3);
 		unsigned k;
 
-		for (k = 0; k <= EVENT_REFUSED; k++) {
+		for (k = 0; k <= EVENT_UNROUTED; k++) {
 			memset(&ev, 0, sizeof(ev));
 			ev.kind = (enum event_kind)k;
 			ev.name = canon;

@@ -13,6 +13,7 @@
 
 #include "engine.h"
 #include "flow.h"
+#include "label.h"
 #include "stream.h"
 #include "timer.h"
 
@@ -41,6 +42,18 @@ struct peer {
 	struct peer	*hc_next;
 	struct peer	*hc_prev;
 	int		 hc;
+	int		 reading;	/* its flows are wired in */
+	char		*label;		/* --label's name for it, or NULL */
+	struct label_frame lf;		/* ... framing its bytes */
+};
+
+/* --route: where stdin's line stands. */
+struct route {
+	char		 label[LABEL_MAX + 1];
+	size_t		 len;
+	int		 in_line;	/* past the label's tab */
+	struct peer	*to;		/* the line's peer, or NULL */
+	int		 all;		/* "*": every peer */
 };
 
 struct engine {
@@ -90,6 +103,8 @@ struct engine {
 	long long		 now;
 	long long		 started;
 	long long		 last_active;
+	unsigned long		 nconn;		/* peers so far (labels) */
+	struct route		 route;
 };
 
 /* The session ends, why and with err (the first reason stands). */
@@ -130,6 +145,13 @@ int	session_out_waiting(const struct engine *e, const struct peer *p);
 int	session_in_done(const struct peer *p);
 /* The task of the session's end rules. */
 void	session_check(struct engine *e, struct task *t);
+/* --route: the frame of stdin's flow (flow_frame_fn), arg the engine. */
+int	route_run(void *arg, struct flow *f, struct chunk *c);
+/* p is going away: a line on its way to it is dropped. */
+void	route_forget(struct engine *e, struct peer *p);
+/* --broker: p's bytes to the others and theirs to p, or no longer. */
+int	broker_join(struct engine *e, struct peer *p);
+void	broker_leave(struct engine *e, struct peer *p);
 /* The -i, -q and grace timers. */
 void	session_on_idle(void *arg, struct timer *t);
 void	session_on_quit(void *arg, struct timer *t);

@@ -303,6 +303,8 @@ dispatch(struct engine *e, struct stream *s, uint32_t ev)
 		s->hup = 1;
 		if (s == &e->out)
 			engine_touch(e, NULL);
+		else if (e->many && s->owner != NULL && s->owner != e)
+			engine_touch(e, s->owner);	/* a peer gone */
 	}
 }
 
@@ -335,7 +337,8 @@ loop(struct engine *e)
 			engine_end(e, ENGINE_SIGNAL, 0);
 		if (e->ended)
 			break;
-		if (e->many && e->inflow.waiting_on != NULL &&
+		if (e->many && (e->inflow.waiting_on != NULL ||
+		    (e->cfg->broker && e->npeers > 1)) &&
 		    !timer_armed(&e->t_slow))
 			(void)timer_set(&e->timers, &e->t_slow,
 			    e->now + ENGINE_SLOW_DROP_MS);
@@ -404,7 +407,7 @@ choose_paths(struct engine *e, struct peer *p)
 	const struct engine_cfg *cfg = e->cfg;
 
 	if (cfg->copy_only || cfg->shape != NULL || cfg->line_delay_ms > 0 ||
-	    e->many || p->sock.record || !p->sock.splice_ok)
+	    cfg->label || e->many || p->sock.record || !p->sock.splice_ok)
 		return;
 	if (e->has_in && e->in.splice_ok) {
 		if (e->in.kind == STREAM_PIPE)
@@ -493,7 +496,12 @@ setup(struct engine *e)
 		grow_pipe(&e->in);
 		flow_init(&e->inflow, e, &e->in, dgram ? (size_t)dgram :
 		    READ_ONE, NULL);
-		e->inflow.eof_to_sinks = 1;
+		/* A broker's peers hear each other after stdin's end. */
+		e->inflow.eof_to_sinks = !cfg->broker;
+		if (cfg->route) {
+			e->inflow.frame = route_run;
+			e->inflow.frame_arg = e;
+		}
 		e->inflow.keep_open = cfg->no_shutdown != 0;
 		e->inflow.sending = 1;
 		e->inflow.shape = cfg->shape;

@@ -29,7 +29,7 @@ struct stream;
 /* A stdin that never delivered a byte is not taken for idle before the
  * session is this old (a producer started beside sockcat may not have
  * written yet). */
-#define ENGINE_START_MS		20
+#define ENGINE_START_MS		100
 
 /* --grace=inf */
 #define ENGINE_FOREVER		(-2LL)
@@ -140,6 +140,17 @@ struct engine_cfg {
 	/* --line-delay: stdin's bytes a line at a time, this far apart
 	 * (0: as they come); the session then copies stdin's bytes. */
 	long long	 line_delay_ms;
+
+	/* --label: each peer's bytes go to stdout (and, with broker, to
+	 * the others) as whole lines, each with the peer's label (see
+	 * label.h); a datagram is one line. */
+	int		 label;
+	/* --broker (many peers): each peer's bytes go to every other peer
+	 * as well; stdin's EOF then half-closes nobody. */
+	int		 broker;
+	/* --route (many peers, with label): each stdin line goes to the
+	 * peer its label names (EVENT_UNROUTED when none), "*" to all. */
+	int		 route;
 };
 
 /*

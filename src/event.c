@@ -139,6 +139,14 @@ event_format(const struct event *ev, char *buf, size_t buflen)
 			snprintf(buf, buflen, "refused %s (not allowed)",
 			    ev->name);
 		break;
+	case EVENT_UNROUTED:
+		if (ev->name != NULL)
+			snprintf(buf, buflen, "route: no peer %s; line dropped",
+			    ev->name);
+		else
+			snprintf(buf, buflen, "route: a line without a label; "
+			    "dropped");
+		break;
 	}
 	return buf;
 }
@@ -160,7 +168,8 @@ static const char *const json_names[] = {
 	[EVENT_DGRAM_TOTALS] = "totals",
 	[EVENT_COMMAND_END] = "command_ended",
 	[EVENT_TLS_PIN] = "tls_pin",
-	[EVENT_REFUSED] = "refused"
+	[EVENT_REFUSED] = "refused",
+	[EVENT_UNROUTED] = "unrouted"
 };
 
 /* The address members of an event: from its sockaddr when it has one,
@@ -303,6 +312,10 @@ event_json(const struct event *ev, char *buf, size_t buflen)
 		json_where(&o, ev);
 		if (ev->all)
 			json_obj_int(&o, "bytes", (long long)ev->received);
+		break;
+	case EVENT_UNROUTED:
+		if (ev->name != NULL)
+			json_obj_str(&o, "label", ev->name);
 		break;
 	}
 	return json_obj_end(&o);

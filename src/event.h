@@ -39,9 +39,12 @@ enum event_kind {
 				   status */
 	EVENT_TLS_PIN,		/* text: the pin of serve's own
 				   certificate */
-	EVENT_REFUSED		/* name, sa: a client --allow or --deny
+	EVENT_REFUSED,		/* name, sa: a client --allow or --deny
 				   kept out; all: a datagram of received
 				   bytes */
+	EVENT_UNROUTED		/* name: the label of a stdin line that
+				   names no peer (NULL: it has none),
+				   dropped */
 };
 
 struct stream;

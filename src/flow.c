@@ -195,6 +195,8 @@ flow_fini(struct flow *f)
 static void
 flow_failed(struct flow *f, int err, int dst)
 {
+	if (!dst)
+		flow_frame_end(f);
 	f->failed = 1;
 	f->dst_failed = dst != 0;
 	f->err = err;
@@ -206,6 +208,7 @@ flow_ended(struct flow *f)
 {
 	size_t i;
 
+	flow_frame_end(f);
 	f->eof = 1;
 	if (f->eof_to_sinks)
 		for (i = 0; i < f->nsinks; i++)
@@ -276,22 +279,49 @@ full_sink(const struct flow *f)
 	return NULL;
 }
 
-/* Queue c, just read, on every sink f feeds. */
 static void
-push(struct flow *f, struct chunk *c)
+push_one(struct flow *f, struct sinkq *sq, struct chunk *c)
+{
+	if (sinkq_push(sq, c) == -1) {
+		sq->failed = 1;
+		sq->err = ENOMEM;
+		engine_touch(f->e, sq->owner);
+	}
+}
+
+void
+flow_push(struct flow *f, struct chunk *c, struct sinkq *only)
 {
 	size_t i;
 
 	c->from = f;
 	c->refs = 1;		/* ours while we queue it */
 	f->inflight++;
-	for (i = 0; i < f->nsinks; i++)
-		if (sinkq_push(f->sinks[i], c) == -1) {
-			f->sinks[i]->failed = 1;
-			f->sinks[i]->err = ENOMEM;
-			engine_touch(f->e, f->sinks[i]->owner);
-		}
+	if (only != NULL)
+		push_one(f, only, c);
+	else
+		for (i = 0; i < f->nsinks; i++)
+			push_one(f, f->sinks[i], c);
 	chunk_put(f->e, c);
+}
+
+/* What f has read goes on: through its frame, or to every sink. */
+static int
+deliver(struct flow *f, struct chunk *c)
+{
+	if (f->frame != NULL)
+		return f->frame(f->frame_arg, f, c);
+	flow_push(f, c, NULL);
+	return 0;
+}
+
+void
+flow_frame_end(struct flow *f)
+{
+	if (f->frame == NULL || f->framed_end)
+		return;
+	f->framed_end = 1;
+	(void)f->frame(f->frame_arg, f, NULL);
 }
 
 static int	next_line(struct flow *);
@@ -391,7 +421,10 @@ read_chunk(struct flow *f)
 		f->held_off = 0;
 		return 1;
 	}
-	push(f, c);
+	if (deliver(f, c) == -1) {
+		flow_failed(f, errno, 0);
+		return 0;
+	}
 	return 1;
 }
 
@@ -428,7 +461,10 @@ next_line(struct flow *f)
 		return 0;
 	}
 	f->line_next = engine_now(f->e) + f->line_delay_ms;
-	push(f, line);
+	if (deliver(f, line) == -1) {
+		flow_failed(f, errno, 0);
+		return 0;
+	}
 	return 1;
 }
 

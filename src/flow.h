@@ -121,6 +121,17 @@ enum flow_path {
 typedef int	(*flow_shape_fn)(void *arg, struct flow *f,
 		    struct chunk **cp);
 
+/*
+ * A framing step (copy flows only): what a flow has read, once shaped,
+ * goes to its frame instead of to every sink.  The frame owns c, and
+ * queues what it makes of it with flow_push(): whole labelled lines
+ * (--label), or each line to the sink its label names (--route).  At
+ * the source's end or failure it is called once with c NULL, for what
+ * it still holds.  Returns 0, or -1 with errno.
+ */
+typedef int	(*flow_frame_fn)(void *arg, struct flow *f,
+		    struct chunk *c);
+
 struct flow {
 	struct task	 task;
 	struct engine	*e;
@@ -162,6 +173,10 @@ struct flow {
 	void		*shape_arg;
 	unsigned	 shape_state;
 	uint64_t	 shape_out;	/* bytes after shaping */
+	/* Framing (copy flows only), or NULL. */
+	flow_frame_fn	 frame;
+	void		*frame_arg;
+	unsigned	 framed_end:1;	/* the frame had its end call */
 	unsigned	 sending:1;	/* stdin's bytes, to the peers */
 	/* --line-delay (copy flows only): a line at a time, this far
 	 * apart; what is read waits in held from held_off on. */
@@ -188,6 +203,15 @@ int	flow_direct(struct flow *f, enum flow_path path, struct stream *dst);
 /* Feed sq from f from now on, or no longer.  0, or -1 with ENOMEM. */
 int	flow_add_sink(struct flow *f, struct sinkq *sq);
 void	flow_remove_sink(struct flow *f, struct sinkq *sq);
+
+/*
+ * Queue c (new, not queued yet) from f on the sink only, or on every
+ * sink f feeds when only is NULL; f counts it until it is written.
+ */
+void	flow_push(struct flow *f, struct chunk *c, struct sinkq *only);
+
+/* The end of f's source for its frame (once): what it holds goes on. */
+void	flow_frame_end(struct flow *f);
 
 /* Whether f has ended and left nothing of its own unwritten. */
 int	flow_drained(const struct flow *f);

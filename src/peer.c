@@ -78,8 +78,10 @@ peer_check(struct engine *e, struct task *t)
 		p->wr_early = 1;
 	if (!e->many)
 		return;		/* the session's rules are the peer's */
-	/* A reset or failed connection takes nothing more either. */
-	if (session_in_done(p) && (session_out_done(e, p) || p->in.failed))
+	/* A reset or failed connection takes nothing more either, nor one
+	 * that hung up (closed both ways, or reset after a write). */
+	if (session_in_done(p) && (session_out_done(e, p) || p->in.failed ||
+	    p->sock.hup))
 		peer_forget(e, p);
 	else if (session_in_done(p) && !p->hc)
 		hc_add(e, p);
@@ -93,6 +95,8 @@ peer_free(struct engine *e, struct peer *p)
 	engine_unschedule(e, &p->check);
 	engine_unschedule(e, &p->in.task);
 	engine_unschedule(e, &p->out.task);
+	label_frame_fini(&p->lf);
+	free(p->label);
 	free(p->name);
 	free(p);
 }
@@ -142,6 +146,12 @@ peer_close(struct engine *e, struct peer *p, int err)
 		ev.received = p->in.bytes;
 		if (e->many && !p->quiet)
 			engine_emit(e, &ev);
+		/* A last line without its newline goes with one. */
+		if (p->reading)
+			flow_frame_end(&p->in);
+		if (e->cfg->broker && p->reading)
+			broker_leave(e, p);
+		route_forget(e, p);
 		e->peers[p->idx] = e->peers[--e->npeers];
 		e->peers[p->idx]->idx = p->idx;
 		p->idx = (size_t)-1;
@@ -207,29 +217,41 @@ peer_forget(struct engine *e, struct peer *p)
 }
 
 /*
- * stdin waits on one peer's full queue: drop that peer once its socket
- * has refused bytes for ENGINE_SLOW_DROP_MS while others wait.
+ * stdin (or, with --broker, another peer) waits on a peer's full
+ * queue: drop that peer once its socket has refused bytes for
+ * ENGINE_SLOW_DROP_MS while others wait.
  */
 void
 peer_on_slow(void *arg, struct timer *t)
 {
 	struct engine *e = arg;
-	struct sinkq *sq = e->inflow.waiting_on;
+	struct sinkq *sq;
 	struct peer *p;
+	long long next = -1, due;
+	size_t i = 0;
 
 	(void)t;
-	if (sq == NULL || sq->owner == NULL || e->npeers < 2)
-		return;
-	p = sq->owner;
-	if (sq->stall_since < 0 || !sinkq_busy(sq))
-		return;
-	if (e->now - sq->stall_since < ENGINE_SLOW_DROP_MS) {
-		(void)timer_set(&e->timers, &e->t_slow,
-		    sq->stall_since + ENGINE_SLOW_DROP_MS);
-		return;
+	while (e->npeers >= 2 && i < e->npeers) {
+		p = e->peers[i];
+		sq = &p->out;
+		if (sq->waiters == NULL || sq->stall_since < 0 ||
+		    !sinkq_busy(sq)) {
+			i++;
+			continue;
+		}
+		due = sq->stall_since + ENGINE_SLOW_DROP_MS;
+		if (e->now < due) {
+			if (next < 0 || due < next)
+				next = due;
+			i++;
+			continue;
+		}
+		/* Its place in the list is another's now. */
+		p->dropped_ms = ENGINE_SLOW_DROP_MS;
+		peer_close(e, p, 0);
 	}
-	p->dropped_ms = ENGINE_SLOW_DROP_MS;
-	peer_close(e, p, 0);
+	if (next >= 0)
+		(void)timer_set(&e->timers, &e->t_slow, next);
 }
 
 void
@@ -290,6 +312,16 @@ header_in(struct engine *e, struct peer *p)
 	    !e->cfg->admit(e->cfg->admit_arg, (struct sockaddr *)&ss, len)) {
 		refused(e, (struct sockaddr *)&ss, len);
 		return -1;
+	}
+	if (pp_stream_header(&p->sock, &h) == 0 && !h.local &&
+	    p->label != NULL) {
+		label_name((struct sockaddr *)&h.src, h.srclen, e->nconn, name,
+		    sizeof(name));
+		if ((dup = strdup(name)) != NULL) {
+			free(p->label);
+			p->label = dup;
+			label_frame_init(&p->lf, p->label, p->sock.record);
+		}
 	}
 	if (pp_stream_header(&p->sock, &h) == 0 && !h.local &&
 	    e->cfg->render != NULL) {
@@ -378,6 +410,28 @@ peer_on_open_time(void *arg, struct timer *t)
 		open_failed(p->in.e, p, ETIMEDOUT);
 }
 
+/* --label: p's name as labels say it (sa NULL: its socket's peer), for
+ * the framing of its bytes.  Returns 0, or -1 with errno. */
+static int
+set_label(struct engine *e, struct peer *p, const struct sockaddr *sa,
+    socklen_t salen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char name[LABEL_MAX];
+
+	if (sa == NULL && getpeername(p->sock.fd, (struct sockaddr *)&ss,
+	    &len) == 0) {
+		sa = (struct sockaddr *)&ss;
+		salen = len;
+	}
+	if ((p->label = strdup(label_name(sa, salen, e->nconn, name,
+	    sizeof(name)))) == NULL)
+		return -1;
+	label_frame_init(&p->lf, p->label, p->sock.record);
+	return 0;
+}
+
 /* Make a peer of the connected socket fd.  NULL, errno set, on failure
  * (fd is closed). */
 struct peer *
@@ -411,6 +465,12 @@ peer_new(struct engine *e, int fd, const struct sockaddr *sa,
 		free(p);
 		return NULL;
 	}
+	e->nconn++;
+	if (e->cfg->label && set_label(e, p, sa, salen) == -1) {
+		stream_close(&p->sock);
+		free(p);
+		return NULL;
+	}
 	p->started = e->now;
 	p->check.run = peer_check;
 	p->open.run = peer_open_run;
@@ -426,6 +486,10 @@ peer_new(struct engine *e, int fd, const struct sockaddr *sa,
 	sinkq_init(&p->out, e, &p->sock, PEER_LIMIT, p);
 	p->out.total = &e->res->sent;
 	p->out.behind = &e->behind;
+	if (p->label != NULL) {
+		p->in.frame = label_frame_run;
+		p->in.frame_arg = &p->lf;
+	}
 	if (sa != NULL && e->cfg->render != NULL) {
 		event_name(sa, salen, name, sizeof(name));
 		p->name = strdup(name);
@@ -452,15 +516,19 @@ peer_new(struct engine *e, int fd, const struct sockaddr *sa,
 void
 peer_read_start(struct engine *e, struct peer *p)
 {
+	p->reading = 1;
 	if (!p->in.discard && p->in.path == FLOW_COPY &&
 	    flow_add_sink(&p->in, &e->outq) == -1)
 		p->in.failed = 1;
 	if (e->has_in && !session_in_direct(e)) {
-		if (e->inflow.eof)
+		if (e->inflow.eof && e->inflow.eof_to_sinks)
 			sinkq_eof(&p->out, p->sock.socktype != SOCK_DGRAM);
-		else if (flow_add_sink(&e->inflow, &p->out) == -1)
+		else if (!e->inflow.eof &&
+		    flow_add_sink(&e->inflow, &p->out) == -1)
 			p->out.failed = 1;
 	}
+	if (e->cfg->broker && broker_join(e, p) == -1)
+		p->in.failed = 1;
 	engine_schedule(e, &p->in.task);
 	engine_touch(e, p);
 }

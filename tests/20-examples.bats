@@ -65,6 +65,9 @@ KNOWN=(
 	"sockcat serve -k --tls --cert srv.pem"
 	"sockcat connect --tls --cacert ca.pem --cert me.pem"
 	"sockcat serve -k -v --allow 10.0.0.0/8"
+	"sockcat serve -k --broker --label 9000"
+	"mkfifo replies"
+	"sockcat serve -k --label --route 9000"
 	"sockcat connect -x socks5://127.0.0.1:1080 db.example"
 	"ssh -o ProxyCommand="
 	"sockcat connect -x http://alice@"
@@ -316,6 +319,55 @@ EOF
 	run netns "$T/run.sh"
 	printf '%s\n' "$output"
 	[ "$output" = "$(printf 'ssh banner came through\nvia GET / HTTP/1.0\r\n220 ready\nhello over tls')" ]
+}
+
+@test "examples: a chat room, and its log" {
+	ex "sockcat serve -k --broker --label 9000"
+	mv "$T/ex.sh" "$T/ex.cmds"
+	cat >"$T/run.sh" <<'EOF'
+# A server that never ends: its process group is ended below.
+start srv setsid bash -c "$(cat ex.cmds)"
+wait_listen ":9000"
+start a sockcat connect -v 127.0.0.1 9000
+wait_line "$T/a.err" "connected to"
+echo hello room | sockcat connect -q 1 127.0.0.1 9000 >"$T/b.out"
+wait_line "$T/a.out" "hello room"
+wait_line chat.log "hello room"
+sed 's/ [0-9]*\t/ PORT\t/' "$T/a.out" chat.log
+cat "$T/b.out"
+kill -- -"${pids[0]}"
+EOF
+	run netns "$T/run.sh"
+	printf '%s\n' "$output"
+	[ "$output" = "$(printf '127.0.0.1 PORT\thello room\n127.0.0.1 PORT\thello room')" ]
+}
+
+@test "examples: a line filter serving many clients through --label --route and a FIFO" {
+	ex "mkfifo replies"
+	ex "sockcat serve -k --label --route 9000"
+	mv "$T/ex.sh" "$T/ex.cmds"
+	cat >"$T/run.sh" <<'EOF'
+bash -c "$(sed -n 1p ex.cmds)"
+# A pipeline that never ends: its process group is ended below.
+start srv setsid bash -c "$(sed -n 2p ex.cmds)"
+wait_listen ":9000"
+ask() {
+	python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", 9000), timeout=10)
+s.sendall(sys.argv[1].encode() + b"\n")
+print(s.makefile().readline().rstrip("\n"))
+' "$1"
+}
+ask "one client" &
+p1=$!
+ask "and another"
+wait "$p1"
+kill -- -"${pids[0]}"
+EOF
+	run netns "$T/run.sh"
+	printf '%s\n' "$output"
+	[ "$(printf '%s\n' "$output" | sort)" = "$(printf 'AND ANOTHER\nONE CLIENT')" ]
 }
 
 @test "examples: an allow-list with one host denied" {

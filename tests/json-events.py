@@ -35,6 +35,7 @@ SCHEMA = {
     "command_ended": ({"pid": INT, "status": INT}, {}),
     "accept_wait": ({"message": STR}, {"errno": STR}),
     "refused": ({}, dict(WHERE, bytes=INT)),
+    "unrouted": ({}, {"label": STR}),
     "error": ({"message": STR}, {"errno": STR}),
     "warning": ({"message": STR}, {"errno": STR}),
 }

@@ -83,6 +83,29 @@ vg_clean() {
 	vg_clean many
 }
 
+@test "valgrind: serve -k --broker --label --route with two clients, one gone midway, is clean" {
+	mkfifo "$T/fifo"
+	exec 5<>"$T/fifo"
+	vg brk serve -k -v --broker --label --route 127.0.0.1 0
+	bg brk -i "$T/fifo" "${VG[@]}"
+	wait_for "$T/brk.err" 'listening on .* port [0-9]+'
+	port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$T/brk.err" | head -n 1)
+	bg a "$SOCKCAT" connect -d 127.0.0.1 "$port"
+	wait_for "$T/brk.err" "connection from"
+	printf 'partial line' | timeout 30 "$SOCKCAT" connect -q 0 127.0.0.1 "$port" >/dev/null
+	wait_for "$T/brk.out" "partial line"
+	wait_for "$T/a.out" "partial line"
+	printf '*\tto all\nnobody 1\tlost\n' >&5
+	wait_for "$T/a.out" "to all"
+	wait_for "$T/brk.err" "route: no peer nobody 1"
+	kill -TERM "$brk_pid"
+	wait_exit "$brk_pid"
+	exec 5>&-
+	[ "$status" -eq 143 ]
+	grep -qE "^127.0.0.1 [0-9]+	partial line$" "$T/brk.out"
+	vg_clean brk
+}
+
 @test "valgrind: a udp-listen session (fed by udp-send, also under valgrind) is clean" {
 	vg ul udp-listen -v -c 3 127.0.0.1 0
 	bg ul "${VG[@]}"

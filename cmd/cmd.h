@@ -18,6 +18,7 @@
 
 int	cmd_serve(int argc, char **argv);
 int	cmd_connect(int argc, char **argv);
+int	cmd_forward(int argc, char **argv);
 int	cmd_udp_send(int argc, char **argv);
 int	cmd_udp_listen(int argc, char **argv);
 int	cmd_resolve(int argc, char **argv);
@@ -26,8 +27,8 @@ int	cmd_help(int argc, char **argv);
 
 /* Their option tables, for shell completion. */
 struct opts_spec;
-extern const struct opts_spec serve_spec, connect_spec, udp_send_spec,
-    udp_listen_spec, resolve_spec, hostname_spec;
+extern const struct opts_spec serve_spec, connect_spec, forward_spec,
+    udp_send_spec, udp_listen_spec, resolve_spec, hostname_spec;
 
 /* A row of the command table (cmd/main.c). */
 struct command {
@@ -54,6 +55,7 @@ int	cmd_completion(int argc, char **argv);
  */
 int	cmd_serve_check(int argc, char **argv);
 int	cmd_connect_check(int argc, char **argv);
+int	cmd_forward_check(int argc, char **argv);
 int	cmd_udp_send_check(int argc, char **argv);
 int	cmd_udp_listen_check(int argc, char **argv);
 int	cmd_resolve_check(int argc, char **argv);

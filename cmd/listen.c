@@ -1,6 +1,7 @@
 /*
  * listen: listening sockets for serve and udp-listen (see listen.h).
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -202,4 +203,15 @@ listeners_remove_file(const struct listeners *l)
 	if (l->unix_path != NULL && lstat(l->unix_path, &st) == 0 &&
 	    st.st_dev == l->unix_dev && st.st_ino == l->unix_ino)
 		(void)unlink(l->unix_path);
+}
+
+void
+listeners_more_files(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }

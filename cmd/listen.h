@@ -31,6 +31,10 @@ struct listeners {
 int	listeners_open(const struct common_opts *co, const struct endpoint *ep,
 	    int type, int backlog, struct listeners *l);
 
+/* Many clients need many descriptors: the soft limit raised to the
+ * hard one. */
+void	listeners_more_files(void);
+
 /* Close the sockets (the unix file stays: see listeners_remove_file). */
 void	listeners_close(struct listeners *l);
 

@@ -33,6 +33,8 @@ static const struct command commands[] = {
 					"<-> stdin/stdout", &serve_spec },
 	{ "connect",	cmd_connect,	"connect; relay the connection <-> "
 					"stdin/stdout", &connect_spec },
+	{ "forward",	cmd_forward,	"relay each client to a connection of "
+					"its own to a target", &forward_spec },
 	{ "udp-send",	cmd_udp_send,	"send stdin as datagrams",
 					&udp_send_spec },
 	{ "udp-listen",	cmd_udp_listen,	"receive datagrams, payloads to stdout",

@@ -377,32 +377,59 @@ report_opened(const char *name, const struct stream *s)
 	report(&ev);
 }
 
-int
-relay_many(const struct common_opts *co, const int *fds, size_t n,
-    size_t max_clients)
+/* Many peers on the listeners fds, as cfg says beside co's settings. */
+static int
+run_many(const struct common_opts *co, struct engine_cfg *cfg,
+    const int *fds, size_t n, size_t max_clients)
 {
-	struct engine_cfg cfg;
 	struct engine_result res;
 	long long started = clock_ms();
 	int status;
 
-	engine_settings(co, &cfg);
-	cfg.proxy_protocol = co->proxy_protocol;
+	cfg->proxy_protocol = co->proxy_protocol;
 	if (co->acl != NULL) {
-		cfg.admit = admit;
-		cfg.admit_arg = co->acl;
+		cfg->admit = admit;
+		cfg->admit_arg = co->acl;
 	}
-	cfg.listen_fd = fds;
-	cfg.nlisten = n;
-	cfg.max_clients = max_clients;
-	if (engine_run(&cfg, &res) == -1) {
-		warn("serve");
+	cfg->listen_fd = fds;
+	cfg->nlisten = n;
+	cfg->max_clients = max_clients;
+	if (engine_run(cfg, &res) == -1) {
+		warn("%s", co->cmd);
 		return EXIT_FAILURE;
 	}
 	status = end_status(co, &res, NULL);
 	if (co->verbose)
 		report_totals(&res, 0, 0, 1, started);
 	return status;
+}
+
+int
+relay_many(const struct common_opts *co, const int *fds, size_t n,
+    size_t max_clients)
+{
+	struct engine_cfg cfg;
+
+	engine_settings(co, &cfg);
+	return run_many(co, &cfg, fds, n, max_clients);
+}
+
+int
+relay_pairs(const struct common_opts *co, const int *fds, size_t n,
+    size_t max_clients, const struct engine_target *targets,
+    size_t ntargets, struct sock_spec *spec)
+{
+	struct engine_cfg cfg;
+
+	engine_settings(co, &cfg);
+	cfg.in_fd = cfg.out_fd = -1;
+	cfg.targets = targets;
+	cfg.ntargets = ntargets;
+	cfg.target_spec = spec;
+	/* -i is each pair's, not the whole forwarder's. */
+	cfg.pair_idle_ms = co->idle_ms;
+	cfg.idle_ms = -1;
+	return run_many(co, &cfg, fds, n, max_clients);
 }
 
 int

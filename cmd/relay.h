@@ -95,6 +95,18 @@ int	relay_many(const struct common_opts *co, const int *fds, size_t n,
 	    size_t max_clients);
 
 /*
+ * forward: relay each client accepted on the listeners fds (n of them;
+ * -m: max_clients) both ways to its own connection to the first of
+ * targets that takes it, made as spec says; the engine's rules (-w per
+ * attempt, -i per pair).  Returns the exit status, as relay_many().
+ */
+struct engine_target;
+struct sock_spec;
+int	relay_pairs(const struct common_opts *co, const int *fds, size_t n,
+	    size_t max_clients, const struct engine_target *targets,
+	    size_t ntargets, struct sock_spec *spec);
+
+/*
  * Write all of buf to stdout, blocking.  Returns 0, or -1 with errno
  * (EPIPE: the reader went away; EINTR: a terminating signal came).
  */

@@ -552,18 +552,6 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 	return relay_session(&co, fd, name, earlier, 0);
 }
 
-/* Many clients need many descriptors: take the hard limit. */
-static void
-raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 /* ".25" for 250 ms, "" for none: seconds as the user wrote them. */
 static const char *
 fraction(long long ms)
@@ -592,7 +580,7 @@ run(const struct serve_opts *o, const struct endpoint *ep)
 	if (sig_init() == -1)
 		err(EXIT_FAILURE, "serve: signals");
 	if (o->keep_open)
-		raise_nofile();
+		listeners_more_files();
 	if ((r = listeners_open(&o->co, ep, type, (int)o->backlog, &l)) != 0)
 		return r;
 	if (o->co.verbose)

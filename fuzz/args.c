@@ -22,6 +22,7 @@ static const struct {
 } commands[] = {
 	{ "serve",	cmd_serve_check },
 	{ "connect",	cmd_connect_check },
+	{ "forward",	cmd_forward_check },
 	{ "udp-send",	cmd_udp_send_check },
 	{ "udp-listen",	cmd_udp_listen_check },
 	{ "resolve",	cmd_resolve_check },

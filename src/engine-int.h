@@ -43,6 +43,13 @@ struct peer {
 	struct peer	*hc_prev;
 	int		 hc;
 	int		 reading;	/* its flows are wired in */
+	/* forward: the other end of its pair (NULL while a target is
+	 * still sought), whether it is the target, the target tried. */
+	struct peer	*partner;
+	int		 target;
+	size_t		 attempt;
+	int		 attempt_err;
+	struct timer	 t_idle;	/* the pair's -i */
 	char		*label;		/* --label's name for it, or NULL */
 	struct label_frame lf;		/* ... framing its bytes */
 };
@@ -104,6 +111,9 @@ struct engine {
 	long long		 started;
 	long long		 last_active;
 	unsigned long		 nconn;		/* peers so far (labels) */
+	size_t			 ntargets;	/* of the peers, forward's
+						   targets */
+	int			 has_out;	/* stdout is written */
 	struct route		 route;
 };
 
@@ -145,6 +155,17 @@ int	session_out_waiting(const struct engine *e, const struct peer *p);
 int	session_in_done(const struct peer *p);
 /* The task of the session's end rules. */
 void	session_check(struct engine *e, struct task *t);
+/* forward: p (a client, open) gets its partner; t (a target) opened
+ * or failed (err); the task of a pair's end rules. */
+void	pair_start(struct engine *e, struct peer *p);
+void	pair_target_opened(struct engine *e, struct peer *t);
+void	pair_target_failed(struct engine *e, struct peer *t, int err);
+void	pair_check(struct engine *e, struct peer *p);
+/* The bytes written to p (of a pair) so far. */
+uint64_t pair_sent(const struct peer *p);
+/* A peer whose socket is connecting (forward's target): NULL with errno
+ * (fd closed). */
+struct peer *peer_new_target(struct engine *e, int fd, int connecting);
 /* --route: the frame of stdin's flow (flow_frame_fn), arg the engine. */
 int	route_run(void *arg, struct flow *f, struct chunk *c);
 /* p is going away: a line on its way to it is dropped. */

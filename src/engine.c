@@ -471,12 +471,18 @@ setup(struct engine *e)
 		sinkq_init(&e->diagq, e, &e->diag, SIZE_MAX, NULL);
 		engine_watch(e, &e->diag);
 	}
-	if (stream_shared(&e->out, cfg->out_fd, 1) == -1)
-		return -1;
-	grow_pipe(&e->out);
+	/* forward writes no stdout: its queue stays empty. */
+	if (cfg->out_fd >= 0) {
+		if (stream_shared(&e->out, cfg->out_fd, 1) == -1)
+			return -1;
+		e->has_out = 1;
+		grow_pipe(&e->out);
+	}
 	sinkq_init(&e->outq, e, &e->out, OUT_LIMIT, NULL);
-	e->outq.coalesce = e->out.kind != STREAM_SOCKET;
-	engine_watch(e, &e->out);
+	if (e->has_out) {
+		e->outq.coalesce = e->out.kind != STREAM_SOCKET;
+		engine_watch(e, &e->out);
+	}
 	if (cfg->net_fd >= 0) {
 		p = peer_new(e, cfg->net_fd, NULL, 0);
 		if (p == NULL)
@@ -606,7 +612,8 @@ teardown(struct engine *e)
 	free(e->gone);
 	free(e->peers);
 	free(e->lst);
-	stream_close(&e->out);
+	if (e->has_out)
+		stream_close(&e->out);
 	if (e->has_in)
 		stream_close(&e->in);
 	timers_free(&e->timers);

@@ -79,6 +79,15 @@ struct engine_result {
 	char		why[ENGINE_WHY_MAX];
 };
 
+/* forward: where each client's partner connects (in turn, until one
+ * takes it). */
+struct engine_target {
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+};
+
+struct sock_spec;
+
 /* What the session does; see the contract's "The relay". */
 struct engine_cfg {
 	int		in_fd;		/* stdin, or -1: never read it */
@@ -151,6 +160,20 @@ struct engine_cfg {
 	/* --route (many peers, with label): each stdin line goes to the
 	 * peer its label names (EVENT_UNROUTED when none), "*" to all. */
 	int		 route;
+
+	/*
+	 * forward (many peers, in_fd and out_fd -1): each client, once
+	 * open, gets a partner connected to targets[0], or the next when
+	 * one fails (EVENT_ATTEMPT_END), each within open_ms, with the
+	 * socket options of target_spec; the two are relayed to each
+	 * other (a FIN passed on as a half-close, a reset as a reset), and
+	 * a pair quiet for pair_idle_ms (when not negative) is closed.  A
+	 * client no target takes is reset.
+	 */
+	const struct engine_target *targets;
+	size_t		 ntargets;
+	struct sock_spec *target_spec;
+	long long	 pair_idle_ms;
 };
 
 /*

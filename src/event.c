@@ -79,8 +79,10 @@ event_format(const struct event *ev, char *buf, size_t buflen)
 			snprintf(why, sizeof(why), " (%s)", ev->text);
 		else if (ev->err != 0)
 			snprintf(why, sizeof(why), " (%s)", strerror(ev->err));
-		snprintf(buf, buflen, "disconnected %s%s: sent %" PRIu64
+		/* all: forward's pair, told as its client's totals. */
+		snprintf(buf, buflen, "%s%s%s: sent %" PRIu64
 		    " bytes, received %" PRIu64 " bytes",
+		    ev->all ? "" : "disconnected ",
 		    ev->name != NULL ? ev->name : "a client", why, ev->sent,
 		    ev->received);
 		break;

@@ -20,7 +20,8 @@ enum event_kind {
 	EVENT_LISTENING,	/* name: the local address */
 	EVENT_CONNECTED,	/* name: the peer; all: through a proxy */
 	EVENT_CONNECTION,	/* name: a client accepted */
-	EVENT_DISCONNECTED,	/* name, err, dropped_ms, sent, received */
+	EVENT_DISCONNECTED,	/* name, err, dropped_ms, sent, received;
+				   all: a forwarded client's pair */
 	EVENT_IDLE,		/* ms: the -i time */
 	EVENT_TOTALS,		/* sent, received; all: serve -k's sums */
 	EVENT_OPENED,		/* name (NULL: the one peer), stream: a

@@ -78,6 +78,10 @@ peer_check(struct engine *e, struct task *t)
 		p->wr_early = 1;
 	if (!e->many)
 		return;		/* the session's rules are the peer's */
+	if (e->cfg->targets != NULL) {
+		pair_check(e, p);
+		return;
+	}
 	/* A reset or failed connection takes nothing more either, nor one
 	 * that hung up (closed both ways, or reset after a write). */
 	if (session_in_done(p) && (session_out_done(e, p) || p->in.failed ||
@@ -91,6 +95,7 @@ static void
 peer_free(struct engine *e, struct peer *p)
 {
 	timer_cancel(&e->timers, &p->t_open);
+	timer_cancel(&e->timers, &p->t_idle);
 	engine_unschedule(e, &p->open);
 	engine_unschedule(e, &p->check);
 	engine_unschedule(e, &p->in.task);
@@ -144,6 +149,18 @@ peer_close(struct engine *e, struct peer *p, int err)
 		ev.elapsed_ms = e->now - p->started;
 		ev.sent = session_in_direct(e) ? e->inflow.bytes : p->out.written;
 		ev.received = p->in.bytes;
+		if (e->cfg->targets != NULL) {
+			/* A pair: told without "disconnected". */
+			ev.all = 1;
+			ev.sent = pair_sent(p);
+			if (!p->reading && err != 0 && ev.text == NULL) {
+				snprintf(text, sizeof(text), "no target: %s",
+				    strerror(err));
+				ev.text = text;
+			}
+		}
+		if (p->target)
+			e->ntargets--;
 		if (e->many && !p->quiet)
 			engine_emit(e, &ev);
 		/* A last line without its newline goes with one. */
@@ -349,6 +366,10 @@ opened(struct engine *e, struct peer *p)
 
 	p->sock.opener = NULL;
 	timer_cancel(&e->timers, &p->t_open);
+	if (p->target) {
+		pair_target_opened(e, p);
+		return;
+	}
 	if (e->cfg->proxy_protocol && header_in(e, p) == -1) {
 		/* Kept out: gone without a word more. */
 		p->quiet = 1;
@@ -363,7 +384,9 @@ opened(struct engine *e, struct peer *p)
 	/* What came meanwhile is to be read, and room to be used. */
 	p->sock.rd_ready = p->sock.wr_ready = 1;
 	shut_at_start(e, p);
-	if (e->many)
+	if (e->cfg->targets != NULL)
+		pair_start(e, p);
+	else if (e->many)
 		peer_read_start(e, p);
 	else
 		engine_start_one(e, p);
@@ -377,7 +400,10 @@ open_failed(struct engine *e, struct peer *p, int err)
 		engine_end(e, ENGINE_ERR_OPEN, err);
 		return;
 	}
-	peer_close(e, p, err);
+	if (p->target)
+		pair_target_failed(e, p, err);
+	else
+		peer_close(e, p, err);
 }
 
 /* The task that opens p's stream (a TLS handshake), a step at a time. */
@@ -432,15 +458,12 @@ set_label(struct engine *e, struct peer *p, const struct sockaddr *sa,
 	return 0;
 }
 
-/* Make a peer of the connected socket fd.  NULL, errno set, on failure
- * (fd is closed). */
-struct peer *
-peer_new(struct engine *e, int fd, const struct sockaddr *sa,
-    socklen_t salen)
+/* A peer of socket fd, not in the engine yet.  NULL, errno set, on
+ * failure (fd is closed). */
+static struct peer *
+peer_make(struct engine *e, int fd)
 {
 	struct peer *p, **np;
-	struct event ev;
-	char name[EVENT_NAME_MAX];
 	size_t cap;
 
 	if (e->npeers == e->cappeers) {
@@ -458,6 +481,55 @@ peer_new(struct engine *e, int fd, const struct sockaddr *sa,
 		close(fd);
 		return NULL;
 	}
+	return p;
+}
+
+/* p joins the engine's peers, its flows and tasks made. */
+static void
+peer_enter(struct engine *e, struct peer *p)
+{
+	p->started = e->now;
+	p->check.run = peer_check;
+	p->open.run = peer_open_run;
+	timer_init(&p->t_open, peer_on_open_time, p);
+	timer_init(&p->t_idle, NULL, p);
+	p->idx = e->npeers;
+	e->peers[e->npeers++] = p;
+	p->sock.owner = p;
+	flow_init(&p->in, e, &p->sock, e->many ? READ_MANY : READ_ONE, p);
+	p->in.total = &e->res->received;
+	p->in.discard = e->cfg->discard_net != 0;
+	p->in.shape = e->cfg->shape;
+	p->in.shape_arg = e->cfg->shape_arg;
+	sinkq_init(&p->out, e, &p->sock, PEER_LIMIT, p);
+	p->out.total = &e->res->sent;
+	p->out.behind = &e->behind;
+}
+
+/* Watch p, and open its stream in the loop when it is not open yet. */
+static void
+peer_watch(struct engine *e, struct peer *p)
+{
+	engine_watch(e, &p->sock);
+	if (p->sock.opening) {
+		p->sock.opener = &p->open;
+		engine_schedule(e, &p->open);
+		(void)timer_set(&e->timers, &p->t_open, e->now + open_ms(e));
+	}
+}
+
+/* Make a peer of the connected socket fd.  NULL, errno set, on failure
+ * (fd is closed). */
+struct peer *
+peer_new(struct engine *e, int fd, const struct sockaddr *sa,
+    socklen_t salen)
+{
+	struct peer *p;
+	struct event ev;
+	char name[EVENT_NAME_MAX];
+
+	if ((p = peer_make(e, fd)) == NULL)
+		return NULL;
 	if (e->cfg->proxy_protocol ? pp_stream(&p->sock, e->cfg->wrap,
 	    e->cfg->wrap_arg) == -1 : e->cfg->wrap != NULL &&
 	    e->cfg->wrap(e->cfg->wrap_arg, &p->sock) == -1) {
@@ -471,21 +543,7 @@ peer_new(struct engine *e, int fd, const struct sockaddr *sa,
 		free(p);
 		return NULL;
 	}
-	p->started = e->now;
-	p->check.run = peer_check;
-	p->open.run = peer_open_run;
-	timer_init(&p->t_open, peer_on_open_time, p);
-	p->idx = e->npeers;
-	e->peers[e->npeers++] = p;
-	p->sock.owner = p;
-	flow_init(&p->in, e, &p->sock, e->many ? READ_MANY : READ_ONE, p);
-	p->in.total = &e->res->received;
-	p->in.discard = e->cfg->discard_net != 0;
-	p->in.shape = e->cfg->shape;
-	p->in.shape_arg = e->cfg->shape_arg;
-	sinkq_init(&p->out, e, &p->sock, PEER_LIMIT, p);
-	p->out.total = &e->res->sent;
-	p->out.behind = &e->behind;
+	peer_enter(e, p);
 	if (p->label != NULL) {
 		p->in.frame = label_frame_run;
 		p->in.frame_arg = &p->lf;
@@ -503,12 +561,31 @@ peer_new(struct engine *e, int fd, const struct sockaddr *sa,
 	}
 	if (!p->sock.opening)
 		shut_at_start(e, p);
-	engine_watch(e, &p->sock);
-	if (p->sock.opening) {
-		p->sock.opener = &p->open;
-		engine_schedule(e, &p->open);
-		(void)timer_set(&e->timers, &p->t_open, e->now + open_ms(e));
+	peer_watch(e, p);
+	return p;
+}
+
+struct peer *
+peer_new_target(struct engine *e, int fd, int connecting)
+{
+	struct peer *p;
+
+	if ((p = peer_make(e, fd)) == NULL)
+		return NULL;
+	if (connecting && stream_connecting(&p->sock, NULL, NULL) == -1) {
+		stream_close(&p->sock);
+		free(p);
+		return NULL;
 	}
+	peer_enter(e, p);
+	p->target = 1;
+	p->quiet = 1;
+	e->ntargets++;
+	/* The totals are the clients': what came from a target is what
+	 * was sent to its client. */
+	p->in.total = &e->res->sent;
+	p->out.total = NULL;
+	peer_watch(e, p);
 	return p;
 }
 
@@ -566,8 +643,8 @@ peer_accept_run(struct engine *e, struct task *t)
 		return;
 	for (i = 0; i < cfg->nlisten; i++) {
 		while (e->lst[i].rd_ready) {
-			if (cfg->max_clients != 0 &&
-			    e->npeers >= cfg->max_clients && !make_room(e)) {
+			if (cfg->max_clients != 0 && e->npeers - e->ntargets >=
+			    cfg->max_clients && !make_room(e)) {
 				e->accept_more = 1;	/* in the backlog */
 				return;
 			}
@@ -613,7 +690,11 @@ peer_accept_run(struct engine *e, struct task *t)
 				    e->now + 100);
 				return;
 			}
-			if (!p->sock.opening)
+			if (p->sock.opening)
+				continue;
+			if (cfg->targets != NULL)
+				pair_start(e, p);
+			else
 				peer_read_start(e, p);
 		}
 	}

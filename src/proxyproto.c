@@ -254,9 +254,7 @@ pp_parse(const unsigned char *buf, size_t len, struct pp_header *h,
 
 /* The stream kind: a socket whose opening takes the header. */
 struct pp_ctx {
-	const struct stream_ops	*sock_ops;	/* the socket's own */
-	int			(*then)(void *, struct stream *);
-	void			*then_arg;
+	struct stream_next	 next;		/* the socket's own, and then */
 	const char		*why;
 };
 
@@ -298,7 +296,7 @@ pp_close(struct stream *s)
 {
 	struct pp_ctx *c = s->ctx;
 
-	s->ops = c->sock_ops;
+	s->ops = c->next.ops;
 	s->ctx = NULL;
 	free(c);
 	stream_close(s);
@@ -327,8 +325,7 @@ pp_open(struct stream *s)
 	unsigned char small[PP_V1_MAX + PP_V2_HEAD], *buf = small;
 	ssize_t n;
 	long want;
-	int (*then)(void *, struct stream *);
-	void *then_arg;
+	struct stream_next next;
 
 	s->rd_wants_out = 0;
 	n = recv(s->fd, buf, sizeof(small), MSG_PEEK | MSG_DONTWAIT);
@@ -378,18 +375,9 @@ pp_open(struct stream *s)
 	if ((s->pp = malloc(sizeof(*s->pp))) == NULL)
 		return -1;
 	*s->pp = h;
-	then = c->then;
-	then_arg = c->then_arg;
-	s->ops = c->sock_ops;
-	s->ctx = NULL;
+	next = c->next;
 	free(c);
-	if (then == NULL) {
-		s->opening = 0;
-		return 1;
-	}
-	if (then(then_arg, s) == -1)
-		return -1;
-	return s->ops->open != NULL ? s->ops->open(s) : 1;
+	return stream_next_open(s, next);
 }
 
 int
@@ -400,9 +388,7 @@ pp_stream(struct stream *s, int (*then)(void *, struct stream *),
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -1;
-	c->sock_ops = s->ops;
-	c->then = then;
-	c->then_arg = then_arg;
+	stream_next_init(&c->next, s, then, then_arg);
 	s->ops = &pp_ops;
 	s->ctx = c;
 	s->opening = 1;

@@ -88,6 +88,86 @@ static const struct stream_ops sock_ops = {
 	NULL
 };
 
+void
+stream_next_init(struct stream_next *n, const struct stream *s,
+    int (*then)(void *, struct stream *), void *then_arg)
+{
+	n->ops = s->ops;
+	n->then = then;
+	n->then_arg = then_arg;
+}
+
+int
+stream_next_open(struct stream *s, struct stream_next n)
+{
+	s->ops = n.ops;
+	s->ctx = NULL;
+	if (n.then == NULL) {
+		s->opening = 0;
+		return 1;
+	}
+	if (n.then(n.then_arg, s) == -1)
+		return -1;
+	return s->ops->open != NULL ? s->ops->open(s) : 1;
+}
+
+/* stream_connecting(): the connect's end, then what comes next. */
+static int
+conn_open(struct stream *s)
+{
+	struct stream_next *c = s->ctx, n;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(int), sslen = sizeof(ss);
+	int err = 0;
+
+	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		return -1;
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	if (getpeername(s->fd, (struct sockaddr *)&ss, &sslen) == -1) {
+		if (errno != ENOTCONN)
+			return -1;
+		/* Still under way: its end makes it writable. */
+		s->rd_wants_out = 1;
+		errno = EAGAIN;
+		return 0;
+	}
+	s->rd_wants_out = 0;
+	n = *c;
+	free(c);
+	return stream_next_open(s, n);
+}
+
+static void
+conn_close(struct stream *s)
+{
+	free(s->ctx);
+	s->ctx = NULL;
+	fd_close(s);
+}
+
+static const struct stream_ops conn_ops = {
+	sock_read, sock_write, sock_shutdown_wr, conn_close, no_pending,
+	conn_open, NULL
+};
+
+int
+stream_connecting(struct stream *s, int (*then)(void *, struct stream *),
+    void *then_arg)
+{
+	struct stream_next *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -1;
+	stream_next_init(c, s, then, then_arg);
+	s->ops = &conn_ops;
+	s->ctx = c;
+	s->opening = 1;
+	return 0;
+}
+
 int
 stream_kind_of(int fd)
 {

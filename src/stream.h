@@ -111,6 +111,37 @@ struct stream {
 int	stream_socket(struct stream *s, int fd);
 
 /*
+ * A stream kind that opens a socket in a step of its own (a PROXY
+ * header, a connect) before what comes next (then, a TLS session):
+ * what it keeps of the socket's stream while it is in the way.
+ */
+struct stream_next {
+	const struct stream_ops	*ops;		/* the socket's own */
+	int			(*then)(void *, struct stream *);
+	void			*then_arg;
+};
+
+/* Keep s's own operations and then in n before a step takes s over. */
+void	stream_next_init(struct stream_next *n, const struct stream *s,
+	    int (*then)(void *, struct stream *), void *then_arg);
+
+/*
+ * The step is done (its context, holding n, is freed by the caller
+ * after this copy): s is the socket's stream again, then made of it
+ * and opened.  Returns as an open operation does.
+ */
+int	stream_next_open(struct stream *s, struct stream_next n);
+
+/*
+ * Make s, a stream_socket() whose connect is under way, one whose
+ * opening is that connect's end (the engine watches it for writing),
+ * then what then (when not NULL) makes of it, a TLS session: as
+ * pp_stream() does for a PROXY header.  Returns 0, or -1 with errno.
+ */
+int	stream_connecting(struct stream *s, int (*then)(void *, struct stream *),
+	    void *then_arg);
+
+/*
  * Make s a stream over a shared descriptor (stdin: writing 0; stdout:
  * writing 1) without changing its flags, as the header says.  s does
  * not own fd.  A FIFO whose reader has gone yields a stream whose

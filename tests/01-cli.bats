@@ -71,7 +71,7 @@ commands() {
 		[ -z "$err" ]
 		n=$((n + 1))
 	done
-	[ "$n" -eq 8 ]
+	[ "$n" -eq 9 ]
 }
 
 @test "every long option in --help appears in the man page" {

@@ -66,6 +66,7 @@ KNOWN=(
 	"sockcat connect --tls --cacert ca.pem --cert me.pem"
 	"sockcat serve -k -v --allow 10.0.0.0/8"
 	"sockcat serve -k --broker --label 9000"
+	"sockcat forward -v 8080 web.example:80"
 	"mkfifo replies"
 	"sockcat serve -k --label --route 9000"
 	"sockcat connect -x socks5://127.0.0.1:1080 db.example"
@@ -319,6 +320,26 @@ EOF
 	run netns "$T/run.sh"
 	printf '%s\n' "$output"
 	[ "$output" = "$(printf 'ssh banner came through\nvia GET / HTTP/1.0\r\n220 ready\nhello over tls')" ]
+}
+
+@test "examples: a port forward" {
+	ex "sockcat forward -v 8080 web.example:80"
+	mv "$T/ex.sh" "$T/ex.cmds"
+	printf '127.0.0.1 web.example\n' >>"$T/hosts"
+	cat >"$T/run.sh" <<'EOF'
+printf 'the page\n' >page
+start web sockcat serve -k -v 127.0.0.1 80
+wait_line "$T/web.err" "listening on"
+start fw bash -c "$(cat ex.cmds)"
+wait_line "$T/fw.err" "listening on"
+echo hello | sockcat connect -q 1 127.0.0.1 8080 >/dev/null
+wait_line "$T/web.out" hello
+wait_line "$T/fw.err" ": sent 0 bytes, received 6 bytes"
+grep -c "connection from" "$T/fw.err"
+EOF
+	run netns "$T/run.sh"
+	printf '%s\n' "$output"
+	[ "$output" = 1 ]
 }
 
 @test "examples: a chat room, and its log" {

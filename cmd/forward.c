@@ -1,0 +1,270 @@
+/*
+ * sockcat forward: accept clients on LISTEN and relay each, both ways,
+ * to a connection of its own to TARGET, in one process.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <err.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "cmd.h"
+#include "engine.h"
+#include "listen.h"
+#include "opts.h"
+#include "relay.h"
+#include "sig.h"
+#include "sock.h"
+
+/* The most addresses TARGET's name may give to try. */
+#define TARGETS_MAX	16
+
+struct forward_opts {
+	struct common_opts	co;
+	long long		max_clients;	/* 0: no cap */
+	long long		backlog;	/* 0: SOMAXCONN */
+};
+
+static const char usage[] =
+"usage: sockcat forward [options] LISTEN TARGET\n"
+"\n"
+"Accept clients on LISTEN ([HOST:]PORT, [V6ADDR]:PORT or unix:PATH) and\n"
+"relay each, both ways, to a connection of its own to TARGET (HOST:PORT,\n"
+"[V6ADDR]:PORT or unix:PATH; unix:@NAME is abstract), all in one process.\n"
+"\n"
+"  -4, --ipv4             IPv4 only\n"
+"  -6, --ipv6             IPv6 only\n"
+"  -n, --numeric          no DNS and no service-name lookups\n"
+"  -w, --connect-timeout=SECS  each connection to TARGET within SECS\n"
+"                         (default 10), else the next address\n"
+"  -i, --idle-timeout=SECS  close a pair quiet that long\n"
+"  -m, --max-clients=N    at most N clients at once\n"
+"  -b, --backlog=N        listen(2) backlog (default SOMAXCONN)\n"
+USAGE_ACL
+"      --json             diagnostics on stderr as JSON, one object a line\n"
+"  -v, --verbose          report each client and its totals on stderr\n"
+"  -h, --help             show this help\n";
+
+static const struct option longopts[] = {
+	OPTL_FAMILY,
+	OPTL_CONNECT_TIMEOUT,
+	OPTL_IDLE_TIMEOUT,
+	{ "numeric",	 no_argument,		NULL, 'n' },
+	{ "max-clients", required_argument,	NULL, 'm' },
+	{ "backlog",	 required_argument,	NULL, 'b' },
+	OPTL_ACL,
+	OPTL_JSON,
+	OPTL_BASE,
+	OPTL_END
+};
+
+static int
+forward_option(void *self, int c, const char *arg)
+{
+	struct forward_opts *o = self;
+
+	switch (c) {
+	case 'm':
+		return parse_count("forward", "--max-clients", arg, 1,
+		    1000000, &o->max_clients);
+	case 'b':
+		return parse_count("forward", "--backlog", arg, 1, 65535,
+		    &o->backlog);
+	}
+	return -1;
+}
+
+const struct opts_spec forward_spec = {
+	"forward", usage, "46nw:i:m:b:vh", longopts, forward_option
+};
+
+/* "unix:PATH" gives PATH, anything else NULL. */
+static const char *
+unix_path(const char *op)
+{
+	return strncmp(op, "unix:", 5) == 0 ? op + 5 : NULL;
+}
+
+/* TARGET unix:PATH as an address (@NAME: abstract).  0, or a usage
+ * error's status. */
+static int
+unix_target(const char *path, struct engine_target *t)
+{
+	struct sockaddr_un *sun = (struct sockaddr_un *)&t->ss;
+	size_t n = strlen(path);
+
+	if (n == 0)
+		return usage_error("forward", "empty TARGET path");
+	if (n >= sizeof(sun->sun_path))
+		return usage_error("forward", "TARGET path '%.40s...' too long",
+		    path);
+	memset(t, 0, sizeof(*t));
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, path, n);
+	if (path[0] == '@')
+		sun->sun_path[0] = '\0';
+	t->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n +
+	    (path[0] == '@' ? 0 : 1));
+	return 0;
+}
+
+/* Whether TARGET op has HOST:PORT's shape: 0, or a usage error's
+ * status. */
+static int
+target_shape(const char *op)
+{
+	char *host, *port;
+
+	if (addr_split(op, &host, &port) == -1)
+		return usage_error("forward", "TARGET '%s' is not HOST:PORT, "
+		    "[V6ADDR]:PORT or unix:PATH", op);
+	free(host);
+	return 0;
+}
+
+/*
+ * TARGET HOST:PORT, resolved now (a name is looked up once, at start):
+ * its addresses in getaddrinfo's order into t.  Returns how many, or -1
+ * after the message with *status set.
+ */
+static int
+inet_targets(const struct forward_opts *o, const char *op,
+    struct engine_target *t, int *status)
+{
+	struct addrinfo hints, *res, *ai;
+	char *host, *port;
+	int r, n = 0;
+
+	if ((*status = target_shape(op)) != 0 ||
+	    addr_split(op, &host, &port) == -1)
+		return -1;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = o->co.family;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = o->co.numeric ? AI_NUMERICHOST | AI_NUMERICSERV : 0;
+	if ((r = addr_resolve(host, port, &hints, &res)) != 0) {
+		warnx("forward: %s port %s: %s", host, port, r == EAI_SYSTEM ?
+		    strerror(errno) : gai_strerror(r));
+		free(host);
+		*status = EXIT_FAILURE;
+		return -1;
+	}
+	for (ai = res; ai != NULL && n < TARGETS_MAX; ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof(t[n].ss))
+			continue;
+		memcpy(&t[n].ss, ai->ai_addr, ai->ai_addrlen);
+		t[n++].len = ai->ai_addrlen;
+	}
+	freeaddrinfo(res);
+	free(host);
+	return n;
+}
+
+static int
+run(const struct forward_opts *o, const struct endpoint *ep,
+    const struct engine_target *t, size_t nt)
+{
+	struct common_opts lco = o->co;
+	struct listeners l;
+	struct sock_spec spec;
+	size_t i;
+	int r;
+
+	if (sig_init() == -1)
+		err(EXIT_FAILURE, "forward: signals");
+	listeners_more_files();
+	if (ep->path != NULL)
+		lco.family = AF_UNIX;
+	if ((r = listeners_open(&lco, ep, SOCK_STREAM, (int)o->backlog,
+	    &l)) != 0)
+		return r;
+	if (o->co.verbose)
+		for (i = 0; i < l.n; i++)
+			report_listening(l.fd[i]);
+	memset(&spec, 0, sizeof(spec));
+	spec.type = SOCK_STREAM;
+	spec.timeout_ms = -1;
+	spec.opts = &o->co.sock.opts;
+	r = relay_pairs(&o->co, l.fd, l.n, (size_t)o->max_clients, t, nt,
+	    &spec);
+	listeners_close(&l);
+	listeners_remove_file(&l);
+	return r;
+}
+
+static int
+forward_main(int argc, char **argv, int check_only)
+{
+	struct forward_opts o;
+	struct engine_target t[TARGETS_MAX];
+	struct endpoint ep;
+	const char *lpath, *tpath;
+	int first, r, nt;
+
+	memset(&o, 0, sizeof(o));
+	if ((r = opts_parse(&forward_spec, &o.co, &o, argc, argv, &first)) != 0)
+		return r == OPTS_HELP ? 0 : r;
+	if (!check_only && (r = opts_start_json(&o.co)) != 0)
+		return r;
+	argc -= first;
+	argv += first;
+	if (argc < 2)
+		return usage_error("forward", "missing %s", argc == 0 ?
+		    "LISTEN and TARGET" : "TARGET");
+	if (argc > 2)
+		return usage_error("forward", "extra operand '%s'", argv[2]);
+	memset(&ep, 0, sizeof(ep));
+	if ((lpath = unix_path(argv[0])) != NULL) {
+		if (*lpath == '\0')
+			return usage_error("forward", "empty LISTEN path");
+		ep.path = lpath;
+	} else if ((r = opts_endpoint(&o.co, OPERANDS_OPT_HOST, 0, 1, argv,
+	    &ep)) != 0)
+		return r;
+	if ((tpath = unix_path(argv[1])) != NULL) {
+		if ((r = unix_target(tpath, &t[0])) != 0) {
+			free(ep.alloc);
+			return r;
+		}
+		nt = 1;
+	} else if (check_only) {
+		/* Its shape only: nothing is resolved. */
+		if ((r = target_shape(argv[1])) != 0) {
+			free(ep.alloc);
+			return r;
+		}
+		nt = 0;
+	} else if ((nt = inet_targets(&o, argv[1], t, &r)) <= 0) {
+		free(ep.alloc);
+		if (nt == 0) {
+			warnx("forward: %s has no address to connect to",
+			    argv[1]);
+			return EXIT_FAILURE;
+		}
+		return r;
+	}
+	if (!check_only && (r = opts_setup_acl(&o.co)) == 0)
+		r = run(&o, &ep, t, (size_t)nt);
+	opts_acl_done(&o.co);
+	sig_fini();
+	free(ep.alloc);
+	return r;
+}
+
+int
+cmd_forward(int argc, char **argv)
+{
+	return forward_main(argc, argv, 0);
+}
+
+int
+cmd_forward_check(int argc, char **argv)
+{
+	return forward_main(argc, argv, 1);
+}

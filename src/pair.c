@@ -1,0 +1,249 @@
+/*
+ * pair: forward's arrangement of flows.  Each client, once open, gets a
+ * partner: a target peer connecting to the first address that takes it.
+ * The two are then joined both ways, with splice(2) through a private
+ * pipe per direction where both are plain sockets, else through the
+ * partner's queue (whose limit slows the side that sends); a FIN goes
+ * on as a half-close, a reset or a failure as a reset of the other
+ * side.  A pair ends when both directions have ended and all is
+ * written, or when quiet for its -i.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "engine-int.h"
+#include "sock.h"
+
+/* An abortive close: the peer gets a reset, not a FIN. */
+static void
+linger0(struct peer *p)
+{
+	struct linger l = { 1, 0 };
+
+	if (p->sock.fd >= 0)
+		(void)setsockopt(p->sock.fd, SOL_SOCKET, SO_LINGER, &l,
+		    sizeof(l));
+}
+
+/* x's direct flow into y's socket forgets it (y is going). */
+static void
+unlink_direct(struct peer *x, struct peer *y)
+{
+	if (x->in.dst == &y->sock) {
+		x->in.dst = NULL;
+		y->sock.direct = NULL;
+	}
+}
+
+/* End the pair of client c: told once, for c; reset: both get one. */
+static void
+pair_close(struct engine *e, struct peer *c, int reset, int err)
+{
+	struct peer *t = c->partner;
+
+	if (t != NULL) {
+		if (reset) {
+			linger0(c);
+			linger0(t);
+		}
+		unlink_direct(c, t);
+		unlink_direct(t, c);
+		t->partner = NULL;
+		t->quiet = 1;
+	}
+	/* c's counts are taken with t still its partner; c may be freed
+	 * by it (a gone peer never looks at its partner again). */
+	peer_close(e, c, err);
+	if (t != NULL)
+		peer_close(e, t, 0);
+}
+
+/* The time a pair may be quiet is up, or not yet. */
+static void
+pair_on_idle(void *arg, struct timer *t)
+{
+	struct peer *c = arg, *p = c->partner;
+	struct engine *e = c->in.e;
+	long long last;
+
+	(void)t;
+	if (p == NULL || c->idx == (size_t)-1)
+		return;
+	last = c->started;
+	if (c->in.moved_at > last)
+		last = c->in.moved_at;
+	if (p->in.moved_at > last)
+		last = p->in.moved_at;
+	if (engine_now(e) < last + e->cfg->pair_idle_ms) {
+		engine_at(e, &c->t_idle, last + e->cfg->pair_idle_ms);
+		return;
+	}
+	/* Closed both ways, as an end like any other. */
+	pair_close(e, c, 0, 0);
+}
+
+/* Try the targets from c->attempt on until one is under way. */
+static void
+dial(struct engine *e, struct peer *c)
+{
+	const struct engine_target *a;
+	struct event ev;
+	struct peer *t;
+	char name[EVENT_NAME_MAX];
+	int fd, done;
+
+	while (c->attempt < e->cfg->ntargets) {
+		a = &e->cfg->targets[c->attempt];
+		done = 0;
+		fd = sock_connect_start((const struct sockaddr *)&a->ss,
+		    a->len, e->cfg->target_spec, &done);
+		if (fd >= 0 && (t = peer_new_target(e, fd, !done)) != NULL) {
+			t->partner = c;
+			c->partner = t;
+			if (done)
+				pair_target_opened(e, t);
+			return;
+		}
+		c->attempt_err = errno;
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = EVENT_ATTEMPT_END;
+		ev.name = event_name((const struct sockaddr *)&a->ss, a->len,
+		    name, sizeof(name));
+		ev.sa = (const struct sockaddr *)&a->ss;
+		ev.salen = a->len;
+		ev.err = errno;
+		engine_emit(e, &ev);
+		c->attempt++;
+	}
+	/* No target: the client gets a reset, and the reason. */
+	linger0(c);
+	peer_close(e, c, c->attempt_err != 0 ? c->attempt_err : ECONNREFUSED);
+}
+
+void
+pair_start(struct engine *e, struct peer *c)
+{
+	c->attempt = 0;
+	dial(e, c);
+}
+
+void
+pair_target_failed(struct engine *e, struct peer *t, int err)
+{
+	const struct engine_target *a;
+	struct peer *c = t->partner;
+	struct event ev;
+	char name[EVENT_NAME_MAX];
+
+	t->quiet = 1;
+	t->partner = NULL;
+	if (c == NULL) {
+		peer_close(e, t, err);
+		return;
+	}
+	c->partner = NULL;
+	a = &e->cfg->targets[c->attempt];
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EVENT_ATTEMPT_END;
+	ev.name = event_name((const struct sockaddr *)&a->ss, a->len, name,
+	    sizeof(name));
+	ev.sa = (const struct sockaddr *)&a->ss;
+	ev.salen = a->len;
+	ev.err = err;
+	ev.text = err == ETIMEDOUT ? "timed out" : stream_why(&t->sock);
+	engine_emit(e, &ev);
+	peer_close(e, t, err);
+	c->attempt_err = err;
+	c->attempt++;
+	dial(e, c);
+}
+
+/* Join x's bytes to y: straight through a pipe, or into y's queue. */
+static void
+join(struct engine *e, struct peer *x, struct peer *y)
+{
+	x->in.eof_to_sinks = 1;
+	if (!e->cfg->copy_only && e->cfg->shape == NULL &&
+	    x->sock.splice_ok && y->sock.splice_ok &&
+	    x->sock.ops->open == NULL && y->sock.ops->open == NULL &&
+	    flow_direct(&x->in, FLOW_PIPE, &y->sock) == 0)
+		return;
+	if (flow_add_sink(&x->in, &y->out) == -1)
+		x->in.failed = 1;
+}
+
+void
+pair_target_opened(struct engine *e, struct peer *t)
+{
+	struct peer *c = t->partner;
+
+	c->reading = t->reading = 1;
+	join(e, c, t);
+	join(e, t, c);
+	engine_schedule(e, &c->in.task);
+	engine_schedule(e, &t->in.task);
+	if (e->cfg->pair_idle_ms >= 0) {
+		timer_init(&c->t_idle, pair_on_idle, c);
+		engine_at(e, &c->t_idle, e->now + e->cfg->pair_idle_ms);
+	}
+	engine_touch(e, c);
+}
+
+/* Whether x's bytes have all gone to y, and y is half-closed after. */
+static int
+dir_done(const struct peer *x, const struct peer *y)
+{
+	if (!x->in.eof || !flow_drained(&x->in))
+		return 0;
+	return x->in.path == FLOW_COPY ? y->out.shut || y->out.failed :
+	    x->in.shut;
+}
+
+/* Why x's side failed (reading it, or writing what went to it), or 0. */
+static int
+side_err(const struct peer *x, const struct peer *y)
+{
+	if (x->in.failed && !x->in.dst_failed)
+		return x->in.err;
+	if (y->in.failed && y->in.dst_failed)
+		return y->in.err;
+	if (x->out.failed)
+		return x->out.err;
+	return 0;
+}
+
+void
+pair_check(struct engine *e, struct peer *p)
+{
+	struct peer *c = p->target ? p->partner : p, *t;
+	int err;
+
+	if (c == NULL || (t = c->partner) == NULL || !t->reading)
+		return;
+	if ((err = side_err(c, t)) != 0) {
+		/* The client failed: the target is reset. */
+		pair_close(e, c, 1, err);
+		return;
+	}
+	if ((err = side_err(t, c)) != 0) {
+		/* The target failed: the client is reset, and told why. */
+		pair_close(e, c, 1, err);
+		return;
+	}
+	if (dir_done(c, t) && dir_done(t, c))
+		pair_close(e, c, 0, 0);
+}
+
+uint64_t
+pair_sent(const struct peer *p)
+{
+	const struct peer *o = p->partner;
+
+	if (o == NULL)
+		return p->out.written;
+	if (o->in.path == FLOW_COPY)
+		return p->out.written;
+	return o->in.bytes - o->in.pipe_len;
+}

@@ -1,0 +1,163 @@
+#!/usr/bin/env bats
+# sockcat forward (first part: TCP and unix streams, plain): each client
+# relayed both ways to a connection of its own to TARGET.  The targets
+# are python3 servers (tests/forward-peer.py, which also drives the
+# many-client run), the clients sockcat connect and python3.
+
+load helpers
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+}
+
+# target MODE [LOG]: a forward-peer.py target; its port in $tport.
+target() {
+	rm -f "$T/t.port"
+	bg tgt python3 "$TESTS/forward-peer.py" serve "$T/t.port" "$@"
+	wait_file "$T/t.port"
+	tport=$(cat "$T/t.port")
+}
+
+# fwd ARGS...: sockcat forward -v ARGS in the background; $port from
+# its listening line.
+fwd() {
+	bg fw "$SOCKCAT" forward -v "$@"
+	listen_port fw
+}
+
+@test "forward: 50 MiB both ways arrive whole (sha256), echoed by the target" {
+	target echo
+	fwd 127.0.0.1:0 "127.0.0.1:$tport"
+	head -c 52428800 /dev/urandom >"$T/up"
+	timeout 60 "$SOCKCAT" connect 127.0.0.1 "$port" <"$T/up" >"$T/down"
+	[ "$(sha256sum <"$T/down")" = "$(sha256sum <"$T/up")" ]
+	wait_for "$T/fw.err" "^sockcat: 127.0.0.1 port [0-9]+: sent 52428800 bytes, received 52428800 bytes$"
+}
+
+@test "forward: a client's half-close reaches the target, whose late reply still reaches the client" {
+	target sha
+	fwd 127.0.0.1:0 "localhost:$tport"
+	printf 'some bytes\n' >"$T/in"
+	sc 0 connect 127.0.0.1 "$port" <"$T/in"
+	[ "$out" = "11 $(sha256sum <"$T/in" | cut -d' ' -f1)" ]
+	grep -q "connection from 127.0.0.1 port" "$T/fw.err"
+}
+
+@test "forward: a target's reset reaches the client as a reset; a client's reset reaches the target as one" {
+	target reset
+	fwd 127.0.0.1:0 "127.0.0.1:$tport"
+	printf 'line\n' >"$T/in"
+	sc 1 connect 127.0.0.1 "$port" <"$T/in"
+	grep -q "Connection reset by peer" <<<"$err"
+	kill "$tgt_pid"
+	target log "$T/log"
+	kill "$fw_pid"
+	fwd 127.0.0.1:0 "127.0.0.1:$tport"
+	python3 "$TESTS/forward-peer.py" rst "$port"
+	wait_for "$T/log" "^reset"
+}
+
+@test "forward: a target that is down: the client is reset and -v says why; forward goes on" {
+	# A port nobody listens on: bound a moment, never listened on.
+	dead=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	target sha
+	fwd 127.0.0.1:0 "127.0.0.1:$dead"
+	printf 'x\n' >"$T/in"
+	sc 1 connect 127.0.0.1 "$port" <"$T/in"
+	wait_for "$T/fw.err" "^sockcat: connect 127.0.0.1 port $dead: Connection refused$"
+	wait_for "$T/fw.err" "^sockcat: 127.0.0.1 port [0-9]+ \(no target: Connection refused\): sent 0 bytes, received 0 bytes$"
+	still_running "$fw_pid"
+	# The next client, and a target that is up: it is served.
+	kill "$fw_pid"
+	fwd 127.0.0.1:0 "127.0.0.1:$tport"
+	sc 0 connect 127.0.0.1 "$port" <"$T/in"
+	[ "$out" = "2 $(sha256sum <"$T/in" | cut -d' ' -f1)" ]
+}
+
+@test "forward: unix:PATH on either side, and an abstract target" {
+	target sha
+	bg fw "$SOCKCAT" forward -v "unix:$T/front.sock" "127.0.0.1:$tport"
+	wait_for "$T/fw.err" "listening on $T/front.sock"
+	printf 'over unix\n' >"$T/in"
+	sc 0 connect -U "$T/front.sock" <"$T/in"
+	[ "$out" = "10 $(sha256sum <"$T/in" | cut -d' ' -f1)" ]
+	bg back "$SOCKCAT" serve -v -U "@sockcat-fwd-$$-$BATS_TEST_NUMBER"
+	wait_for "$T/back.err" "listening on"
+	bg fw2 "$SOCKCAT" forward -v 127.0.0.1:0 "unix:@sockcat-fwd-$$-$BATS_TEST_NUMBER"
+	listen_port fw2
+	sc 0 connect -q 1 127.0.0.1 "$port" <"$T/in"
+	wait_for "$T/back.out" "over unix"
+	kill "$fw_pid"
+	wait_exit "$fw_pid"
+	[ ! -e "$T/front.sock" ]
+}
+
+@test "forward: 500 clients at once, each with its own checksum; descriptors back to where they were" {
+	target sha
+	fwd 127.0.0.1:0 "127.0.0.1:$tport"
+	before=$(ls /proc/"$fw_pid"/fd | wc -l)
+	run timeout 120 python3 "$TESTS/forward-peer.py" many "$port" 500 20000
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$output" = "500 clients ok" ]
+	poll_until test "$(ls /proc/"$fw_pid"/fd | wc -l)" -eq "$before"
+	[ "$(grep -c ': sent 71 bytes, received 20000 bytes$' "$T/fw.err")" -eq 500 ]
+}
+
+@test "forward -m 2: a third client waits until one of two leaves" {
+	target echo
+	fwd -m 2 127.0.0.1:0 "127.0.0.1:$tport"
+	mkfifo "$T/f1" "$T/f2"
+	exec 7<>"$T/f1" 8<>"$T/f2"
+	bg c1 -i "$T/f1" "$SOCKCAT" connect 127.0.0.1 "$port"
+	bg c2 -i "$T/f2" "$SOCKCAT" connect 127.0.0.1 "$port"
+	echo one >&7
+	echo two >&8
+	wait_for "$T/c1.out" one
+	wait_for "$T/c2.out" two
+	printf 'three\n' >"$T/in"
+	bg c3 -i "$T/in" "$SOCKCAT" connect -v 127.0.0.1 "$port"
+	# Connected (the backlog takes it) but not served.
+	wait_for "$T/c3.err" "connected to"
+	[ "$(grep -c 'connection from' "$T/fw.err")" -eq 2 ]
+	exec 7>&-
+	wait_exit "$c1_pid"
+	wait_for "$T/c3.out" three
+	exec 8>&-
+	wait_exit "$c3_pid"
+	[ "$status" -eq 0 ]
+}
+
+@test "forward -i: a pair quiet that long is closed, both ways" {
+	target echo
+	fwd -i 0.3 127.0.0.1:0 "127.0.0.1:$tport"
+	mkfifo "$T/f"
+	exec 7<>"$T/f"
+	bg c -i "$T/f" "$SOCKCAT" connect 127.0.0.1 "$port"
+	echo hello >&7
+	wait_for "$T/c.out" hello
+	wait_exit "$c_pid"
+	exec 7>&-
+	[ "$status" -eq 0 ]
+	wait_for "$T/fw.err" ": sent 6 bytes, received 6 bytes$"
+}
+
+@test "forward --allow/--deny: a client kept out never reaches the target" {
+	target log "$T/log"
+	fwd --deny 127.0.0.2 127.0.0.1:0 "127.0.0.1:$tport"
+	printf 'x\n' >"$T/in"
+	timeout "$TMO" "$SOCKCAT" connect -s 127.0.0.2 127.0.0.1 "$port" <"$T/in" >/dev/null 2>&1 || true
+	wait_for "$T/fw.err" "refused 127.0.0.2 port"
+	sc 0 connect 127.0.0.1 "$port" <"$T/in"
+	wait_for "$T/log" "^eof 2$"
+	[ "$(wc -l <"$T/log")" -eq 1 ]
+}
+
+@test "forward: usage errors name the culprit" {
+	usage_table \
+		'missing LISTEN and TARGET|forward' \
+		'missing TARGET|forward 8080' \
+		"TARGET 'nowhere' is not HOST:PORT|forward 8080 nowhere" \
+		"extra operand 'x'|forward 8080 h:1 x" \
+		'empty LISTEN path|forward unix: h:1' \
+		'empty TARGET path|forward 8080 unix:'
+}

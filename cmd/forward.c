@@ -25,10 +25,15 @@
 /* The most addresses TARGET's name may give to try. */
 #define TARGETS_MAX	16
 
+enum {
+	OPT_SEND_PROXY = OPT_COMMAND
+};
+
 struct forward_opts {
 	struct common_opts	co;
 	long long		max_clients;	/* 0: no cap */
 	long long		backlog;	/* 0: SOMAXCONN */
+	int			send_proxy;	/* PROXY header version, or 0 */
 };
 
 static const char usage[] =
@@ -46,6 +51,8 @@ static const char usage[] =
 "  -i, --idle-timeout=SECS  close a pair quiet that long\n"
 "  -m, --max-clients=N    at most N clients at once\n"
 "  -b, --backlog=N        listen(2) backlog (default SOMAXCONN)\n"
+"      --proxy-protocol=v1|v2  send TARGET a PROXY protocol header\n"
+"                         naming the client first\n"
 USAGE_ACL
 "      --json             diagnostics on stderr as JSON, one object a line\n"
 "  -v, --verbose          report each client and its totals on stderr\n"
@@ -58,6 +65,7 @@ static const struct option longopts[] = {
 	{ "numeric",	 no_argument,		NULL, 'n' },
 	{ "max-clients", required_argument,	NULL, 'm' },
 	{ "backlog",	 required_argument,	NULL, 'b' },
+	{ "proxy-protocol", required_argument,	NULL, OPT_SEND_PROXY },
 	OPTL_ACL,
 	OPTL_JSON,
 	OPTL_BASE,
@@ -76,6 +84,15 @@ forward_option(void *self, int c, const char *arg)
 	case 'b':
 		return parse_count("forward", "--backlog", arg, 1, 65535,
 		    &o->backlog);
+	case OPT_SEND_PROXY:
+		if (strcmp(arg, "v1") == 0 || strcmp(arg, "1") == 0)
+			o->send_proxy = 1;
+		else if (strcmp(arg, "v2") == 0 || strcmp(arg, "2") == 0)
+			o->send_proxy = 2;
+		else
+			return usage_error("forward", "--proxy-protocol takes v1 "
+			    "or v2, not '%s'", arg);
+		return 0;
 	}
 	return -1;
 }
@@ -192,7 +209,7 @@ run(const struct forward_opts *o, const struct endpoint *ep,
 	spec.timeout_ms = -1;
 	spec.opts = &o->co.sock.opts;
 	r = relay_pairs(&o->co, l.fd, l.n, (size_t)o->max_clients, t, nt,
-	    &spec);
+	    &spec, o->send_proxy);
 	listeners_close(&l);
 	listeners_remove_file(&l);
 	return r;

@@ -417,12 +417,13 @@ relay_many(const struct common_opts *co, const int *fds, size_t n,
 int
 relay_pairs(const struct common_opts *co, const int *fds, size_t n,
     size_t max_clients, const struct engine_target *targets,
-    size_t ntargets, struct sock_spec *spec)
+    size_t ntargets, struct sock_spec *spec, int send_proxy)
 {
 	struct engine_cfg cfg;
 
 	engine_settings(co, &cfg);
 	cfg.in_fd = cfg.out_fd = -1;
+	cfg.send_proxy = send_proxy;
 	cfg.targets = targets;
 	cfg.ntargets = ntargets;
 	cfg.target_spec = spec;

@@ -97,14 +97,15 @@ int	relay_many(const struct common_opts *co, const int *fds, size_t n,
 /*
  * forward: relay each client accepted on the listeners fds (n of them;
  * -m: max_clients) both ways to its own connection to the first of
- * targets that takes it, made as spec says; the engine's rules (-w per
- * attempt, -i per pair).  Returns the exit status, as relay_many().
+ * targets that takes it, made as spec says, sent first a PROXY header
+ * of version send_proxy (0: none); the engine's rules (-w per attempt,
+ * -i per pair).  Returns the exit status, as relay_many().
  */
 struct engine_target;
 struct sock_spec;
 int	relay_pairs(const struct common_opts *co, const int *fds, size_t n,
 	    size_t max_clients, const struct engine_target *targets,
-	    size_t ntargets, struct sock_spec *spec);
+	    size_t ntargets, struct sock_spec *spec, int send_proxy);
 
 /*
  * Write all of buf to stdout, blocking.  Returns 0, or -1 with errno

@@ -174,6 +174,9 @@ struct engine_cfg {
 	size_t		 ntargets;
 	struct sock_spec *target_spec;
 	long long	 pair_idle_ms;
+	/* --proxy-protocol=v1|v2: each target is first sent a PROXY
+	 * header of this version naming the client (0: none). */
+	int		 send_proxy;
 };
 
 /*

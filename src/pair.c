@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "engine-int.h"
+#include "proxyproto.h"
 #include "sock.h"
 
 /* An abortive close: the peer gets a reset, not a FIN. */
@@ -174,11 +175,43 @@ join(struct engine *e, struct peer *x, struct peer *y)
 		x->in.failed = 1;
 }
 
+/*
+ * --proxy-protocol: the header naming c's client, sent to t first.  A
+ * socket just connected has room for it: one that takes less fails the
+ * pair.  Returns 0, or -1 with errno.
+ */
+static int
+send_header(const struct engine *e, const struct peer *c,
+    const struct peer *t)
+{
+	struct sockaddr_storage src, dst;
+	socklen_t srclen = sizeof(src), dstlen = sizeof(dst);
+	unsigned char buf[PP_BUILD_MAX];
+	size_t n;
+	ssize_t w;
+
+	if (getpeername(c->sock.fd, (struct sockaddr *)&src, &srclen) == -1 ||
+	    getsockname(c->sock.fd, (struct sockaddr *)&dst, &dstlen) == -1)
+		return -1;
+	n = pp_build(e->cfg->send_proxy, (struct sockaddr *)&src, srclen,
+	    (struct sockaddr *)&dst, dstlen, buf);
+	w = send(t->sock.fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (w == (ssize_t)n)
+		return 0;
+	if (w >= 0)
+		errno = EAGAIN;
+	return -1;
+}
+
 void
 pair_target_opened(struct engine *e, struct peer *t)
 {
 	struct peer *c = t->partner;
 
+	if (e->cfg->send_proxy != 0 && send_header(e, c, t) == -1) {
+		pair_target_failed(e, t, errno);
+		return;
+	}
 	c->reading = t->reading = 1;
 	join(e, c, t);
 	join(e, t, c);

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -408,4 +409,85 @@ pp_stream_header(const struct stream *s, struct pp_header *h)
 		return -1;
 	*h = *s->pp;
 	return 0;
+}
+
+/* sa as a plain IPv4 or IPv6 address in *out (mapped IPv4 made IPv4);
+ * its family, or AF_UNSPEC for another kind. */
+static int
+plain_inet(const struct sockaddr *sa, socklen_t len,
+    struct sockaddr_storage *out)
+{
+	const struct sockaddr_in6 *s6 = (const void *)sa;
+	struct sockaddr_in *s4 = (void *)out;
+
+	memset(out, 0, sizeof(*out));
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		memcpy(out, sa, sizeof(struct sockaddr_in));
+		return AF_INET;
+	}
+	if (sa->sa_family != AF_INET6 || len < sizeof(*s6))
+		return AF_UNSPEC;
+	if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = s6->sin6_port;
+		memcpy(&s4->sin_addr, s6->sin6_addr.s6_addr + 12, 4);
+		return AF_INET;
+	}
+	memcpy(out, sa, sizeof(*s6));
+	return AF_INET6;
+}
+
+size_t
+pp_build(int version, const struct sockaddr *src, socklen_t srclen,
+    const struct sockaddr *dst, socklen_t dstlen, unsigned char *buf)
+{
+	static const unsigned char sig[12] = "\r\n\r\n\0\r\nQUIT\n";
+	struct sockaddr_storage s, d;
+	const struct sockaddr_in *s4 = (void *)&s, *d4 = (void *)&d;
+	const struct sockaddr_in6 *s6 = (void *)&s, *d6 = (void *)&d;
+	char sa[INET6_ADDRSTRLEN], da[INET6_ADDRSTRLEN];
+	int fam = plain_inet(src, srclen, &s);
+	size_t n;
+
+	if (fam != plain_inet(dst, dstlen, &d))
+		fam = AF_UNSPEC;
+	if (version == 1) {
+		if (fam == AF_UNSPEC)
+			return (size_t)snprintf((char *)buf, PP_BUILD_MAX,
+			    "PROXY UNKNOWN\r\n");
+		inet_ntop(fam, fam == AF_INET ? (const void *)&s4->sin_addr :
+		    (const void *)&s6->sin6_addr, sa, sizeof(sa));
+		inet_ntop(fam, fam == AF_INET ? (const void *)&d4->sin_addr :
+		    (const void *)&d6->sin6_addr, da, sizeof(da));
+		return (size_t)snprintf((char *)buf, PP_BUILD_MAX,
+		    "PROXY TCP%c %s %s %u %u\r\n", fam == AF_INET ? '4' : '6',
+		    sa, da, ntohs(fam == AF_INET ? s4->sin_port :
+		    s6->sin6_port), ntohs(fam == AF_INET ? d4->sin_port :
+		    d6->sin6_port));
+	}
+	memcpy(buf, sig, sizeof(sig));
+	n = PP_V2_HEAD;
+	if (fam == AF_INET) {
+		buf[12] = 0x21;		/* version 2, PROXY */
+		buf[13] = 0x11;		/* TCP over IPv4 */
+		memcpy(buf + n, &s4->sin_addr, 4);
+		memcpy(buf + n + 4, &d4->sin_addr, 4);
+		memcpy(buf + n + 8, &s4->sin_port, 2);
+		memcpy(buf + n + 10, &d4->sin_port, 2);
+		n += 12;
+	} else if (fam == AF_INET6) {
+		buf[12] = 0x21;
+		buf[13] = 0x21;		/* TCP over IPv6 */
+		memcpy(buf + n, &s6->sin6_addr, 16);
+		memcpy(buf + n + 16, &d6->sin6_addr, 16);
+		memcpy(buf + n + 32, &s6->sin6_port, 2);
+		memcpy(buf + n + 34, &d6->sin6_port, 2);
+		n += 36;
+	} else {
+		buf[12] = 0x20;		/* version 2, LOCAL */
+		buf[13] = 0x00;
+	}
+	buf[14] = (unsigned char)((n - PP_V2_HEAD) >> 8);
+	buf[15] = (unsigned char)((n - PP_V2_HEAD) & 0xff);
+	return n;
 }

@@ -45,6 +45,18 @@ long	pp_header_len(const unsigned char *buf, size_t len, const char **why);
 int	pp_parse(const unsigned char *buf, size_t len, struct pp_header *h,
 	    const char **why);
 
+/* Room for any header pp_build() makes. */
+#define PP_BUILD_MAX	(PP_V1_MAX + 1)
+
+/*
+ * The header of version (1 or 2) naming a connection from src to dst
+ * in buf (PP_BUILD_MAX bytes): TCP4 or TCP6 (an IPv4-mapped address as
+ * IPv4) when both are of one inet family, else v1's UNKNOWN or v2's
+ * LOCAL.  Returns its length.
+ */
+size_t	pp_build(int version, const struct sockaddr *src, socklen_t srclen,
+	    const struct sockaddr *dst, socklen_t dstlen, unsigned char *buf);
+
 /*
  * Make s, a stream over an accepted socket (stream_socket()), read a
  * header when opened (s->opening): its open operation takes the header

@@ -152,6 +152,52 @@ fwd() {
 	[ "$(wc -l <"$T/log")" -eq 1 ]
 }
 
+@test "forward --proxy-protocol=v1|v2: haproxy (accept-proxy) and serve --proxy-protocol see the real client" {
+	cat >"$T/ns.sh" <<'EOF'
+cat >"$T/h.cfg" <<EOC
+global
+	log stdout format raw local0
+defaults
+	mode tcp
+	log global
+	option tcplog
+	timeout connect 5s
+	timeout client 20s
+	timeout server 20s
+listen v1
+	bind 127.0.0.1:8001 accept-proxy
+	server s 127.0.0.1:7000
+listen v2
+	bind 127.0.0.1:8002 accept-proxy
+	server s 127.0.0.1:7000
+EOC
+start back sockcat serve -k -v 127.0.0.1 7000
+start pp sockcat serve -k -v --proxy-protocol 127.0.0.1 7001
+start hap haproxy -db -f "$T/h.cfg"
+start f1 sockcat forward -v --proxy-protocol=v1 127.0.0.1:9001 127.0.0.1:8001
+start f2 sockcat forward -v --proxy-protocol=v2 127.0.0.1:9002 127.0.0.1:8002
+start f3 sockcat forward -v --proxy-protocol=v2 [::1]:9003 127.0.0.1:7001
+wait_listen 127.0.0.1:7000
+wait_listen 127.0.0.1:8002
+wait_listen 127.0.0.1:9002
+wait_listen "\[::1\]:9003"
+echo via-v1 | sockcat connect -q 1 -s 127.0.0.2 --source-port 41001 127.0.0.1 9001
+echo via-v2 | sockcat connect -q 1 -s 127.0.0.2 --source-port 41002 127.0.0.1 9002
+echo via-v6 | sockcat connect -q 1 --source-port 41003 ::1 9003
+wait_line "$T/back.out" via-v2
+wait_line "$T/pp.out" via-v6
+wait_line "$T/hap.out" "41001"
+wait_line "$T/hap.out" "41002"
+cat "$T/back.out" "$T/pp.out"
+grep -o "^127.0.0.2:4100[12]" "$T/hap.out" | sort
+grep -o "connection from ::1 port 41003" "$T/pp.err"
+EOF
+	run netns "$T/ns.sh"
+	printf '%s\n' "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'via-v1\nvia-v2\nvia-v6\n127.0.0.2:41001\n127.0.0.2:41002\nconnection from ::1 port 41003')" ]
+}
+
 @test "forward: usage errors name the culprit" {
 	usage_table \
 		'missing LISTEN and TARGET|forward' \
@@ -159,5 +205,6 @@ fwd() {
 		"TARGET 'nowhere' is not HOST:PORT|forward 8080 nowhere" \
 		"extra operand 'x'|forward 8080 h:1 x" \
 		'empty LISTEN path|forward unix: h:1' \
-		'empty TARGET path|forward 8080 unix:'
+		'empty TARGET path|forward 8080 unix:' \
+		"--proxy-protocol takes v1 or v2, not 'v3'|forward --proxy-protocol=v3 8080 h:1"
 }

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +22,14 @@
 #include "relay.h"
 #include "sig.h"
 #include "sock.h"
+#include "tls-opts.h"
 
 /* The most addresses TARGET's name may give to try. */
 #define TARGETS_MAX	16
 
 enum {
-	OPT_SEND_PROXY = OPT_COMMAND
+	OPT_SEND_PROXY = OPT_COMMAND,
+	OPT_TLS_LISTEN
 };
 
 struct forward_opts {
@@ -34,6 +37,8 @@ struct forward_opts {
 	long long		max_clients;	/* 0: no cap */
 	long long		backlog;	/* 0: SOMAXCONN */
 	int			send_proxy;	/* PROXY header version, or 0 */
+	struct tls_opts		listen;		/* --tls-listen; co.tls is
+						   TARGET's */
 };
 
 static const char usage[] =
@@ -51,6 +56,18 @@ static const char usage[] =
 "  -i, --idle-timeout=SECS  close a pair quiet that long\n"
 "  -m, --max-clients=N    at most N clients at once\n"
 "  -b, --backlog=N        listen(2) backlog (default SOMAXCONN)\n"
+"      --tls              TLS to TARGET, verified as connect verifies\n"
+"      --cacert=FILE, --capath=DIR  the CAs TARGET's certificate (and with\n"
+"                         --require-client-cert, clients') is checked against\n"
+"      --insecure         do not verify TARGET's certificate\n"
+"      --pinnedpubkey=sha256//B64[;...]  TARGET's key is one of these\n"
+"      --servername=NAME  the name sent (SNI) and verified\n"
+"      --tls-listen       TLS with the clients\n"
+"      --cert=FILE, --key=FILE  its certificate and key (PEM)\n"
+"      --self-signed      a throwaway certificate (also without --cert)\n"
+"      --require-client-cert  clients need a certificate (--cacert's)\n"
+"      --alpn=P1[,P2], --tls-min=V, --tls-max=V, --ciphers=LIST,\n"
+"      --tls13-ciphers=LIST  both sides' TLS, as connect and serve take them\n"
 "      --proxy-protocol=v1|v2  send TARGET a PROXY protocol header\n"
 "                         naming the client first\n"
 USAGE_ACL
@@ -66,6 +83,10 @@ static const struct option longopts[] = {
 	{ "max-clients", required_argument,	NULL, 'm' },
 	{ "backlog",	 required_argument,	NULL, 'b' },
 	{ "proxy-protocol", required_argument,	NULL, OPT_SEND_PROXY },
+	{ "tls-listen",	 no_argument,		NULL, OPT_TLS_LISTEN },
+	OPTL_TLS,
+	OPTL_TLS_CLIENT,
+	OPTL_TLS_SERVER,
 	OPTL_ACL,
 	OPTL_JSON,
 	OPTL_BASE,
@@ -93,6 +114,20 @@ forward_option(void *self, int c, const char *arg)
 			return usage_error("forward", "--proxy-protocol takes v1 "
 			    "or v2, not '%s'", arg);
 		return 0;
+	/* The listening side's own; the rest of TLS is TARGET's. */
+	case OPT_TLS_LISTEN:
+		o->listen.on = 1;
+		return 0;
+	case OPT_CERT:
+		return tls_option(&o->listen, "forward", c, arg, "--cert");
+	case OPT_KEY:
+		return tls_option(&o->listen, "forward", c, arg, "--key");
+	case OPT_SELF_SIGNED:
+		return tls_option(&o->listen, "forward", c, arg,
+		    "--self-signed");
+	case OPT_REQUIRE_CERT:
+		return tls_option(&o->listen, "forward", c, arg,
+		    "--require-client-cert");
 	}
 	return -1;
 }
@@ -100,6 +135,39 @@ forward_option(void *self, int c, const char *arg)
 const struct opts_spec forward_spec = {
 	"forward", usage, "46nw:i:m:b:vh", longopts, forward_option
 };
+
+/*
+ * Share the TLS options of both sides: the versions, ciphers and ALPN
+ * go to the listening side too, the CAs with --require-client-cert;
+ * without --tls those are the listening side's alone.  Then check each
+ * side.  Returns 0 or a usage error's status.
+ */
+static int
+tls_sides(struct forward_opts *o)
+{
+	struct tls_opts *t = &o->co.tls, *l = &o->listen;
+	int r;
+
+	if (!l->on && l->first[0] != '\0')
+		return usage_error("forward", "%s needs --tls-listen", l->first);
+	if (l->on) {
+		l->alpn = t->alpn;
+		l->min_version = t->min_version;
+		l->max_version = t->max_version;
+		l->ciphers = t->ciphers;
+		l->ciphers13 = t->ciphers13;
+		if (l->require_client_cert) {
+			l->cacert = t->cacert;
+			l->capath = t->capath;
+		}
+		if (!t->on && !t->insecure && t->pins == NULL &&
+		    t->servername == NULL)
+			t->first[0] = '\0';
+	}
+	if ((r = tls_check(t, "forward", 0, NULL)) != 0)
+		return r;
+	return tls_check(l, "forward", 1, NULL);
+}
 
 /* "unix:PATH" gives PATH, anything else NULL. */
 static const char *
@@ -129,6 +197,21 @@ unix_target(const char *path, struct engine_target *t)
 	t->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n +
 	    (path[0] == '@' ? 0 : 1));
 	return 0;
+}
+
+/* TARGET's host, for TLS's names (a unix TARGET: NULL); it stays
+ * for the run (a static copy). */
+static const char *
+target_host(const char *op)
+{
+	static char host[NI_MAXHOST];
+	char *h, *p;
+
+	if (unix_path(op) != NULL || addr_split(op, &h, &p) == -1)
+		return NULL;
+	strlcpy(host, h, sizeof(host));
+	free(h);
+	return host;
 }
 
 /* Whether TARGET op has HOST:PORT's shape: 0, or a usage error's
@@ -188,6 +271,7 @@ run(const struct forward_opts *o, const struct endpoint *ep,
     const struct engine_target *t, size_t nt)
 {
 	struct common_opts lco = o->co;
+	struct pairs_spec ps;
 	struct listeners l;
 	struct sock_spec spec;
 	size_t i;
@@ -208,8 +292,14 @@ run(const struct forward_opts *o, const struct endpoint *ep,
 	spec.type = SOCK_STREAM;
 	spec.timeout_ms = -1;
 	spec.opts = &o->co.sock.opts;
-	r = relay_pairs(&o->co, l.fd, l.n, (size_t)o->max_clients, t, nt,
-	    &spec, o->send_proxy);
+	memset(&ps, 0, sizeof(ps));
+	ps.targets = t;
+	ps.ntargets = nt;
+	ps.sock = &spec;
+	ps.send_proxy = o->send_proxy;
+	ps.target_tls = (struct tls_opts *)(uintptr_t)&o->co.tls;
+	ps.listen_tls = (struct tls_opts *)(uintptr_t)&o->listen;
+	r = relay_pairs(&o->co, l.fd, l.n, (size_t)o->max_clients, &ps);
 	listeners_close(&l);
 	listeners_remove_file(&l);
 	return r;
@@ -236,6 +326,8 @@ forward_main(int argc, char **argv, int check_only)
 		    "LISTEN and TARGET" : "TARGET");
 	if (argc > 2)
 		return usage_error("forward", "extra operand '%s'", argv[2]);
+	if ((r = tls_sides(&o)) != 0)
+		return r;
 	memset(&ep, 0, sizeof(ep));
 	if ((lpath = unix_path(argv[0])) != NULL) {
 		if (*lpath == '\0')
@@ -266,9 +358,19 @@ forward_main(int argc, char **argv, int check_only)
 		}
 		return r;
 	}
+	o.listen.many = 1;
+	if (!check_only && ((r = tls_setup(&o.co.tls, "forward", 0,
+	    target_host(argv[1]))) != 0 ||
+	    (r = tls_setup(&o.listen, "forward", 1, NULL)) != 0)) {
+		tls_teardown(&o.co.tls);
+		free(ep.alloc);
+		return r;
+	}
 	if (!check_only && (r = opts_setup_acl(&o.co)) == 0)
 		r = run(&o, &ep, t, (size_t)nt);
 	opts_acl_done(&o.co);
+	tls_teardown(&o.co.tls);
+	tls_teardown(&o.listen);
 	sig_fini();
 	free(ep.alloc);
 	return r;

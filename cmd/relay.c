@@ -416,17 +416,25 @@ relay_many(const struct common_opts *co, const int *fds, size_t n,
 
 int
 relay_pairs(const struct common_opts *co, const int *fds, size_t n,
-    size_t max_clients, const struct engine_target *targets,
-    size_t ntargets, struct sock_spec *spec, int send_proxy)
+    size_t max_clients, const struct pairs_spec *ps)
 {
 	struct engine_cfg cfg;
 
 	engine_settings(co, &cfg);
 	cfg.in_fd = cfg.out_fd = -1;
-	cfg.send_proxy = send_proxy;
-	cfg.targets = targets;
-	cfg.ntargets = ntargets;
-	cfg.target_spec = spec;
+	cfg.targets = ps->targets;
+	cfg.ntargets = ps->ntargets;
+	cfg.target_spec = ps->sock;
+	cfg.send_proxy = ps->send_proxy;
+	cfg.wrap = NULL;
+	if (ps->listen_tls != NULL && ps->listen_tls->ctx != NULL) {
+		cfg.wrap = tls_wrap;
+		cfg.wrap_arg = ps->listen_tls;
+	}
+	if (ps->target_tls != NULL && ps->target_tls->ctx != NULL) {
+		cfg.target_wrap = tls_wrap;
+		cfg.target_wrap_arg = ps->target_tls;
+	}
 	/* -i is each pair's, not the whole forwarder's. */
 	cfg.pair_idle_ms = co->idle_ms;
 	cfg.idle_ms = -1;

@@ -94,18 +94,29 @@ void	report_opened(const char *name, const struct stream *s);
 int	relay_many(const struct common_opts *co, const int *fds, size_t n,
 	    size_t max_clients);
 
-/*
- * forward: relay each client accepted on the listeners fds (n of them;
- * -m: max_clients) both ways to its own connection to the first of
- * targets that takes it, made as spec says, sent first a PROXY header
- * of version send_proxy (0: none); the engine's rules (-w per attempt,
- * -i per pair).  Returns the exit status, as relay_many().
- */
+/* forward's side of the relay: where the targets are and how each
+ * connection to one is made. */
 struct engine_target;
 struct sock_spec;
+struct pairs_spec {
+	const struct engine_target *targets;
+	size_t		 ntargets;
+	struct sock_spec *sock;
+	int		 send_proxy;	/* PROXY header version, or 0 */
+	/* TLS to the targets, and with the clients: their contexts'
+	 * options, or NULL. */
+	struct tls_opts	*target_tls;
+	struct tls_opts	*listen_tls;
+};
+
+/*
+ * forward: relay each client accepted on the listeners fds (n of them;
+ * -m: max_clients) both ways to its own connection to the first of the
+ * targets that takes it, as ps says; the engine's rules (-w per
+ * attempt, -i per pair).  Returns the exit status, as relay_many().
+ */
 int	relay_pairs(const struct common_opts *co, const int *fds, size_t n,
-	    size_t max_clients, const struct engine_target *targets,
-	    size_t ntargets, struct sock_spec *spec, int send_proxy);
+	    size_t max_clients, const struct pairs_spec *ps);
 
 /*
  * Write all of buf to stdout, blocking.  Returns 0, or -1 with errno

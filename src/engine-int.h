@@ -163,9 +163,11 @@ void	pair_target_failed(struct engine *e, struct peer *t, int err);
 void	pair_check(struct engine *e, struct peer *p);
 /* The bytes written to p (of a pair) so far. */
 uint64_t pair_sent(const struct peer *p);
-/* A peer whose socket is connecting (forward's target): NULL with errno
- * (fd closed). */
-struct peer *peer_new_target(struct engine *e, int fd, int connecting);
+/* A peer whose socket is connecting (forward's target); its opening
+ * is the connect's end, then then(p, its stream).  NULL with errno (fd
+ * closed). */
+struct peer *peer_new_target(struct engine *e, int fd,
+	    int (*then)(void *, struct stream *));
 /* --route: the frame of stdin's flow (flow_frame_fn), arg the engine. */
 int	route_run(void *arg, struct flow *f, struct chunk *c);
 /* p is going away: a line on its way to it is dropped. */

@@ -177,6 +177,10 @@ struct engine_cfg {
 	/* --proxy-protocol=v1|v2: each target is first sent a PROXY
 	 * header of this version naming the client (0: none). */
 	int		 send_proxy;
+	/* Make each target's stream what it is to be (TLS) once connected
+	 * (and sent its header), when not NULL: as wrap. */
+	int		(*target_wrap)(void *arg, struct stream *s);
+	void		*target_wrap_arg;
 };
 
 /*

@@ -85,6 +85,8 @@ pair_on_idle(void *arg, struct timer *t)
 	pair_close(e, c, 0, 0);
 }
 
+static int	connected(void *, struct stream *);
+
 /* Try the targets from c->attempt on until one is under way. */
 static void
 dial(struct engine *e, struct peer *c)
@@ -100,11 +102,12 @@ dial(struct engine *e, struct peer *c)
 		done = 0;
 		fd = sock_connect_start((const struct sockaddr *)&a->ss,
 		    a->len, e->cfg->target_spec, &done);
-		if (fd >= 0 && (t = peer_new_target(e, fd, !done)) != NULL) {
+		/* Connected at once or not, its opening goes on in the
+		 * loop: the header, TLS. */
+		if (fd >= 0 && (t = peer_new_target(e, fd, connected)) !=
+		    NULL) {
 			t->partner = c;
 			c->partner = t;
-			if (done)
-				pair_target_opened(e, t);
 			return;
 		}
 		c->attempt_err = errno;
@@ -203,16 +206,30 @@ send_header(const struct engine *e, const struct peer *c,
 	return -1;
 }
 
+/* A target's connect is done: its PROXY header first, then TLS. */
+static int
+connected(void *arg, struct stream *s)
+{
+	struct peer *t = arg;
+	struct engine *e = t->in.e;
+
+	if (t->partner == NULL)
+		return -1;
+	if (e->cfg->send_proxy != 0 && send_header(e, t->partner, t) == -1)
+		return -1;
+	if (e->cfg->target_wrap != NULL)
+		return e->cfg->target_wrap(e->cfg->target_wrap_arg, s);
+	return 0;
+}
+
 void
 pair_target_opened(struct engine *e, struct peer *t)
 {
 	struct peer *c = t->partner;
 
-	if (e->cfg->send_proxy != 0 && send_header(e, c, t) == -1) {
-		pair_target_failed(e, t, errno);
-		return;
-	}
 	c->reading = t->reading = 1;
+	/* What reaches the client is counted as read from its target. */
+	c->out.total = NULL;
 	join(e, c, t);
 	join(e, t, c);
 	engine_schedule(e, &c->in.task);

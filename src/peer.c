@@ -566,13 +566,13 @@ peer_new(struct engine *e, int fd, const struct sockaddr *sa,
 }
 
 struct peer *
-peer_new_target(struct engine *e, int fd, int connecting)
+peer_new_target(struct engine *e, int fd, int (*then)(void *, struct stream *))
 {
 	struct peer *p;
 
 	if ((p = peer_make(e, fd)) == NULL)
 		return NULL;
-	if (connecting && stream_connecting(&p->sock, NULL, NULL) == -1) {
+	if (stream_connecting(&p->sock, then, p) == -1) {
 		stream_close(&p->sock);
 		free(p);
 		return NULL;

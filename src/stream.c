@@ -108,7 +108,12 @@ stream_next_open(struct stream *s, struct stream_next n)
 	}
 	if (n.then(n.then_arg, s) == -1)
 		return -1;
-	return s->ops->open != NULL ? s->ops->open(s) : 1;
+	if (s->ops->open == NULL) {
+		/* then made nothing that opens on. */
+		s->opening = 0;
+		return 1;
+	}
+	return s->ops->open(s);
 }
 
 /* stream_connecting(): the connect's end, then what comes next. */

@@ -67,6 +67,8 @@ KNOWN=(
 	"sockcat serve -k -v --allow 10.0.0.0/8"
 	"sockcat serve -k --broker --label 9000"
 	"sockcat forward -v 8080 web.example:80"
+	"sockcat forward --tls-listen --cert srv.pem"
+	"sockcat forward --tls 127.0.0.1:2525"
 	"mkfifo replies"
 	"sockcat serve -k --label --route 9000"
 	"sockcat connect -x socks5://127.0.0.1:1080 db.example"
@@ -340,6 +342,32 @@ EOF
 	run netns "$T/run.sh"
 	printf '%s\n' "$output"
 	[ "$output" = 1 ]
+}
+
+@test "examples: TLS in front of a plain server, and a plain port to a TLS service" {
+	cp "$C/srv.pem" "$C/srv.key" "$C/ca.pem" "$T/"
+	ex "sockcat forward --tls-listen --cert srv.pem"
+	ex "sockcat forward --tls 127.0.0.1:2525"
+	mv "$T/ex.sh" "$T/ex.cmds"
+	cat >"$T/run.sh" <<'EOF'
+export SSL_CERT_FILE="$T/ca.pem"
+start web sockcat serve -k -v 127.0.0.1 8080
+start mail sockcat serve -k -v --tls --cert srv.pem --key srv.key 127.0.0.1 465
+wait_line "$T/web.err" "listening on"
+wait_line "$T/mail.err" "listening on"
+start f1 bash -c "$(sed -n 1p ex.cmds)"
+start f2 bash -c "$(sed -n 2p ex.cmds)"
+wait_listen ":443 "
+wait_listen ":2525 "
+echo through-tls-listen | sockcat connect -q 1 --tls --cacert ca.pem --servername localhost 127.0.0.1 443
+echo through-tls | sockcat connect -q 1 127.0.0.1 2525
+wait_line "$T/web.out" through-tls-listen
+wait_line "$T/mail.out" through-tls
+cat "$T/web.out" "$T/mail.out"
+EOF
+	run netns "$T/run.sh"
+	printf '%s\n' "$output"
+	[ "$output" = "$(printf 'through-tls-listen\nthrough-tls')" ]
 }
 
 @test "examples: a chat room, and its log" {

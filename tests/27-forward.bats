@@ -5,6 +5,12 @@
 # many-client run), the clients sockcat connect and python3.
 
 load helpers
+load tls
+
+setup_file() {
+	export C="$BATS_FILE_TMPDIR/certs"
+	make_certs "$C"
+}
 
 setup() {
 	T=$BATS_TEST_TMPDIR
@@ -198,6 +204,50 @@ EOF
 	[ "$output" = "$(printf 'via-v1\nvia-v2\nvia-v6\n127.0.0.2:41001\n127.0.0.2:41002\nconnection from ::1 port 41003')" ]
 }
 
+@test "forward --tls-listen: curl --cacert over HTTPS through to python3 -m http.server" {
+	mkdir "$T/www"
+	printf 'served plain, read over TLS\n' >"$T/www/page.txt"
+	(cd "$T/www" && exec python3 -m http.server --bind 127.0.0.1 0 >"$T/web.out" 2>&1) &
+	BG_PIDS+=($!)
+	web_pid=$!
+	port_of "$web_pid"
+	wport=$port
+	fwd --tls-listen --cert "$C/srv.pem" --key "$C/srv.key" 127.0.0.1:0 "127.0.0.1:$wport"
+	run timeout "$TMO" curl -sS --cacert "$C/ca.pem" "https://localhost:$port/page.txt"
+	[ "$status" -eq 0 ]
+	[ "$output" = "served plain, read over TLS" ]
+	wait_for "$T/fw.err" "^sockcat: tls 127.0.0.1 port [0-9]+: TLSv1.3 "
+}
+
+@test "forward --tls to openssl s_server, verified by --cacert; a target that fails verification resets the client" {
+	s_server srv -cert "$C/srv.pem" -key "$C/srv.key" -quiet
+	sport=$port
+	fwd --tls --cacert "$C/ca.pem" 127.0.0.1:0 "127.0.0.1:$sport"
+	printf 'plain in, TLS out\n' >"$T/in"
+	sc 0 connect -q 1 127.0.0.1 "$port" <"$T/in"
+	wait_for "$T/srv.out" "plain in, TLS out"
+	kill "$fw_pid"
+	s_server bad -cert "$C/wrong.pem" -key "$C/wrong.key" -quiet
+	fwd --tls --cacert "$C/ca.pem" 127.0.0.1:0 "127.0.0.1:$port"
+	sc 1 connect 127.0.0.1 "$port" <"$T/in"
+	wait_for "$T/fw.err" "^sockcat: connect 127.0.0.1 port [0-9]+: .*certificate verify failed"
+	! grep -q "plain in" "$T/bad.out"
+}
+
+@test "forward --tls-listen --self-signed and --tls: TLS both ways, the pin printed" {
+	IN=/dev/null serve_bg --tls 127.0.0.1 0
+	serve_pin
+	tpin=$pin
+	tport=$port
+	bg fw "$SOCKCAT" forward -v --tls-listen --tls --pinnedpubkey="$tpin" 127.0.0.1:0 "127.0.0.1:$tport"
+	wait_for "$T/fw.err" "tls pin sha256//"
+	listen_port fw
+	fpin=$(sed -n 's/.*tls pin //p' "$T/fw.err")
+	printf 'TLS in, TLS out\n' >"$T/in"
+	sc 0 connect -q 1 --tls --pinnedpubkey="$fpin" 127.0.0.1 "$port" <"$T/in"
+	wait_for "$T/srv.out" "TLS in, TLS out"
+}
+
 @test "forward: usage errors name the culprit" {
 	usage_table \
 		'missing LISTEN and TARGET|forward' \
@@ -206,5 +256,7 @@ EOF
 		"extra operand 'x'|forward 8080 h:1 x" \
 		'empty LISTEN path|forward unix: h:1' \
 		'empty TARGET path|forward 8080 unix:' \
-		"--proxy-protocol takes v1 or v2, not 'v3'|forward --proxy-protocol=v3 8080 h:1"
+		"--proxy-protocol takes v1 or v2, not 'v3'|forward --proxy-protocol=v3 8080 h:1" \
+		'--cert needs --tls-listen|forward --cert /dev/null 8080 h:1' \
+		'--insecure needs --tls|forward --tls-listen --insecure 8080 h:1'
 }

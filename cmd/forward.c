@@ -24,6 +24,9 @@
 #include "sock.h"
 #include "tls-opts.h"
 
+/* forward -u: how long a quiet sender is remembered by default. */
+#define UDP_IDLE_MS	60000
+
 /* The most addresses TARGET's name may give to try. */
 #define TARGETS_MAX	16
 
@@ -37,6 +40,7 @@ struct forward_opts {
 	long long		max_clients;	/* 0: no cap */
 	long long		backlog;	/* 0: SOMAXCONN */
 	int			send_proxy;	/* PROXY header version, or 0 */
+	int			udp;		/* -u */
 	struct tls_opts		listen;		/* --tls-listen; co.tls is
 						   TARGET's */
 };
@@ -48,12 +52,15 @@ static const char usage[] =
 "relay each, both ways, to a connection of its own to TARGET (HOST:PORT,\n"
 "[V6ADDR]:PORT or unix:PATH; unix:@NAME is abstract), all in one process.\n"
 "\n"
+"  -u, --udp              datagrams: each sender gets a socket of its own to\n"
+"                         TARGET, its replies go back to it\n"
 "  -4, --ipv4             IPv4 only\n"
 "  -6, --ipv6             IPv6 only\n"
 "  -n, --numeric          no DNS and no service-name lookups\n"
 "  -w, --connect-timeout=SECS  each connection to TARGET within SECS\n"
 "                         (default 10), else the next address\n"
-"  -i, --idle-timeout=SECS  close a pair quiet that long\n"
+"  -i, --idle-timeout=SECS  close a pair quiet that long (-u: forget a\n"
+"                         sender; default 60)\n"
 "  -m, --max-clients=N    at most N clients at once\n"
 "  -b, --backlog=N        listen(2) backlog (default SOMAXCONN)\n"
 "      --tls              TLS to TARGET, verified as connect verifies\n"
@@ -79,6 +86,7 @@ static const struct option longopts[] = {
 	OPTL_FAMILY,
 	OPTL_CONNECT_TIMEOUT,
 	OPTL_IDLE_TIMEOUT,
+	{ "udp",	 no_argument,		NULL, 'u' },
 	{ "numeric",	 no_argument,		NULL, 'n' },
 	{ "max-clients", required_argument,	NULL, 'm' },
 	{ "backlog",	 required_argument,	NULL, 'b' },
@@ -99,6 +107,9 @@ forward_option(void *self, int c, const char *arg)
 	struct forward_opts *o = self;
 
 	switch (c) {
+	case 'u':
+		o->udp = 1;
+		return 0;
 	case 'm':
 		return parse_count("forward", "--max-clients", arg, 1,
 		    1000000, &o->max_clients);
@@ -133,7 +144,7 @@ forward_option(void *self, int c, const char *arg)
 }
 
 const struct opts_spec forward_spec = {
-	"forward", usage, "46nw:i:m:b:vh", longopts, forward_option
+	"forward", usage, "46unw:i:m:b:vh", longopts, forward_option
 };
 
 /*
@@ -246,7 +257,7 @@ inet_targets(const struct forward_opts *o, const char *op,
 		return -1;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = o->co.family;
-	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_socktype = o->udp ? SOCK_DGRAM : SOCK_STREAM;
 	hints.ai_flags = o->co.numeric ? AI_NUMERICHOST | AI_NUMERICSERV : 0;
 	if ((r = addr_resolve(host, port, &hints, &res)) != 0) {
 		warnx("forward: %s port %s: %s", host, port, r == EAI_SYSTEM ?
@@ -282,14 +293,14 @@ run(const struct forward_opts *o, const struct endpoint *ep,
 	listeners_more_files();
 	if (ep->path != NULL)
 		lco.family = AF_UNIX;
-	if ((r = listeners_open(&lco, ep, SOCK_STREAM, (int)o->backlog,
-	    &l)) != 0)
+	if ((r = listeners_open(&lco, ep, o->udp ? SOCK_DGRAM : SOCK_STREAM,
+	    (int)o->backlog, &l)) != 0)
 		return r;
 	if (o->co.verbose)
 		for (i = 0; i < l.n; i++)
 			report_listening(l.fd[i]);
 	memset(&spec, 0, sizeof(spec));
-	spec.type = SOCK_STREAM;
+	spec.type = o->udp ? SOCK_DGRAM : SOCK_STREAM;
 	spec.timeout_ms = -1;
 	spec.opts = &o->co.sock.opts;
 	memset(&ps, 0, sizeof(ps));
@@ -297,6 +308,7 @@ run(const struct forward_opts *o, const struct endpoint *ep,
 	ps.ntargets = nt;
 	ps.sock = &spec;
 	ps.send_proxy = o->send_proxy;
+	ps.udp = o->udp;
 	ps.target_tls = (struct tls_opts *)(uintptr_t)&o->co.tls;
 	ps.listen_tls = (struct tls_opts *)(uintptr_t)&o->listen;
 	r = relay_pairs(&o->co, l.fd, l.n, (size_t)o->max_clients, &ps);
@@ -328,6 +340,13 @@ forward_main(int argc, char **argv, int check_only)
 		return usage_error("forward", "extra operand '%s'", argv[2]);
 	if ((r = tls_sides(&o)) != 0)
 		return r;
+	if (o.udp && (o.co.tls.on || o.listen.on || o.send_proxy ||
+	    o.max_clients != 0))
+		return usage_error("forward", "-u conflicts with %s",
+		    o.co.tls.on ? "--tls" : o.listen.on ? "--tls-listen" :
+		    o.send_proxy ? "--proxy-protocol" : "--max-clients");
+	if (o.udp && o.co.idle_ms == OPTS_NO_TIME)
+		o.co.idle_ms = UDP_IDLE_MS;
 	memset(&ep, 0, sizeof(ep));
 	if ((lpath = unix_path(argv[0])) != NULL) {
 		if (*lpath == '\0')

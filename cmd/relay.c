@@ -426,6 +426,7 @@ relay_pairs(const struct common_opts *co, const int *fds, size_t n,
 	cfg.ntargets = ps->ntargets;
 	cfg.target_spec = ps->sock;
 	cfg.send_proxy = ps->send_proxy;
+	cfg.udp = ps->udp;
 	cfg.wrap = NULL;
 	if (ps->listen_tls != NULL && ps->listen_tls->ctx != NULL) {
 		cfg.wrap = tls_wrap;

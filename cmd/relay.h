@@ -103,6 +103,7 @@ struct pairs_spec {
 	size_t		 ntargets;
 	struct sock_spec *sock;
 	int		 send_proxy;	/* PROXY header version, or 0 */
+	int		 udp;		/* -u: datagrams */
 	/* TLS to the targets, and with the clients: their contexts'
 	 * options, or NULL. */
 	struct tls_opts	*target_tls;

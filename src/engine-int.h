@@ -50,6 +50,12 @@ struct peer {
 	size_t		 attempt;
 	int		 attempt_err;
 	struct timer	 t_idle;	/* the pair's -i */
+	/* forward -u: a sender's replies, written from the listener, and
+	 * the listener's flow that feeds it. */
+	int		 udp;
+	struct stream	 reply;
+	struct sinkq	 replyq;
+	struct flow	*from_flow;
 	char		*label;		/* --label's name for it, or NULL */
 	struct label_frame lf;		/* ... framing its bytes */
 };
@@ -114,6 +120,9 @@ struct engine {
 	size_t			 ntargets;	/* of the peers, forward's
 						   targets */
 	int			 has_out;	/* stdout is written */
+	struct flow		*lflows;	/* forward -u: each listener's
+						   datagrams, to their senders'
+						   peers */
 	struct route		 route;
 };
 
@@ -161,6 +170,13 @@ void	pair_start(struct engine *e, struct peer *p);
 void	pair_target_opened(struct engine *e, struct peer *t);
 void	pair_target_failed(struct engine *e, struct peer *t, int err);
 void	pair_check(struct engine *e, struct peer *p);
+/* forward -u: the frame of a listener's flow: each datagram to its
+ * sender's peer (made at its first).  arg: the engine. */
+int	udp_demux(void *arg, struct flow *f, struct chunk *c);
+/* forward -u: the sender at sa gets its peer, connected to fd, fed by
+ * the listener's flow f.  NULL with errno (fd closed). */
+struct peer *peer_new_udp(struct engine *e, int fd, struct flow *f,
+	    const struct sockaddr *sa, socklen_t len);
 /* The bytes written to p (of a pair) so far. */
 uint64_t pair_sent(const struct peer *p);
 /* A peer whose socket is connecting (forward's target); its opening

@@ -441,6 +441,32 @@ engine_start_one(struct engine *e, struct peer *p)
 	peer_read_start(e, p);
 }
 
+/* forward -u: each listener's datagrams go to their senders' peers. */
+static int
+listen_udp(struct engine *e)
+{
+	const struct engine_cfg *cfg = e->cfg;
+	struct flow *f;
+	size_t i;
+
+	if ((e->lst = calloc(cfg->nlisten, sizeof(*e->lst))) == NULL ||
+	    (e->lflows = calloc(cfg->nlisten, sizeof(*e->lflows))) == NULL)
+		return -1;
+	for (i = 0; i < cfg->nlisten; i++) {
+		if (stream_dgram_in(&e->lst[i], cfg->listen_fd[i]) == -1)
+			return -1;
+		f = &e->lflows[i];
+		flow_init(f, e, &e->lst[i], 65536, NULL);
+		f->frame = udp_demux;
+		f->frame_arg = e;
+		f->sinks_made = 1;
+		engine_watch(e, &e->lst[i]);
+		engine_schedule(e, &f->task);
+	}
+	engine_touch(e, NULL);
+	return 0;
+}
+
 static int
 setup(struct engine *e)
 {
@@ -521,6 +547,8 @@ setup(struct engine *e)
 		engine_start_one(e, e->peers[0]);
 	if (e->has_in)
 		engine_schedule(e, &e->inflow.task);
+	if (cfg->nlisten > 0 && cfg->udp)
+		return listen_udp(e);
 	if (cfg->nlisten > 0) {
 		if ((e->lst = calloc(cfg->nlisten, sizeof(*e->lst))) == NULL)
 			return -1;
@@ -581,6 +609,7 @@ static void
 teardown(struct engine *e)
 {
 	struct peer *p;
+	size_t i;
 	int saved = errno, fd, linger;
 
 	linger = !e->many && (e->res->end == ENGINE_SENT ||
@@ -609,6 +638,13 @@ teardown(struct engine *e)
 	}
 	while (e->ngone > 0)
 		peer_forget(e, e->gone[e->ngone - 1]);
+	if (e->lflows != NULL) {
+		for (i = 0; i < e->cfg->nlisten; i++) {
+			flow_fini(&e->lflows[i]);
+			stream_close(&e->lst[i]);
+		}
+		free(e->lflows);
+	}
 	free(e->gone);
 	free(e->peers);
 	free(e->lst);

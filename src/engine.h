@@ -181,6 +181,12 @@ struct engine_cfg {
 	 * (and sent its header), when not NULL: as wrap. */
 	int		(*target_wrap)(void *arg, struct stream *s);
 	void		*target_wrap_arg;
+	/* forward -u: the listeners are datagram sockets; each sender is a
+	 * peer of its own, a socket connected to the first target that
+	 * takes it, its datagrams passed on whole and the replies sent
+	 * back to it from the listener; a sender quiet for pair_idle_ms is
+	 * forgotten. */
+	int		 udp;
 };
 
 /*

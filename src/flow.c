@@ -499,7 +499,7 @@ run_copy(struct flow *f)
 			return;
 		}
 		if (!f->discard) {
-			if (f->nsinks == 0) {
+			if (f->nsinks == 0 && !f->sinks_made) {
 				/* Nobody to send it to: unread. */
 				engine_mute(f->e, f->src, 1);
 				return;

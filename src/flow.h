@@ -177,6 +177,8 @@ struct flow {
 	flow_frame_fn	 frame;
 	void		*frame_arg;
 	unsigned	 framed_end:1;	/* the frame had its end call */
+	unsigned	 sinks_made:1;	/* its frame makes its sinks: it
+					   reads with none yet */
 	unsigned	 sending:1;	/* stdin's bytes, to the peers */
 	/* --line-delay (copy flows only): a line at a time, this far
 	 * apart; what is read waits in held from held_off on. */

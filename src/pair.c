@@ -286,6 +286,92 @@ pair_check(struct engine *e, struct peer *p)
 		pair_close(e, c, 0, 0);
 }
 
+/* The peer of the sender at sa, or NULL. */
+static struct peer *
+udp_find(const struct engine *e, const struct sockaddr_storage *sa,
+    socklen_t len)
+{
+	struct sockaddr_storage to;
+	socklen_t tolen;
+	struct peer *p;
+	size_t i;
+
+	for (i = 0; i < e->npeers; i++) {
+		p = e->peers[i];
+		if (!p->udp)
+			continue;
+		/* The reply stream's address is the sender's. */
+		stream_from(&p->reply, &to, &tolen);
+		if (tolen == len && memcmp(&to, sa, len) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* A new sender at sa: let in, and given a socket to a target that takes
+ * it; NULL when it is not (told). */
+static struct peer *
+udp_new(struct engine *e, struct flow *f, const struct sockaddr_storage *sa,
+    socklen_t len, size_t bytes)
+{
+	const struct engine_target *a;
+	struct event ev;
+	char name[EVENT_NAME_MAX];
+	struct peer *p;
+	size_t i;
+	int fd, done;
+
+	memset(&ev, 0, sizeof(ev));
+	if (e->cfg->admit != NULL && !e->cfg->admit(e->cfg->admit_arg,
+	    (const struct sockaddr *)sa, len)) {
+		ev.kind = EVENT_REFUSED;
+		ev.name = event_name((const struct sockaddr *)sa, len, name,
+		    sizeof(name));
+		ev.sa = (const struct sockaddr *)sa;
+		ev.salen = len;
+		ev.all = 1;
+		ev.received = bytes;
+		engine_emit(e, &ev);
+		return NULL;
+	}
+	for (i = 0; i < e->cfg->ntargets; i++) {
+		a = &e->cfg->targets[i];
+		fd = sock_connect_start((const struct sockaddr *)&a->ss,
+		    a->len, e->cfg->target_spec, &done);
+		if (fd >= 0 && (p = peer_new_udp(e, fd, f,
+		    (const struct sockaddr *)sa, len)) != NULL)
+			return p;
+		ev.kind = EVENT_ATTEMPT_END;
+		ev.name = event_name((const struct sockaddr *)&a->ss, a->len,
+		    name, sizeof(name));
+		ev.sa = (const struct sockaddr *)&a->ss;
+		ev.salen = a->len;
+		ev.err = errno;
+		engine_emit(e, &ev);
+	}
+	return NULL;
+}
+
+int
+udp_demux(void *arg, struct flow *f, struct chunk *c)
+{
+	struct engine *e = arg;
+	struct sockaddr_storage sa;
+	socklen_t len;
+	struct peer *p;
+
+	if (c == NULL)
+		return 0;	/* a listener has no end */
+	stream_from(f->src, &sa, &len);
+	if ((p = udp_find(e, &sa, len)) == NULL &&
+	    (p = udp_new(e, f, &sa, len, c->len)) == NULL) {
+		chunk_free(c);	/* nobody to take it: dropped, as told */
+		return 0;
+	}
+	flow_push(f, c, &p->out);
+	return 0;
+}
+
 uint64_t
 pair_sent(const struct peer *p)
 {

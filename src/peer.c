@@ -78,6 +78,14 @@ peer_check(struct engine *e, struct task *t)
 		p->wr_early = 1;
 	if (!e->many)
 		return;		/* the session's rules are the peer's */
+	if (p->udp) {
+		/* A sender's socket that failed (its target refused a
+		 * datagram) is forgotten; its next datagram starts anew. */
+		if (p->in.failed || p->out.failed || p->replyq.failed)
+			peer_close(e, p, p->in.failed ? p->in.err :
+			    p->out.failed ? p->out.err : p->replyq.err);
+		return;
+	}
 	if (e->cfg->targets != NULL) {
 		pair_check(e, p);
 		return;
@@ -159,6 +167,10 @@ peer_close(struct engine *e, struct peer *p, int err)
 				ev.text = text;
 			}
 		}
+		if (p->udp) {
+			ev.sent = p->replyq.written;
+			ev.received = p->out.written;
+		}
 		if (p->target)
 			e->ntargets--;
 		if (e->many && !p->quiet)
@@ -182,6 +194,11 @@ peer_close(struct engine *e, struct peer *p, int err)
 		sinkq_fini(&p->out);
 		if (p->in.path == FLOW_COPY)
 			flow_remove_sink(&p->in, &e->outq);
+		if (p->udp) {
+			flow_remove_sink(p->from_flow, &p->out);
+			sinkq_fini(&p->replyq);
+			stream_close(&p->reply);
+		}
 		engine_unwatch(e, &p->sock);
 		timer_cancel(&e->timers, &p->t_open);
 		engine_unschedule(e, &p->open);
@@ -562,6 +579,68 @@ peer_new(struct engine *e, int fd, const struct sockaddr *sa,
 	if (!p->sock.opening)
 		shut_at_start(e, p);
 	peer_watch(e, p);
+	return p;
+}
+
+/* forward -u: a quiet sender is forgotten. */
+static void
+udp_on_idle(void *arg, struct timer *t)
+{
+	struct peer *p = arg;
+	struct engine *e = p->in.e;
+	long long last = p->started;
+
+	(void)t;
+	if (p->in.moved_at > last)
+		last = p->in.moved_at;
+	if (p->out.moved_at > last)
+		last = p->out.moved_at;
+	if (e->now < last + e->cfg->pair_idle_ms) {
+		engine_at(e, &p->t_idle, last + e->cfg->pair_idle_ms);
+		return;
+	}
+	peer_close(e, p, 0);
+}
+
+struct peer *
+peer_new_udp(struct engine *e, int fd, struct flow *f,
+    const struct sockaddr *sa, socklen_t len)
+{
+	struct peer *p;
+	struct event ev;
+	char name[EVENT_NAME_MAX];
+
+	if ((p = peer_make(e, fd)) == NULL)
+		return NULL;
+	if (stream_sendto(&p->reply, f->src->fd, sa, len) == -1) {
+		stream_close(&p->reply);
+		stream_close(&p->sock);
+		free(p);
+		return NULL;
+	}
+	peer_enter(e, p);
+	p->udp = 1;
+	p->reading = 1;
+	p->from_flow = f;
+	/* From the sender's side: what went back to it, what came. */
+	p->in.total = &e->res->sent;
+	p->out.total = &e->res->received;
+	sinkq_init(&p->replyq, e, &p->reply, PEER_LIMIT, p);
+	if (flow_add_sink(&p->in, &p->replyq) == -1 ||
+	    flow_add_sink(f, &p->out) == -1)
+		p->in.failed = 1;
+	if (e->cfg->render != NULL) {
+		p->name = strdup(event_name(sa, len, name, sizeof(name)));
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = EVENT_CONNECTION;
+		ev.name = name;
+		engine_emit(e, &ev);
+	}
+	timer_init(&p->t_idle, udp_on_idle, p);
+	if (e->cfg->pair_idle_ms >= 0)
+		engine_at(e, &p->t_idle, e->now + e->cfg->pair_idle_ms);
+	peer_watch(e, p);
+	engine_schedule(e, &p->in.task);
 	return p;
 }
 

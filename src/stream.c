@@ -173,6 +173,104 @@ stream_connecting(struct stream *s, int (*then)(void *, struct stream *),
 	return 0;
 }
 
+/* stream_dgram_in() and stream_sendto(): the address of the last
+ * datagram read, or the one written to. */
+struct peer_addr {
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+};
+
+static ssize_t
+from_read(struct stream *s, void *buf, size_t len)
+{
+	struct peer_addr *a = s->ctx;
+
+	a->len = sizeof(a->ss);
+	return recvfrom(s->fd, buf, len, MSG_DONTWAIT,
+	    (struct sockaddr *)&a->ss, &a->len);
+}
+
+static ssize_t
+to_write(struct stream *s, const void *buf, size_t len)
+{
+	struct peer_addr *a = s->ctx;
+
+	return sendto(s->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
+	    (const struct sockaddr *)&a->ss, a->len);
+}
+
+static ssize_t
+no_read(struct stream *s, void *buf, size_t len)
+{
+	(void)s;
+	(void)buf;
+	(void)len;
+	errno = EAGAIN;
+	return -1;
+}
+
+static void
+addr_close(struct stream *s)
+{
+	free(s->ctx);
+	s->ctx = NULL;
+	fd_close(s);
+}
+
+static const struct stream_ops from_ops = {
+	from_read, sock_write, no_shutdown, addr_close, no_pending, NULL,
+	NULL
+};
+
+static const struct stream_ops to_ops = {
+	no_read, to_write, no_shutdown, addr_close, no_pending, NULL, NULL
+};
+
+/* A stream over fd (not owned) with an address of its own. */
+static int
+addr_stream(struct stream *s, int fd, const struct stream_ops *ops)
+{
+	if (stream_socket(s, fd) == -1)
+		return -1;
+	s->own = 0;
+	if ((s->ctx = calloc(1, sizeof(struct peer_addr))) == NULL)
+		return -1;
+	s->ops = ops;
+	return 0;
+}
+
+int
+stream_dgram_in(struct stream *s, int fd)
+{
+	return addr_stream(s, fd, &from_ops);
+}
+
+void
+stream_from(const struct stream *s, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	const struct peer_addr *a = s->ctx;
+
+	memcpy(ss, &a->ss, sizeof(*ss));
+	*len = a->len;
+}
+
+int
+stream_sendto(struct stream *s, int fd, const struct sockaddr *to,
+    socklen_t len)
+{
+	struct peer_addr *a;
+
+	if (addr_stream(s, fd, &to_ops) == -1)
+		return -1;
+	a = s->ctx;
+	memcpy(&a->ss, to, len);
+	a->len = len;
+	/* Never watched: the listener it shares is its partner's. */
+	s->pollable = 0;
+	return 0;
+}
+
 int
 stream_kind_of(int fd)
 {

@@ -14,6 +14,7 @@
 #ifndef SOCKCAT_STREAM_H
 #define SOCKCAT_STREAM_H
 
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <stddef.h>
 
@@ -140,6 +141,25 @@ int	stream_next_open(struct stream *s, struct stream_next n);
  */
 int	stream_connecting(struct stream *s, int (*then)(void *, struct stream *),
 	    void *then_arg);
+
+/*
+ * forward -u: make s a stream over fd, a datagram socket of ours that
+ * many send to (s does not own it), whose reads say the sender (see
+ * stream_from()).  Returns 0, or -1 with errno.
+ */
+int	stream_dgram_in(struct stream *s, int fd);
+
+/* The sender of the last datagram s read (stream_dgram_in()'s). */
+void	stream_from(const struct stream *s, struct sockaddr_storage *ss,
+	    socklen_t *len);
+
+/*
+ * Make s a stream that writes each record to the address to (len bytes)
+ * from fd, a datagram socket it does not own and never reads.  Returns
+ * 0, or -1 with errno.
+ */
+int	stream_sendto(struct stream *s, int fd, const struct sockaddr *to,
+	    socklen_t len);
 
 /*
  * Make s a stream over a shared descriptor (stdin: writing 0; stdout:

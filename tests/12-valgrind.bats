@@ -106,6 +106,34 @@ vg_clean() {
 	vg_clean brk
 }
 
+@test "valgrind: forward (a client through to a target) and forward -u (to a port nobody answers) are clean" {
+	bg back "$SOCKCAT" serve -k -v 127.0.0.1 0
+	wait_for "$T/back.err" 'listening on .* port [0-9]+'
+	bport=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$T/back.err" | head -n 1)
+	vg fw forward -v 127.0.0.1:0 "127.0.0.1:$bport"
+	bg fw "${VG[@]}"
+	wait_for "$T/fw.err" 'listening on .* port [0-9]+'
+	port=$(sed -n 's/.*listening on .* port \([0-9]*\).*/\1/p' "$T/fw.err" | head -n 1)
+	seq 1 20000 | timeout 60 "$SOCKCAT" connect -q 1 127.0.0.1 "$port" >/dev/null
+	wait_for "$T/back.out" '^20000$'
+	wait_for "$T/fw.err" 'received 108894 bytes'
+	kill -TERM "$fw_pid"
+	wait_exit "$fw_pid"
+	[ "$status" -eq 143 ]
+	vg_clean fw
+
+	vg fu forward -u -v -i 0.2 127.0.0.1:0 "127.0.0.1:$bport"
+	bg fu "${VG[@]}"
+	wait_for "$T/fu.err" 'listening on .* port [0-9]+'
+	port=$(sed -n 's/.*listening on .* port \([0-9]*\).*/\1/p' "$T/fu.err" | head -n 1)
+	printf 'one datagram\n' | timeout 30 "$SOCKCAT" udp-send 127.0.0.1 "$port"
+	wait_for "$T/fu.err" 'sent 0 bytes, received 13 bytes'
+	kill -TERM "$fu_pid"
+	wait_exit "$fu_pid"
+	[ "$status" -eq 143 ]
+	vg_clean fu
+}
+
 @test "valgrind: a udp-listen session (fed by udp-send, also under valgrind) is clean" {
 	vg ul udp-listen -v -c 3 127.0.0.1 0
 	bg ul "${VG[@]}"

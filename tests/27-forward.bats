@@ -248,6 +248,40 @@ EOF
 	wait_for "$T/srv.out" "TLS in, TLS out"
 }
 
+@test "forward -u: two senders each get their own replies, datagrams whole; a quiet sender is forgotten after -i" {
+	# A python3 UDP echo (no packaged UDP echo server on Debian).
+	rm -f "$T/u.port"
+	bg uecho python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+open(sys.argv[1] + ".tmp", "w").write("%d\n" % s.getsockname()[1])
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+while True:
+    d, a = s.recvfrom(65536)
+    s.sendto(b"echo:" + d, a)
+' "$T/u.port"
+	wait_file "$T/u.port"
+	fwd -u -i 0.5 127.0.0.1:0 "127.0.0.1:$(cat "$T/u.port")"
+	run timeout "$TMO" python3 -c '
+import socket, sys
+port = int(sys.argv[1])
+cs = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2)]
+for i, c in enumerate(cs):
+    c.settimeout(5)
+    c.sendto(b"hi %d" % i, ("127.0.0.1", port))
+print(*[c.recv(100).decode() for c in cs])
+cs[0].sendto(b"a\nb" + b"x" * 60000, ("127.0.0.1", port))
+print(len(cs[0].recv(70000)))
+' "$port"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "echo:hi 0 echo:hi 1" ]
+	[ "${lines[1]}" = 60008 ]
+	[ "$(grep -c "connection from 127.0.0.1 port" "$T/fw.err")" -eq 2 ]
+	wait_for "$T/fw.err" ": sent 60017 bytes, received 60007 bytes$"
+	wait_for "$T/fw.err" ": sent 9 bytes, received 4 bytes$"
+}
+
 @test "forward: usage errors name the culprit" {
 	usage_table \
 		'missing LISTEN and TARGET|forward' \
@@ -258,5 +292,7 @@ EOF
 		'empty TARGET path|forward 8080 unix:' \
 		"--proxy-protocol takes v1 or v2, not 'v3'|forward --proxy-protocol=v3 8080 h:1" \
 		'--cert needs --tls-listen|forward --cert /dev/null 8080 h:1' \
-		'--insecure needs --tls|forward --tls-listen --insecure 8080 h:1'
+		'--insecure needs --tls|forward --tls-listen --insecure 8080 h:1' \
+		'-u conflicts with --tls|forward -u --tls 8080 h:1' \
+		'-u conflicts with --proxy-protocol|forward -u --proxy-protocol=v1 8080 h:1'
 }

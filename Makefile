@@ -158,6 +158,10 @@ bench-deps:
 bench: sockcat
 	python3 bench/bench.py $(BENCH_ARGS)
 
+# forward's rows beside haproxy, socat and ncat (bench/fwdbench.py).
+bench-forward: sockcat
+	python3 bench/fwdbench.py $(BENCH_ARGS)
+
 # TLS rows: bulk both ways, handshakes, start-up (bench/tlsbench.py).
 bench-tls: sockcat
 	python3 bench/tlsbench.py $(BENCH_ARGS)
@@ -202,6 +206,6 @@ clean:
 	rm -f sockcat $(OBJS) $(OBJS:.o=.d)
 	rm -rf build-san build-fuzz build-deb
 
-.PHONY: all deps bench-deps bench bench-tls check check-fresh check-sanitize fuzz fuzz-build lint-man \
+.PHONY: all deps bench-deps bench bench-forward bench-tls check check-fresh check-sanitize fuzz fuzz-build lint-man \
         deb check-package \
         install uninstall clean

@@ -654,6 +654,7 @@ teardown(struct engine *e)
 		stream_close(&e->in);
 	timers_free(&e->timers);
 	flow_cache_free();
+	flow_pipes_free();
 	if (e->ep >= 0)
 		close(e->ep);
 	errno = saved;

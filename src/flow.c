@@ -78,18 +78,75 @@ flow_init(struct flow *f, struct engine *e, struct stream *src,
 	src->reader = f;
 }
 
-int
-flow_direct(struct flow *f, enum flow_path path, struct stream *dst)
+/*
+ * Empty pipes kept for the next lazy flow that moves: forward's pairs
+ * take a pipe while bytes flow and give it back once idle, so that
+ * thousands of idle pairs hold no pipe (nor its two descriptors).
+ */
+#define PIPE_POOL	64
+
+static struct {
+	int	fd[2];
+	size_t	cap;
+} pipe_pool[PIPE_POOL];
+static size_t npipes;
+
+/* FLOW_PIPE's pipe: from the pool, or new.  Returns 0, or -1 with
+ * errno. */
+static int
+make_pipe(struct flow *f)
 {
 	int sz;
 
-	if (path == FLOW_PIPE) {
-		if (pipe2(f->pipe, O_NONBLOCK | O_CLOEXEC) == -1)
-			return -1;
-		(void)fcntl(f->pipe[1], F_SETPIPE_SZ, FLOW_PIPESZ);
-		sz = fcntl(f->pipe[1], F_GETPIPE_SZ);
-		f->pipe_cap = sz > 0 ? (size_t)sz : 65536;
+	if (f->lazy_pipe && npipes > 0) {
+		npipes--;
+		f->pipe[0] = pipe_pool[npipes].fd[0];
+		f->pipe[1] = pipe_pool[npipes].fd[1];
+		f->pipe_cap = pipe_pool[npipes].cap;
+		return 0;
 	}
+	if (pipe2(f->pipe, O_NONBLOCK | O_CLOEXEC) == -1)
+		return -1;
+	(void)fcntl(f->pipe[1], F_SETPIPE_SZ, FLOW_PIPESZ);
+	sz = fcntl(f->pipe[1], F_GETPIPE_SZ);
+	f->pipe_cap = sz > 0 ? (size_t)sz : 65536;
+	return 0;
+}
+
+/* f's pipe is gone: back to the pool when it is empty and lazy. */
+static void
+drop_pipe(struct flow *f)
+{
+	if (f->pipe[0] < 0)
+		return;
+	if (f->lazy_pipe && f->pipe_len == 0 && npipes < PIPE_POOL) {
+		pipe_pool[npipes].fd[0] = f->pipe[0];
+		pipe_pool[npipes].fd[1] = f->pipe[1];
+		pipe_pool[npipes++].cap = f->pipe_cap;
+	} else {
+		close(f->pipe[0]);
+		close(f->pipe[1]);
+	}
+	f->pipe[0] = f->pipe[1] = -1;
+}
+
+void
+flow_pipes_free(void)
+{
+	while (npipes > 0) {
+		npipes--;
+		close(pipe_pool[npipes].fd[0]);
+		close(pipe_pool[npipes].fd[1]);
+	}
+}
+
+int
+flow_direct(struct flow *f, enum flow_path path, struct stream *dst)
+{
+	/* A single session's pipe at once: its failure is told now. */
+	if (path == FLOW_PIPE && !f->lazy_pipe &&
+	    make_pipe(f) == -1)
+		return -1;
 	f->path = path;
 	f->dst = dst;
 	if (dst != NULL)
@@ -178,11 +235,7 @@ flow_fini(struct flow *f)
 	if (f->held != NULL)
 		chunk_free(f->held);
 	f->held = NULL;
-	if (f->pipe[0] >= 0) {
-		close(f->pipe[0]);
-		close(f->pipe[1]);
-		f->pipe[0] = f->pipe[1] = -1;
-	}
+	drop_pipe(f);
 	free(f->sinks);
 	f->sinks = NULL;
 	f->nsinks = f->capsinks = 0;
@@ -619,6 +672,12 @@ move_direct(struct flow *f)
 
 	if (f->budget < max)
 		max = (size_t)f->budget;
+	if (f->path == FLOW_PIPE && f->pipe[0] < 0 && f->src->rd_ready &&
+	    make_pipe(f) == -1) {
+		/* No pipe to be had (descriptors): copy instead. */
+		fall_back(f);
+		return 0;
+	}
 	if (f->path == FLOW_PIPE) {
 		if (f->pipe_full || f->pipe_len >= f->pipe_cap)
 			return 0;
@@ -732,8 +791,13 @@ run_direct(struct flow *f)
 			if (f->pipe_len == 0)
 				return;
 		}
-		if (!more)
+		if (!more) {
+			/* Idle: a lazy pipe goes back to the pool. */
+			if (f->lazy_pipe && f->pipe_len == 0 &&
+			    !f->src->rd_ready)
+				drop_pipe(f);
 			return;
+		}
 	}
 	engine_schedule(f->e, &f->task);
 }

@@ -148,6 +148,8 @@ struct flow {
 	size_t		 pipe_cap;
 	size_t		 pipe_len;
 	unsigned	 pipe_full:1;	/* fragments fill its slots */
+	unsigned	 lazy_pipe:1;	/* FLOW_PIPE: made at the first
+					   move (forward's pairs) */
 	unsigned	 eof:1;		/* the source ended */
 	unsigned	 failed:1;	/* reading (or writing dst) failed */
 	unsigned	 dst_failed:1;	/* which of the two, on a direct path */
@@ -197,8 +199,9 @@ void	flow_init(struct flow *f, struct engine *e, struct stream *src,
 	    size_t readsz, void *owner);
 
 /*
- * Make f a direct flow to dst by path (FLOW_PIPE makes its pipe).
- * Returns 0, or -1 with errno; f is still a copy flow then.
+ * Make f a direct flow to dst by path (FLOW_PIPE makes its pipe, now or,
+ * with f->lazy_pipe, at the first move: falling back to copying when
+ * it cannot).  Returns 0, or -1 with errno; f is still a copy flow then.
  */
 int	flow_direct(struct flow *f, enum flow_path path, struct stream *dst);
 
@@ -230,6 +233,9 @@ void		 chunk_put(struct engine *e, struct chunk *c);
 
 /* Queue c on sq (a reference taken).  0, or -1 with errno ENOMEM. */
 int	sinkq_push(struct sinkq *sq, struct chunk *c);
+
+/* Close the empty pipes kept for reuse (at the end of a session). */
+void	flow_pipes_free(void);
 
 /* Give back the chunks kept for reuse (at the end of a session). */
 void	flow_cache_free(void);

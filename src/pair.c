@@ -169,6 +169,7 @@ static void
 join(struct engine *e, struct peer *x, struct peer *y)
 {
 	x->in.eof_to_sinks = 1;
+	x->in.lazy_pipe = 1;
 	if (!e->cfg->copy_only && e->cfg->shape == NULL &&
 	    x->sock.splice_ok && y->sock.splice_ok &&
 	    x->sock.ops->open == NULL && y->sock.ops->open == NULL &&

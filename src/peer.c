@@ -207,6 +207,9 @@ peer_close(struct engine *e, struct peer *p, int err)
 		flow_fini(&p->in);
 		p->in.eof = 1;
 		stream_close(&p->sock);
+		/* Nobody left: the pipes kept for them go too. */
+		if (e->npeers == 0)
+			flow_pipes_free();
 		if (e->accept_more)
 			engine_schedule(e, &e->accepting);
 	}

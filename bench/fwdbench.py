@@ -67,10 +67,10 @@ def forwarder(tool, fport, tport, tmp):
     elif tool == "haproxy":
         cfg = os.path.join(tmp, "h.cfg")
         with open(cfg, "w") as f:
-            f.write("global\n\tmaxconn 50000\n"
+            f.write("global\n\tmaxconn 6000\n"
                     "defaults\n\tmode tcp\n\toption splice-auto\n"
                     "\ttimeout connect 5s\n\ttimeout client 120s\n"
-                    "\ttimeout server 120s\n\tmaxconn 50000\n"
+                    "\ttimeout server 120s\n\tmaxconn 6000\n"
                     "listen f\n\tbind 127.0.0.1:%d\n"
                     "\tserver s 127.0.0.1:%d\n" % (fport, tport))
         args = ["haproxy", "-db", "-f", cfg]

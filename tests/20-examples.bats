@@ -67,6 +67,7 @@ KNOWN=(
 	"sockcat serve -k -v --allow 10.0.0.0/8"
 	"sockcat serve -k --broker --label 9000"
 	"sockcat forward -v 8080 web.example:80"
+	"sockcat forward -u -v 5353 127.0.0.53:53"
 	"sockcat forward --tls-listen --cert srv.pem"
 	"sockcat forward --tls 127.0.0.1:2525"
 	"mkfifo replies"
@@ -368,6 +369,46 @@ EOF
 	run netns "$T/run.sh"
 	printf '%s\n' "$output"
 	[ "$output" = "$(printf 'through-tls-listen\nthrough-tls')" ]
+}
+
+@test "examples: DNS over UDP forwarded to a resolver on loopback" {
+	ex "sockcat forward -u -v 5353 127.0.0.53:53"
+	mv "$T/ex.sh" "$T/ex.cmds"
+	# A python3 stand-in for the resolver (no DNS server among the
+	# packages): every A question gets 192.0.2.53.
+	cat >"$T/dns.py" <<'EOF'
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.53", 53))
+while True:
+    q, a = s.recvfrom(512)
+    end = q.index(b"\0", 12) + 5
+    r = q[:2] + b"\x81\x80" + q[4:6] + b"\x00\x01\x00\x00\x00\x00" + q[12:end]
+    r += b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04" + bytes([192, 0, 2, 53])
+    s.sendto(r, a)
+EOF
+	cat >"$T/ask.py" <<'EOF'
+import socket, struct
+q = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+q += b"".join(bytes([len(p)]) + p for p in b"example.org".split(b".")) + b"\0\x00\x01\x00\x01"
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+s.sendto(q, ("127.0.0.1", 5353))
+r = s.recv(512)
+assert r[:2] == b"\x12\x34" and struct.unpack("!H", r[6:8])[0] == 1
+print(socket.inet_ntoa(r[-4:]))
+EOF
+	cat >"$T/run.sh" <<'EOF'
+start dns python3 "$T/dns.py"
+wait_listen "127.0.0.53:53 "
+start fw bash -c "$(cat ex.cmds)"
+wait_line "$T/fw.err" "listening on"
+python3 "$T/ask.py"
+wait_line "$T/fw.err" "connection from 127.0.0.1 port"
+EOF
+	run netns "$T/run.sh"
+	printf '%s\n' "$output"
+	[ "$output" = 192.0.2.53 ]
 }
 
 @test "examples: a chat room, and its log" {

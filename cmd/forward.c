@@ -19,6 +19,8 @@
 #include "engine.h"
 #include "listen.h"
 #include "opts.h"
+#include "proxy.h"
+#include "proxy-opts.h"
 #include "relay.h"
 #include "sig.h"
 #include "sock.h"
@@ -75,6 +77,9 @@ static const char usage[] =
 "      --require-client-cert  clients need a certificate (--cacert's)\n"
 "      --alpn=P1[,P2], --tls-min=V, --tls-max=V, --ciphers=LIST,\n"
 "      --tls13-ciphers=LIST  both sides' TLS, as connect and serve take them\n"
+"  -x, --proxy=URL        reach TARGET through this proxy: socks4://,\n"
+"                         socks4a://, socks5://, socks5h:// or http://\n"
+"      --proxy-user=USER[:PASS]  the proxy's credentials\n"
 "      --proxy-protocol=v1|v2  send TARGET a PROXY protocol header\n"
 "                         naming the client first\n"
 USAGE_ACL
@@ -92,6 +97,8 @@ static const struct option longopts[] = {
 	{ "backlog",	 required_argument,	NULL, 'b' },
 	{ "proxy-protocol", required_argument,	NULL, OPT_SEND_PROXY },
 	{ "tls-listen",	 no_argument,		NULL, OPT_TLS_LISTEN },
+	{ "proxy",	 required_argument,	NULL, 'x' },
+	{ "proxy-user",	 required_argument,	NULL, OPT_PROXY_USER },
 	OPTL_TLS,
 	OPTL_TLS_CLIENT,
 	OPTL_TLS_SERVER,
@@ -144,7 +151,7 @@ forward_option(void *self, int c, const char *arg)
 }
 
 const struct opts_spec forward_spec = {
-	"forward", usage, "46unw:i:m:b:vh", longopts, forward_option
+	"forward", usage, "46unw:i:m:b:x:vh", longopts, forward_option
 };
 
 /*
@@ -277,9 +284,73 @@ inet_targets(const struct forward_opts *o, const char *op,
 	return n;
 }
 
+/* A port in TARGET: a number, or a service name.  -1 when neither. */
+static int
+port_number(const char *port)
+{
+	struct servent *se;
+	const char *errstr;
+	int n;
+
+	n = (int)strtonum(port, 1, 65535, &errstr);
+	if (errstr == NULL)
+		return n;
+	if ((se = getservbyname(port, "tcp")) != NULL)
+		return ntohs((unsigned short)se->s_port);
+	return -1;
+}
+
+/*
+ * --proxy: the proxy's addresses into t (what the forwarder connects
+ * to) and the handshake that asks it for TARGET op into talk.  Returns
+ * how many addresses, or -1 after the message with *status set.
+ */
+static int
+proxy_targets(const struct forward_opts *o, const char *op,
+    struct engine_target *t, struct proxy_talk *talk, int *status)
+{
+	const struct proxy_url *h = &o->co.proxy.hops[0];
+	struct engine_target at[TARGETS_MAX];
+	char hp[PROXY_FIELD_MAX + 16], *host, *port;
+	const struct sockaddr *sa = NULL;
+	int n, nport;
+
+	if ((*status = target_shape(op)) != 0 ||
+	    addr_split(op, &host, &port) == -1)
+		return -1;
+	if ((nport = port_number(port)) == -1) {
+		*status = usage_error("forward", "TARGET port '%s' is neither "
+		    "a number nor a service", port);
+		free(host);
+		return -1;
+	}
+	/* Schemes that do not send the name take TARGET's address. */
+	if (!proxy_scheme_sends_name(h->scheme)) {
+		if ((n = inet_targets(o, op, at, status)) <= 0) {
+			free(host);
+			if (n == 0)
+				*status = EXIT_FAILURE;
+			return -1;
+		}
+		sa = (const struct sockaddr *)&at[0].ss;
+	}
+	if (proxy_talk_start(talk, h->scheme, host, nport, sa,
+	    h->has_user ? h->user : NULL, h->has_pass ? h->pass : NULL) ==
+	    -1) {
+		warnx("forward: %s", talk->why);
+		free(host);
+		*status = EXIT_FAILURE;
+		return -1;
+	}
+	free(host);
+	snprintf(hp, sizeof(hp), strchr(h->host, ':') != NULL ? "[%s]:%s" :
+	    "%s:%s", h->host, h->port);
+	return inet_targets(o, hp, t, status);
+}
+
 static int
 run(const struct forward_opts *o, const struct endpoint *ep,
-    const struct engine_target *t, size_t nt)
+    const struct engine_target *t, size_t nt, const struct proxy_talk *talk)
 {
 	struct common_opts lco = o->co;
 	struct pairs_spec ps;
@@ -309,6 +380,7 @@ run(const struct forward_opts *o, const struct endpoint *ep,
 	ps.sock = &spec;
 	ps.send_proxy = o->send_proxy;
 	ps.udp = o->udp;
+	ps.proxy = talk;
 	ps.target_tls = (struct tls_opts *)(uintptr_t)&o->co.tls;
 	ps.listen_tls = (struct tls_opts *)(uintptr_t)&o->listen;
 	r = relay_pairs(&o->co, l.fd, l.n, (size_t)o->max_clients, &ps);
@@ -322,11 +394,13 @@ forward_main(int argc, char **argv, int check_only)
 {
 	struct forward_opts o;
 	struct engine_target t[TARGETS_MAX];
+	struct proxy_talk talk;
 	struct endpoint ep;
 	const char *lpath, *tpath;
-	int first, r, nt;
+	int first, r, nt = 0;
 
 	memset(&o, 0, sizeof(o));
+	memset(&talk, 0, sizeof(talk));
 	if ((r = opts_parse(&forward_spec, &o.co, &o, argc, argv, &first)) != 0)
 		return r == OPTS_HELP ? 0 : r;
 	if (!check_only && (r = opts_start_json(&o.co)) != 0)
@@ -341,10 +415,22 @@ forward_main(int argc, char **argv, int check_only)
 	if ((r = tls_sides(&o)) != 0)
 		return r;
 	if (o.udp && (o.co.tls.on || o.listen.on || o.send_proxy ||
-	    o.max_clients != 0))
+	    o.max_clients != 0 || o.co.proxy.n > 0))
 		return usage_error("forward", "-u conflicts with %s",
 		    o.co.tls.on ? "--tls" : o.listen.on ? "--tls-listen" :
-		    o.send_proxy ? "--proxy-protocol" : "--max-clients");
+		    o.send_proxy ? "--proxy-protocol" : o.co.proxy.n > 0 ?
+		    "--proxy" : "--max-clients");
+	if ((r = proxy_check(&o.co)) != 0)
+		return r;
+	if (o.co.proxy.n > 1)
+		return usage_error("forward", "one --proxy (a chain is "
+		    "connect's)");
+	if (o.co.proxy.n > 0 && o.co.proxy.hops[0].scheme == PROXY_HTTPS)
+		return usage_error("forward", "an https:// --proxy is "
+		    "connect's only");
+	if (o.co.proxy.n > 0 && unix_path(argv[1]) != NULL)
+		return usage_error("forward", "--proxy conflicts with a unix "
+		    "TARGET");
 	if (o.udp && o.co.idle_ms == OPTS_NO_TIME)
 		o.co.idle_ms = UDP_IDLE_MS;
 	memset(&ep, 0, sizeof(ep));
@@ -368,7 +454,16 @@ forward_main(int argc, char **argv, int check_only)
 			return r;
 		}
 		nt = 0;
-	} else if ((nt = inet_targets(&o, argv[1], t, &r)) <= 0) {
+	} else if (o.co.proxy.n > 0 && ((r = proxy_setup(&o.co)) != 0 ||
+	    (nt = proxy_targets(&o, argv[1], t, &talk, &r)) <= 0)) {
+		free(ep.alloc);
+		if (r == 0 && nt == 0) {
+			warnx("forward: the proxy has no address to connect to");
+			r = EXIT_FAILURE;
+		}
+		return r;
+	} else if (o.co.proxy.n == 0 &&
+	    (nt = inet_targets(&o, argv[1], t, &r)) <= 0) {
 		free(ep.alloc);
 		if (nt == 0) {
 			warnx("forward: %s has no address to connect to",
@@ -386,7 +481,9 @@ forward_main(int argc, char **argv, int check_only)
 		return r;
 	}
 	if (!check_only && (r = opts_setup_acl(&o.co)) == 0)
-		r = run(&o, &ep, t, (size_t)nt);
+		r = run(&o, &ep, t, (size_t)nt, o.co.proxy.n > 0 ? &talk : NULL);
+	proxy_talk_end(&talk);
+	proxy_teardown(&o.co);
 	opts_acl_done(&o.co);
 	tls_teardown(&o.co.tls);
 	tls_teardown(&o.listen);

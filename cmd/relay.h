@@ -104,6 +104,9 @@ struct pairs_spec {
 	struct sock_spec *sock;
 	int		 send_proxy;	/* PROXY header version, or 0 */
 	int		 udp;		/* -u: datagrams */
+	/* --proxy: the handshake asking the proxy (targets) for TARGET,
+	 * begun; or NULL. */
+	const struct proxy_talk *proxy;
 	/* TLS to the targets, and with the clients: their contexts'
 	 * options, or NULL. */
 	struct tls_opts	*target_tls;

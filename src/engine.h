@@ -87,6 +87,7 @@ struct engine_target {
 };
 
 struct sock_spec;
+struct proxy_talk;
 
 /* What the session does; see the contract's "The relay". */
 struct engine_cfg {
@@ -181,6 +182,10 @@ struct engine_cfg {
 	 * (and sent its header), when not NULL: as wrap. */
 	int		(*target_wrap)(void *arg, struct stream *s);
 	void		*target_wrap_arg;
+	/* forward --proxy: the targets are the proxy's addresses, and
+	 * each connection to one asks it for TARGET with this handshake
+	 * (begun: a copy is run for each), before the header and TLS. */
+	const struct proxy_talk *target_proxy;
 	/* forward -u: the listeners are datagram sockets; each sender is a
 	 * peer of its own, a socket connected to the first target that
 	 * takes it, its datagrams passed on whole and the replies sent

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "engine-int.h"
+#include "proxy.h"
 #include "proxyproto.h"
 #include "sock.h"
 
@@ -207,9 +208,10 @@ send_header(const struct engine *e, const struct peer *c,
 	return -1;
 }
 
-/* A target's connect is done: its PROXY header first, then TLS. */
+/* A target is reached (through its proxy): its PROXY header first,
+ * then TLS. */
 static int
-connected(void *arg, struct stream *s)
+reached(void *arg, struct stream *s)
 {
 	struct peer *t = arg;
 	struct engine *e = t->in.e;
@@ -221,6 +223,18 @@ connected(void *arg, struct stream *s)
 	if (e->cfg->target_wrap != NULL)
 		return e->cfg->target_wrap(e->cfg->target_wrap_arg, s);
 	return 0;
+}
+
+/* A target's connect is done: the proxy's handshake, if any, first. */
+static int
+connected(void *arg, struct stream *s)
+{
+	struct peer *t = arg;
+	struct engine *e = t->in.e;
+
+	if (e->cfg->target_proxy != NULL)
+		return proxy_stream(s, e->cfg->target_proxy, reached, t);
+	return reached(arg, s);
 }
 
 void

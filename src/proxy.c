@@ -616,17 +616,14 @@ http:
 }
 
 int
-proxy_talk_run(struct proxy_talk *t, struct stream *s, long long deadline_ms,
-    int intr_fd)
+proxy_talk_step(struct proxy_talk *t, struct stream *s)
 {
 	unsigned char buf[PROXY_HTTP_MAX];
-	struct pollfd pfd[2];
-	long long now;
 	ssize_t n;
-	int r, out;
+	int r;
 
+	s->rd_wants_out = 0;
 	for (;;) {
-		out = 0;
 		if (t->outoff < t->outlen) {
 			n = stream_write(s, t->out + t->outoff,
 			    t->outlen - t->outoff);
@@ -636,36 +633,49 @@ proxy_talk_run(struct proxy_talk *t, struct stream *s, long long deadline_ms,
 			}
 			if (n == -1 && errno != EAGAIN)
 				return -1;
-			out = !s->wr_wants_in;
-		} else if (t->want > 0) {
-			n = stream_read(s, buf, t->want);
-			if (n > 0) {
-				if ((r = proxy_talk_feed(t, buf, (size_t)n))
-				    == 1)
-					return 0;
-				if (r == -1) {
-					errno = EPROTO;
-					return -1;
-				}
-				continue;
-			}
-			if (n == 0) {
-				snprintf(t->why, sizeof(t->why), "the proxy "
-				    "closed the connection before its reply");
-				errno = ECONNRESET;
-				return -1;
-			}
-			if (errno != EAGAIN)
-				return -1;
-			out = s->rd_wants_out;
-		} else
+			s->rd_wants_out = !s->wr_wants_in;
 			return 0;
+		}
+		if (t->want == 0)
+			return 1;
+		n = stream_read(s, buf, t->want);
+		if (n > 0) {
+			if ((r = proxy_talk_feed(t, buf, (size_t)n)) == 1)
+				return 1;
+			if (r == -1) {
+				errno = EPROTO;
+				return -1;
+			}
+			continue;
+		}
+		if (n == 0) {
+			snprintf(t->why, sizeof(t->why), "the proxy closed the "
+			    "connection before its reply");
+			errno = ECONNRESET;
+			return -1;
+		}
+		if (errno != EAGAIN)
+			return -1;
+		/* rd_wants_out: a TLS read that must write first. */
+		return 0;
+	}
+}
+
+int
+proxy_talk_run(struct proxy_talk *t, struct stream *s, long long deadline_ms,
+    int intr_fd)
+{
+	struct pollfd pfd[2];
+	long long now;
+	int r;
+
+	while ((r = proxy_talk_step(t, s)) == 0) {
 		if ((now = clock_ms()) >= deadline_ms) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
 		pfd[0].fd = s->fd;
-		pfd[0].events = out ? POLLOUT : POLLIN;
+		pfd[0].events = s->rd_wants_out ? POLLOUT : POLLIN;
 		pfd[1].fd = intr_fd;
 		pfd[1].events = POLLIN;
 		pfd[1].revents = 0;
@@ -677,6 +687,84 @@ proxy_talk_run(struct proxy_talk *t, struct stream *s, long long deadline_ms,
 			return -1;
 		}
 	}
+	return r == 1 ? 0 : -1;
+}
+
+/* proxy_stream(): the handshake, then what comes next. */
+struct proxy_ctx {
+	struct stream_next	 next;
+	struct proxy_talk	 talk;
+};
+
+static int
+proxy_no_shutdown(struct stream *s)
+{
+	(void)s;
+	return 0;
+}
+
+static void
+proxy_close(struct stream *s)
+{
+	struct proxy_ctx *c = s->ctx;
+
+	s->ops = c->next.ops;
+	s->ctx = NULL;
+	proxy_talk_end(&c->talk);
+	free(c);
+	stream_close(s);
+}
+
+static const char *
+proxy_why(const struct stream *s)
+{
+	const struct proxy_ctx *c = s->ctx;
+
+	return c->talk.why[0] != '\0' ? c->talk.why : NULL;
+}
+
+static int	proxy_open(struct stream *);
+
+static const struct stream_ops proxy_ops = {
+	stream_step_read, stream_step_write, proxy_no_shutdown, proxy_close,
+	stream_step_pending, proxy_open, proxy_why
+};
+
+static int
+proxy_open(struct stream *s)
+{
+	struct proxy_ctx *c = s->ctx;
+	struct stream_next next;
+	int r;
+
+	/* The handshake talks over the socket's own operations. */
+	s->ops = c->next.ops;
+	s->ctx = NULL;
+	r = proxy_talk_step(&c->talk, s);
+	s->ops = &proxy_ops;
+	s->ctx = c;
+	if (r <= 0)
+		return r;
+	next = c->next;
+	proxy_talk_end(&c->talk);
+	free(c);
+	return stream_next_open(s, next);
+}
+
+int
+proxy_stream(struct stream *s, const struct proxy_talk *t,
+    int (*then)(void *, struct stream *), void *then_arg)
+{
+	struct proxy_ctx *c;
+
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return -1;
+	stream_next_init(&c->next, s, then, then_arg);
+	c->talk = *t;
+	s->ops = &proxy_ops;
+	s->ctx = c;
+	s->opening = 1;
+	return 0;
 }
 
 void

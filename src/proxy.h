@@ -107,6 +107,22 @@ int	proxy_talk_feed(struct proxy_talk *t, const void *buf, size_t n);
 int	proxy_talk_run(struct proxy_talk *t, struct stream *s,
 	    long long deadline_ms, int intr_fd);
 
+/*
+ * One step of the handshake over s, never waiting: 1 when the proxy has
+ * connected, 0 when it waits for s (s->rd_wants_out: to write), -1 with
+ * errno as proxy_talk_run() says.
+ */
+int	proxy_talk_step(struct proxy_talk *t, struct stream *s);
+
+/*
+ * Make s, a connected stream to the proxy, one whose opening is the
+ * handshake of (a copy of) t, begun, then what then (when not NULL)
+ * makes of it: forward's targets through a proxy.  Returns 0, or -1
+ * with errno.
+ */
+int	proxy_stream(struct stream *s, const struct proxy_talk *t,
+	    int (*then)(void *, struct stream *), void *then_arg);
+
 /* Wipe the credentials t holds. */
 void	proxy_talk_end(struct proxy_talk *t);
 

@@ -259,37 +259,10 @@ struct pp_ctx {
 	const char		*why;
 };
 
-static ssize_t
-pp_no_io(struct stream *s, void *buf, size_t len)
-{
-	(void)s;
-	(void)buf;
-	(void)len;
-	errno = EAGAIN;
-	return -1;
-}
-
-static ssize_t
-pp_no_write(struct stream *s, const void *buf, size_t len)
-{
-	(void)s;
-	(void)buf;
-	(void)len;
-	errno = EAGAIN;
-	return -1;
-}
-
 static int
 pp_no_shutdown(struct stream *s)
 {
 	return shutdown(s->fd, SHUT_WR);
-}
-
-static size_t
-pp_no_pending(const struct stream *s)
-{
-	(void)s;
-	return 0;
 }
 
 static void
@@ -314,8 +287,8 @@ pp_why(const struct stream *s)
 static int	pp_open(struct stream *);
 
 static const struct stream_ops pp_ops = {
-	pp_no_io, pp_no_write, pp_no_shutdown, pp_close, pp_no_pending,
-	pp_open, pp_why
+	stream_step_read, stream_step_write, pp_no_shutdown, pp_close,
+	stream_step_pending, pp_open, pp_why
 };
 
 static int

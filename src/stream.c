@@ -199,14 +199,31 @@ to_write(struct stream *s, const void *buf, size_t len)
 	    (const struct sockaddr *)&a->ss, a->len);
 }
 
-static ssize_t
-no_read(struct stream *s, void *buf, size_t len)
+ssize_t
+stream_step_read(struct stream *s, void *buf, size_t len)
 {
 	(void)s;
 	(void)buf;
 	(void)len;
 	errno = EAGAIN;
 	return -1;
+}
+
+ssize_t
+stream_step_write(struct stream *s, const void *buf, size_t len)
+{
+	(void)s;
+	(void)buf;
+	(void)len;
+	errno = EAGAIN;
+	return -1;
+}
+
+size_t
+stream_step_pending(const struct stream *s)
+{
+	(void)s;
+	return 0;
 }
 
 static void
@@ -223,7 +240,8 @@ static const struct stream_ops from_ops = {
 };
 
 static const struct stream_ops to_ops = {
-	no_read, to_write, no_shutdown, addr_close, no_pending, NULL, NULL
+	stream_step_read, to_write, no_shutdown, addr_close, no_pending, NULL,
+	NULL
 };
 
 /* A stream over fd (not owned) with an address of its own. */

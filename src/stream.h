@@ -122,6 +122,12 @@ struct stream_next {
 	void			*then_arg;
 };
 
+/* A stream that an opening step holds moves no byte yet: its reads and
+ * writes say EAGAIN, it holds nothing pending. */
+ssize_t	stream_step_read(struct stream *s, void *buf, size_t len);
+ssize_t	stream_step_write(struct stream *s, const void *buf, size_t len);
+size_t	stream_step_pending(const struct stream *s);
+
 /* Keep s's own operations and then in n before a step takes s over. */
 void	stream_next_init(struct stream_next *n, const struct stream *s,
 	    int (*then)(void *, struct stream *), void *then_arg);

@@ -68,6 +68,7 @@ KNOWN=(
 	"sockcat serve -k --broker --label 9000"
 	"sockcat forward -v 8080 web.example:80"
 	"sockcat forward -u -v 5353 127.0.0.53:53"
+	"sockcat forward -x socks5h://127.0.0.1:1080"
 	"sockcat forward --tls-listen --cert srv.pem"
 	"sockcat forward --tls 127.0.0.1:2525"
 	"mkfifo replies"
@@ -369,6 +370,36 @@ EOF
 	run netns "$T/run.sh"
 	printf '%s\n' "$output"
 	[ "$output" = "$(printf 'through-tls-listen\nthrough-tls')" ]
+}
+
+@test "examples: a local port through a SOCKS proxy (microsocks standing in for ssh -D)" {
+	ex "sockcat forward -x socks5h://127.0.0.1:1080"
+	mv "$T/ex.sh" "$T/ex.cmds"
+	cat >"$T/run.sh" <<'EOF'
+start ms microsocks -i 127.0.0.1 -p 1080
+start db sockcat serve -k -v 127.0.0.1 5432
+wait_listen "127.0.0.1:1080 "
+wait_line "$T/db.err" "listening on"
+start fw bash -c "$(cat ex.cmds)"
+wait_listen ":15432 "
+# The client holds its connection until the server has its line:
+# microsocks ends a stream at a half-close, data still in flight.
+python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", 15432), timeout=5)
+s.sendall(b"select 1\n")
+for _ in range(500):
+    if b"select 1" in open(sys.argv[1], "rb").read():
+        break
+    time.sleep(0.02)
+s.close()
+' "$T/db.out"
+wait_line "$T/db.out" "select 1"
+cat "$T/db.out"
+EOF
+	run netns "$T/run.sh"
+	printf '%s\n' "$output"
+	[ "$output" = "select 1" ]
 }
 
 @test "examples: DNS over UDP forwarded to a resolver on loopback" {

@@ -282,6 +282,44 @@ print(len(cs[0].recv(70000)))
 	wait_for "$T/fw.err" ": sent 9 bytes, received 4 bytes$"
 }
 
+# ask PORT LINE: a python3 client sends LINE and prints the line that
+# comes back (bounded), without half-closing first: proxies such as
+# microsocks and ncat's end a stream at a half-close.
+ask() {
+	timeout "$TMO" python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(sys.argv[2].encode() + b"\n")
+print(s.makefile().readline().rstrip("\n"))
+' "$@"
+}
+
+@test "forward --proxy: through microsocks (socks5h, socks5) and ncat's HTTP proxy; a refusal told in SOCKS terms" {
+	target echo
+	free=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	bg ms microsocks -i 127.0.0.1 -p "$free"
+	mport=$free
+	port_of "$ms_pid"
+	bg hp ncat -l -k --proxy-type http 127.0.0.1 0
+	port_of "$hp_pid"
+	hport=$port
+	bg f1 "$SOCKCAT" forward -v -x "socks5h://127.0.0.1:$mport" 127.0.0.1:0 "localhost:$tport"
+	listen_port f1
+	[ "$(ask "$port" via-socks5h)" = via-socks5h ]
+	bg f2 "$SOCKCAT" forward -v -x "socks5://127.0.0.1:$mport" 127.0.0.1:0 "127.0.0.1:$tport"
+	listen_port f2
+	[ "$(ask "$port" via-socks5)" = via-socks5 ]
+	bg f3 "$SOCKCAT" forward -v --proxy "http://127.0.0.1:$hport" 127.0.0.1:0 "127.0.0.1:$tport"
+	listen_port f3
+	[ "$(ask "$port" via-http)" = via-http ]
+	dead=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	bg f4 "$SOCKCAT" forward -v -x "socks5://127.0.0.1:$mport" 127.0.0.1:0 "127.0.0.1:$dead"
+	listen_port f4
+	printf 'x\n' >"$T/in"
+	sc 1 connect 127.0.0.1 "$port" <"$T/in"
+	wait_for "$T/f4.err" "^sockcat: connect 127.0.0.1 port $mport: SOCKS5 reply 5: connection refused$"
+}
+
 @test "forward: usage errors name the culprit" {
 	usage_table \
 		'missing LISTEN and TARGET|forward' \
@@ -294,5 +332,8 @@ print(len(cs[0].recv(70000)))
 		'--cert needs --tls-listen|forward --cert /dev/null 8080 h:1' \
 		'--insecure needs --tls|forward --tls-listen --insecure 8080 h:1' \
 		'-u conflicts with --tls|forward -u --tls 8080 h:1' \
-		'-u conflicts with --proxy-protocol|forward -u --proxy-protocol=v1 8080 h:1'
+		'-u conflicts with --proxy-protocol|forward -u --proxy-protocol=v1 8080 h:1' \
+		'one --proxy|forward -x socks5://a:1 -x http://b:2 8080 h:1' \
+		'an https:// --proxy is connect|forward -x https://a:1 8080 h:1' \
+		'--proxy conflicts with a unix TARGET|forward -x socks5://a:1 8080 unix:/x'
 }

@@ -282,6 +282,22 @@ print(len(cs[0].recv(70000)))
 	wait_for "$T/fw.err" ": sent 9 bytes, received 4 bytes$"
 }
 
+@test "forward --json: listening, connection, a failed target and each end are JSON events" {
+	target sha
+	bg fw "$SOCKCAT" forward -v --json 127.0.0.1:0 "127.0.0.1:$tport"
+	wait_for "$T/fw.err" '"event":"listening"'
+	port=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$T/fw.err" | head -n 1)
+	printf 'json\n' >"$T/in"
+	sc 0 connect 127.0.0.1 "$port" <"$T/in"
+	wait_for "$T/fw.err" '"event":"closed".*"bytes_sent":67,"bytes_received":5'
+	kill "$tgt_pid"
+	wait_exit "$tgt_pid" || true
+	sc 1 connect 127.0.0.1 "$port" <"$T/in"
+	wait_for "$T/fw.err" '"event":"attempt_failed"'
+	wait_for "$T/fw.err" '"message":"no target: Connection refused"'
+	python3 "$TESTS/json-events.py" "$T/fw.err"
+}
+
 # ask PORT LINE: a python3 client sends LINE and prints the line that
 # comes back (bounded), without half-closing first: proxies such as
 # microsocks and ncat's end a stream at a half-close.

@@ -319,7 +319,9 @@ print(s.makefile().readline().rstrip("\n"))
 	bg hp ncat -l -k --proxy-type http 127.0.0.1 0
 	port_of "$hp_pid"
 	hport=$port
-	bg f1 "$SOCKCAT" forward -v -x "socks5h://127.0.0.1:$mport" 127.0.0.1:0 "localhost:$tport"
+	# socks5h sends the host as a name (127.0.0.1: a stock hosts file
+	# makes localhost ::1 first, where the target does not listen).
+	bg f1 "$SOCKCAT" forward -v -x "socks5h://127.0.0.1:$mport" 127.0.0.1:0 "127.0.0.1:$tport"
 	listen_port f1
 	[ "$(ask "$port" via-socks5h)" = via-socks5h ]
 	bg f2 "$SOCKCAT" forward -v -x "socks5://127.0.0.1:$mport" 127.0.0.1:0 "127.0.0.1:$tport"

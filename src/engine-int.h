@@ -177,6 +177,9 @@ int	udp_demux(void *arg, struct flow *f, struct chunk *c);
  * the listener's flow f.  NULL with errno (fd closed). */
 struct peer *peer_new_udp(struct engine *e, int fd, struct flow *f,
 	    const struct sockaddr *sa, socklen_t len);
+/* p (of a pair) is going: its partner forgets it, and neither's direct
+ * flow points into the other any more. */
+void	pair_forget(struct peer *p);
 /* The bytes written to p (of a pair) so far. */
 uint64_t pair_sent(const struct peer *p);
 /* A peer whose socket is connecting (forward's target); its opening

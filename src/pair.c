@@ -39,24 +39,51 @@ unlink_direct(struct peer *x, struct peer *y)
 	}
 }
 
+void
+pair_forget(struct peer *p)
+{
+	struct peer *o = p->partner;
+
+	if (o == NULL)
+		return;
+	unlink_direct(o, p);
+	unlink_direct(p, o);
+	if (o->partner == p)
+		o->partner = NULL;
+	p->partner = NULL;
+}
+
+/* A target address that failed (err; text: in its own words) is told. */
+static void
+attempt_failed(struct engine *e, const struct engine_target *a, int err,
+    const char *text)
+{
+	struct event ev;
+	char name[EVENT_NAME_MAX];
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EVENT_ATTEMPT_END;
+	ev.name = event_name((const struct sockaddr *)&a->ss, a->len, name,
+	    sizeof(name));
+	ev.sa = (const struct sockaddr *)&a->ss;
+	ev.salen = a->len;
+	ev.err = err;
+	ev.text = text;
+	engine_emit(e, &ev);
+}
+
 /* End the pair of client c: told once, for c; reset: both get one. */
 static void
 pair_close(struct engine *e, struct peer *c, int reset, int err)
 {
 	struct peer *t = c->partner;
 
-	if (t != NULL) {
-		if (reset) {
-			linger0(c);
-			linger0(t);
-		}
-		unlink_direct(c, t);
-		unlink_direct(t, c);
-		t->partner = NULL;
-		t->quiet = 1;
+	if (t != NULL && reset) {
+		linger0(c);
+		linger0(t);
 	}
-	/* c's counts are taken with t still its partner; c may be freed
-	 * by it (a gone peer never looks at its partner again). */
+	/* c is told, its counts taken with t still its partner; closing
+	 * unlinks the two (pair_forget()), so t goes quietly after. */
 	peer_close(e, c, err);
 	if (t != NULL)
 		peer_close(e, t, 0);
@@ -93,9 +120,7 @@ static void
 dial(struct engine *e, struct peer *c)
 {
 	const struct engine_target *a;
-	struct event ev;
 	struct peer *t;
-	char name[EVENT_NAME_MAX];
 	int fd, done;
 
 	while (c->attempt < e->cfg->ntargets) {
@@ -112,14 +137,7 @@ dial(struct engine *e, struct peer *c)
 			return;
 		}
 		c->attempt_err = errno;
-		memset(&ev, 0, sizeof(ev));
-		ev.kind = EVENT_ATTEMPT_END;
-		ev.name = event_name((const struct sockaddr *)&a->ss, a->len,
-		    name, sizeof(name));
-		ev.sa = (const struct sockaddr *)&a->ss;
-		ev.salen = a->len;
-		ev.err = errno;
-		engine_emit(e, &ev);
+		attempt_failed(e, a, errno, NULL);
 		c->attempt++;
 	}
 	/* No target: the client gets a reset, and the reason. */
@@ -139,8 +157,6 @@ pair_target_failed(struct engine *e, struct peer *t, int err)
 {
 	const struct engine_target *a;
 	struct peer *c = t->partner;
-	struct event ev;
-	char name[EVENT_NAME_MAX];
 
 	t->quiet = 1;
 	t->partner = NULL;
@@ -150,15 +166,8 @@ pair_target_failed(struct engine *e, struct peer *t, int err)
 	}
 	c->partner = NULL;
 	a = &e->cfg->targets[c->attempt];
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = EVENT_ATTEMPT_END;
-	ev.name = event_name((const struct sockaddr *)&a->ss, a->len, name,
-	    sizeof(name));
-	ev.sa = (const struct sockaddr *)&a->ss;
-	ev.salen = a->len;
-	ev.err = err;
-	ev.text = err == ETIMEDOUT ? "timed out" : stream_why(&t->sock);
-	engine_emit(e, &ev);
+	attempt_failed(e, a, err, err == ETIMEDOUT ? "timed out" :
+	    stream_why(&t->sock));
 	peer_close(e, t, err);
 	c->attempt_err = err;
 	c->attempt++;
@@ -356,13 +365,7 @@ udp_new(struct engine *e, struct flow *f, const struct sockaddr_storage *sa,
 		if (fd >= 0 && (p = peer_new_udp(e, fd, f,
 		    (const struct sockaddr *)sa, len)) != NULL)
 			return p;
-		ev.kind = EVENT_ATTEMPT_END;
-		ev.name = event_name((const struct sockaddr *)&a->ss, a->len,
-		    name, sizeof(name));
-		ev.sa = (const struct sockaddr *)&a->ss;
-		ev.salen = a->len;
-		ev.err = errno;
-		engine_emit(e, &ev);
+		attempt_failed(e, a, errno, NULL);
 	}
 	return NULL;
 }

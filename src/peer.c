@@ -181,6 +181,7 @@ peer_close(struct engine *e, struct peer *p, int err)
 		if (e->cfg->broker && p->reading)
 			broker_leave(e, p);
 		route_forget(e, p);
+		pair_forget(p);
 		e->peers[p->idx] = e->peers[--e->npeers];
 		e->peers[p->idx]->idx = p->idx;
 		p->idx = (size_t)-1;

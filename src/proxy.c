@@ -708,11 +708,8 @@ proxy_close(struct stream *s)
 {
 	struct proxy_ctx *c = s->ctx;
 
-	s->ops = c->next.ops;
-	s->ctx = NULL;
 	proxy_talk_end(&c->talk);
-	free(c);
-	stream_close(s);
+	stream_next_close(s, &c->next, c);
 }
 
 static const char *

@@ -270,10 +270,7 @@ pp_close(struct stream *s)
 {
 	struct pp_ctx *c = s->ctx;
 
-	s->ops = c->next.ops;
-	s->ctx = NULL;
-	free(c);
-	stream_close(s);
+	stream_next_close(s, &c->next, c);
 }
 
 static const char *

@@ -97,6 +97,15 @@ stream_next_init(struct stream_next *n, const struct stream *s,
 	n->then_arg = then_arg;
 }
 
+void
+stream_next_close(struct stream *s, const struct stream_next *n, void *ctx)
+{
+	s->ops = n->ops;
+	s->ctx = NULL;
+	free(ctx);
+	stream_close(s);
+}
+
 int
 stream_next_open(struct stream *s, struct stream_next n)
 {
@@ -148,9 +157,7 @@ conn_open(struct stream *s)
 static void
 conn_close(struct stream *s)
 {
-	free(s->ctx);
-	s->ctx = NULL;
-	fd_close(s);
+	stream_next_close(s, s->ctx, s->ctx);
 }
 
 static const struct stream_ops conn_ops = {

@@ -132,6 +132,11 @@ size_t	stream_step_pending(const struct stream *s);
 void	stream_next_init(struct stream_next *n, const struct stream *s,
 	    int (*then)(void *, struct stream *), void *then_arg);
 
+/* s is closed while its step holds it: its own operations back, ctx
+ * (the step's context, which holds n) freed, then closed. */
+void	stream_next_close(struct stream *s, const struct stream_next *n,
+	    void *ctx);
+
 /*
  * The step is done (its context, holding n, is freed by the caller
  * after this copy): s is the socket's stream again, then made of it

@@ -116,6 +116,9 @@ flow_direct(struct flow *f, enum flow_path path, struct stream *dst)
 		return -1;
 	f->path = path;
 	f->dst = dst;
+	/* It has its sink now: a source muted for want of one is read
+	 * again (forward's client, whose bytes came before its target). */
+	engine_mute(f->e, f->src, 0);
 	if (dst != NULL)
 		dst->direct = f;
 	return 0;

@@ -11,15 +11,6 @@
 
 #include "tls-int.h"
 
-/* What a read of OpenSSL's may bring at once (read-ahead): two full
- * records.  Not more: OpenSSL 3.0 opens one record per SSL_read and
- * first moves all that is read ahead to the front of its buffer, so a
- * 256 KiB buffer copied each byte about eight times more (a quarter of
- * the receiver's CPU); one record costs a read(2) a record.  With many
- * sessions, OpenSSL's own minimum (one record). */
-#define TLS_READ_BUF		(34 * 1024)
-#define TLS_READ_BUF_MANY	0
-
 /* The throwaway certificate's life. */
 #define SELF_DAYS		30
 
@@ -291,12 +282,12 @@ ctx_protocol(struct tls_ctx *ctx, const struct tls_config *cfg,
 	F.SSL_CTX_set_options(x, SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_IGNORE_UNEXPECTED_EOF);
 	F.SSL_CTX_set_msg_callback(x, msg_cb);
+	/* No read-ahead: tls-sock.c's in-buffer is one (OpenSSL 3.0's own
+	 * moves all it has read ahead to the front of its buffer at each
+	 * record: a 256 KiB one copied each byte about eight times). */
 	F.SSL_CTX_ctrl(x, SSL_CTRL_MODE, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
 	    (cfg->many ? SSL_MODE_RELEASE_BUFFERS : 0), NULL);
-	F.SSL_CTX_ctrl(x, SSL_CTRL_SET_READ_AHEAD, 1, NULL);
-	F.SSL_CTX_set_default_read_buffer_len(x, cfg->many ?
-	    TLS_READ_BUF_MANY : TLS_READ_BUF);
 	*which = "ciphers";
 	if (cfg->ciphers != NULL &&
 	    F.SSL_CTX_set_cipher_list(x, cfg->ciphers) != 1)
@@ -336,6 +327,7 @@ tls_ctx_new(const struct tls_config *cfg, char *err, size_t errlen,
 		return NULL;
 	}
 	ctx->server = cfg->server;
+	ctx->many = cfg->many;
 	ctx->ssl = F.SSL_CTX_new(cfg->server ? F.TLS_server_method() :
 	    F.TLS_client_method());
 	if (ctx->ssl == NULL || ctx_protocol(ctx, cfg, which) == -1 ||

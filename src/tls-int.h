@@ -29,8 +29,8 @@
 	X(SSL_CTX_use_certificate) X(SSL_CTX_use_PrivateKey) \
 	X(SSL_CTX_check_private_key) X(SSL_CTX_set_cipher_list) \
 	X(SSL_CTX_set_ciphersuites) X(SSL_CTX_set_alpn_protos) \
-	X(SSL_CTX_set_alpn_select_cb) X(SSL_CTX_set_default_read_buffer_len) \
-	X(SSL_new) X(SSL_free) X(SSL_set_fd) X(SSL_set_connect_state) \
+	X(SSL_CTX_set_alpn_select_cb) \
+	X(SSL_new) X(SSL_free) X(SSL_set_connect_state) \
 	X(SSL_set_accept_state) X(SSL_ctrl) X(SSL_set1_host) X(SSL_get0_param) \
 	X(SSL_do_handshake) X(SSL_read_ex) X(SSL_write_ex) X(SSL_shutdown) \
 	X(SSL_get_error) X(SSL_pending) X(SSL_has_pending) \
@@ -76,12 +76,21 @@ struct tls_ctx {
 	X509		*own;		/* the throwaway certificate */
 	unsigned char	 alpn[256];	/* wire format: length, name, ... */
 	size_t		 alpnlen;
+	int		 many;		/* many sessions: buffers given back */
+};
+
+/* Bytes at p + off, len of them. */
+struct tls_buf {
+	char		*p;
+	size_t		 off;
+	size_t		 len;
 };
 
 struct tls_conn {
 	SSL		*ssl;
 	struct tls_ctx	*ctx;
 	int		 sent_notify;
+	int		 shut;		/* close_notify out, write side shut */
 	int		 got_notify;	/* the peer's close_notify came */
 	int		 failed;
 	int		 pin_failed;
@@ -91,6 +100,14 @@ struct tls_conn {
 	 * socket itself), and what its last EAGAIN waits for. */
 	struct stream	*inner;
 	int		 inner_wants_out;
+	/* Over the socket itself: tls-sock.c's buffers, whether the
+	 * socket's end was read, and how many bytes of an earlier write
+	 * OpenSSL took whose records were still in the out-buffer. */
+	int		 fd;
+	struct tls_buf	 in;
+	struct tls_buf	 out;
+	int		 in_eof;
+	size_t		 owed;
 };
 
 /* The last error OpenSSL queued (the queue emptied), or 0. */
@@ -99,5 +116,14 @@ unsigned long	tls_last_error(void);
 const char	*tls_reason(const char *dflt);
 /* An X509 name as RFC 2253 text, UTF-8 kept. */
 void		 tls_name_text(const X509_NAME *name, char *buf, size_t len);
+
+/* c's SSL reads and writes fd through tls-sock.c's buffers.  Returns
+ * 0, or -1. */
+int		 tls_sock_attach(struct tls_conn *c, int fd);
+/* Send what waits in c's out-buffer.  Returns 0 once it is all out,
+ * or -1 with errno (EAGAIN: the socket is full). */
+int		 tls_sock_flush(struct tls_conn *c);
+/* Give c's buffers back. */
+void		 tls_sock_free(struct tls_conn *c);
 
 #endif

@@ -2,10 +2,10 @@
  * tls: TLS streams with OpenSSL 3, loaded at the first use (see tls.h;
  * the contexts are tls-ctx.c's, what both share tls-int.h's).
  *
- * The stream does its own I/O on the non-blocking socket through
- * OpenSSL's socket BIO, reading ahead into a large buffer so that one
- * recv(2) brings many records; a write hands OpenSSL a whole chunk,
- * which it cuts into records.
+ * OpenSSL does the stream's I/O on the non-blocking socket through
+ * tls-sock.c's buffers, so that one recv(2) brings many records and
+ * one send(2) takes many; a write hands OpenSSL a whole chunk, which
+ * it cuts into records.
  */
 #include <sys/socket.h>
 
@@ -267,6 +267,13 @@ tls_open(struct stream *s)
 	F.ERR_clear_error();
 	errno = 0;
 	if ((r = F.SSL_do_handshake(c->ssl)) == 1) {
+		/* The last flight (a server's tickets) may wait for room. */
+		if (c->inner == NULL && tls_sock_flush(c) == -1) {
+			if (errno != EAGAIN)
+				return conn_fail(s, SSL_ERROR_SYSCALL, NULL);
+			s->rd_wants_out = 1;
+			return 0;
+		}
 		s->opening = 0;
 		return 1;
 	}
@@ -328,26 +335,55 @@ tls_read(struct stream *s, void *buf, size_t len)
 	return (ssize_t)got;
 }
 
+/*
+ * OpenSSL writes a record a call (partial writes are on): the records
+ * of one chunk go into the out-buffer, which sends them together.
+ * Over the socket, a write's bytes count once their records have left
+ * the out-buffer: when the socket is full, OpenSSL has taken them but
+ * the call says EAGAIN, and the next one (which offers them again
+ * first) says they went once they did.
+ */
 static ssize_t
 tls_write(struct stream *s, const void *buf, size_t len)
 {
 	struct tls_conn *c = s->ctx;
-	size_t n;
-	int r, e;
+	size_t n, done = 0;
+	int r, e = SSL_ERROR_NONE;
 
 	s->wr_wants_in = 0;
-	F.ERR_clear_error();
-	errno = 0;
-	if ((r = F.SSL_write_ex(c->ssl, buf, len, &n)) == 1)
+	if (c->inner == NULL && tls_sock_flush(c) == -1)
+		return errno == EAGAIN ? -1 :
+		    conn_fail(s, SSL_ERROR_SYSCALL, NULL);
+	if (c->owed > 0) {
+		n = c->owed < len ? c->owed : len;
+		c->owed -= n;
 		return (ssize_t)n;
-	e = F.SSL_get_error(c->ssl, r);
-	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-		s->wr_wants_in = wants_out(c, e == SSL_ERROR_WANT_WRITE) ? 0 :
-		    1;
-		errno = EAGAIN;
-		return -1;
 	}
-	return conn_fail(s, e, "the connection closed");
+	while (done < len) {
+		F.ERR_clear_error();
+		errno = 0;
+		if ((r = F.SSL_write_ex(c->ssl, (const char *)buf + done,
+		    len - done, &n)) != 1) {
+			e = F.SSL_get_error(c->ssl, r);
+			break;
+		}
+		done += n;
+	}
+	if (e != SSL_ERROR_NONE && e != SSL_ERROR_WANT_READ &&
+	    e != SSL_ERROR_WANT_WRITE)
+		return conn_fail(s, e, "the connection closed");
+	if (done > 0) {
+		if (c->inner == NULL && tls_sock_flush(c) == -1) {
+			if (errno != EAGAIN)
+				return conn_fail(s, SSL_ERROR_SYSCALL, NULL);
+			c->owed = done;
+			return -1;
+		}
+		return (ssize_t)done;
+	}
+	s->wr_wants_in = wants_out(c, e == SSL_ERROR_WANT_WRITE) ? 0 : 1;
+	errno = EAGAIN;
+	return -1;
 }
 
 /* close_notify, then the TCP half-close; reading goes on. */
@@ -357,14 +393,19 @@ tls_shutdown_wr(struct stream *s)
 	struct tls_conn *c = s->ctx;
 	int r, e;
 
-	if (c->sent_notify)
+	if (c->shut)
 		return 0;
 	F.ERR_clear_error();
 	errno = 0;
-	if ((r = F.SSL_shutdown(c->ssl)) >= 0) {
+	if (c->sent_notify || (r = F.SSL_shutdown(c->ssl)) >= 0) {
 		c->sent_notify = 1;
-		return c->inner != NULL ? c->inner->ops->shutdown_wr(c->inner) :
-		    shutdown(s->fd, SHUT_WR);
+		if (c->inner != NULL)
+			r = c->inner->ops->shutdown_wr(c->inner);
+		else if ((r = tls_sock_flush(c)) == 0)
+			r = shutdown(s->fd, SHUT_WR);
+		if (r == 0)
+			c->shut = 1;
+		return r;
 	}
 	e = F.SSL_get_error(c->ssl, r);
 	(void)tls_reason(NULL);
@@ -389,7 +430,10 @@ tls_close(struct stream *s)
 			(void)F.SSL_shutdown(c->ssl);
 			(void)tls_reason(NULL);
 		}
+		if (c->inner == NULL && !c->failed)
+			(void)tls_sock_flush(c);
 		F.SSL_free(c->ssl);
+		tls_sock_free(c);
 		if (c->inner != NULL) {
 			stream_close(c->inner);
 			free(c->inner);
@@ -414,6 +458,8 @@ tls_pending(const struct stream *s)
 	if (n > 0)
 		return (size_t)n;
 	if (c->inner != NULL && c->inner->ops->pending(c->inner) > 0)
+		return 1;
+	if (c->in.len > 0)
 		return 1;
 	return F.SSL_has_pending(c->ssl) ? 1 : 0;
 }
@@ -461,7 +507,7 @@ tls_stream(struct stream *s, struct tls_ctx *ctx, const char *sni,
 	c->ctx = ctx;
 	if ((c->ssl = F.SSL_new(ctx->ssl)) == NULL ||
 	    (tls_stream_is(s) ? over_inner(c, s) == -1 :
-	    F.SSL_set_fd(c->ssl, s->fd) != 1) ||
+	    tls_sock_attach(c, s->fd) == -1) ||
 	    F.SSL_set_ex_data(c->ssl, 0, c) != 1)
 		ok = 0;
 	else if (ctx->server)

@@ -219,6 +219,97 @@ seen() {	# seen KEY: what the python peer's handshake saw
 	[ "$(sha256sum <"$T/big-down")" = "$(sha256sum <"$T/srv.out")" ]
 }
 
+# stall_reader NAME FIFO OUT: a reader of FIFO that takes nothing till
+# $T/go exists (bounded), then copies all of it to OUT.
+stall_reader() {
+	bg "$1" python3 -c '
+import os, shutil, sys, time
+f = open(sys.argv[1], "rb")
+end = time.monotonic() + 30
+while not os.path.exists(sys.argv[2]) and time.monotonic() < end:
+    time.sleep(0.02)
+with open(sys.argv[3], "wb") as out:
+    shutil.copyfileobj(f, out, 1 << 20)
+' "$2" "$T/go" "$3"
+}
+
+# backed_up PORT: the connection to PORT is full end to end: the
+# receiving socket holds unread bytes and the sending one a queue.
+backed_up() {
+	local q
+	q=$(ss -tnH "( sport = :$1 or dport = :$1 )" |
+		awk '$1 != "LISTEN" { print $2 + $3 }' | sort -n | head -n 1)
+	[ "${q:-0}" -gt 65536 ]
+}
+
+# held_up DIR: 32 MiB over TLS, sockcat at both ends, to a receiver
+# whose stdout is a FIFO left unread till the sender's socket is full:
+# the sender's records wait in its buffer, the receiver's in its own,
+# and every byte arrives, counted once.
+held_up() {
+	head -c 33554432 /dev/urandom >"$T/big"
+	mkfifo "$T/fifo"
+	stall_reader reader "$T/fifo" "$T/got"
+	if [ "$1" = up ]; then
+		bg srv sh -c 'exec "$@" >"$0"' "$T/fifo" "$SOCKCAT" serve -v \
+			--tls --cert "$C/srv.pem" --key "$C/srv.key" 127.0.0.1 0
+		listen_port srv
+		bg cli -i "$T/big" "$SOCKCAT" connect -v --tls --cacert "$C/ca.pem" \
+			127.0.0.1 "$port"
+	else
+		IN=$T/big serve_bg --tls --cert "$C/srv.pem" --key "$C/srv.key" \
+			127.0.0.1 0
+		bg cli sh -c 'exec "$@" >"$0"' "$T/fifo" "$SOCKCAT" connect -v \
+			--tls --cacert "$C/ca.pem" 127.0.0.1 "$port"
+	fi
+	poll_until backed_up "$port"
+	: >"$T/go"
+	wait_exit "$cli_pid"
+	[ "$status" -eq 0 ] || { cat "$T/cli.err"; false; }
+	wait_exit "$srv_pid"
+	[ "$status" -eq 0 ] || { cat "$T/srv.err"; false; }
+	wait_exit "$reader_pid"
+	[ "$(sha256sum <"$T/big")" = "$(sha256sum <"$T/got")" ]
+	if [ "$1" = up ]; then
+		grep -qx 'sockcat: sent 33554432 bytes, received 0 bytes' "$T/cli.err"
+		grep -qx 'sockcat: sent 0 bytes, received 33554432 bytes' "$T/srv.err"
+	else
+		grep -qx 'sockcat: sent 33554432 bytes, received 0 bytes' "$T/srv.err"
+		grep -qx 'sockcat: sent 0 bytes, received 33554432 bytes' "$T/cli.err"
+	fi
+}
+
+@test "a TLS upload held up by a receiver that stops reading: every byte, counted once" {
+	held_up up
+}
+
+@test "a TLS download held up by a client that stops reading: every byte, counted once" {
+	held_up down
+}
+
+@test "TLS to a receiver slower than the link: the last records go out before close_notify, both ways" {
+	# python3's ssl reads 16 KiB at a time, 2 ms apart, behind a small
+	# receive buffer; sockcat's send buffer is small too, so that its
+	# writes end with records still waiting for room.
+	head -c 4194304 /dev/urandom >"$T/big"
+	tls_listen slow --cert "$C/srv.pem" --key "$C/srv.key" --recv "$T/got-up" --slow
+	run timeout "$TMO" "$SOCKCAT" connect --tls --cacert "$C/ca.pem" --sndbuf 16384 \
+		127.0.0.1 "$port" <"$T/big"
+	[ "$status" -eq 0 ] || { echo "$output"; cat "$T/slow.err"; false; }
+	wait_file "$T/got-up.done"
+	[ "$(sha256sum <"$T/big")" = "$(sha256sum <"$T/got-up")" ]
+
+	IN=$T/big serve_bg --tls --cert "$C/srv.pem" --key "$C/srv.key" --sndbuf 16384 \
+		127.0.0.1 0
+	run timeout "$TMO" python3 "$TESTS/tls-peer.py" --connect "$port" \
+		--cafile "$C/ca.pem" --recv "$T/got-down" --slow
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	wait_exit "$srv_pid"
+	[ "$status" -eq 0 ] || { cat "$T/srv.err"; false; }
+	[ -e "$T/got-down.done" ]
+	[ "$(sha256sum <"$T/big")" = "$(sha256sum <"$T/got-down")" ]
+}
+
 # --- serve -----------------------------------------------------------
 
 @test "serve --tls answers curl --cacert with the HTTP response on its stdin" {

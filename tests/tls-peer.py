@@ -5,7 +5,7 @@ usage: tls-peer.py (--listen PORTFILE | --connect PORT) [--host H]
                    [--cert F --key F] [--cafile F] [--servername N]
                    [--version 1.2|1.3] [--alpn P1,P2] [--seen FILE]
                    [--send FILE] [--end notify|truncate|hold]
-                   [--recv FILE] [--reply-after-eof FILE]
+                   [--recv FILE] [--reply-after-eof FILE] [--slow]
 
 Gets one TLS connection (server with --listen: --cert and --key; client
 with --connect: verifies against --cafile, or not at all without it),
@@ -17,6 +17,8 @@ It reads until the other side's close_notify into --recv (RECV.done
 when it came), then sends --reply-after-eof, then close_notify.  Every
 wait is bounded.  With --end truncate and --recv, the rest of the
 other side's bytes are still read over TLS after the TCP half-close.
+--slow: a small receive buffer, and --recv takes 16 KiB at a time,
+2 ms apart, so that the other side's socket is always full.
 """
 import argparse
 import json
@@ -24,6 +26,7 @@ import os
 import socket
 import ssl
 import sys
+import time
 
 
 def main():
@@ -42,6 +45,7 @@ def main():
     ap.add_argument("--end", default="notify")
     ap.add_argument("--recv")
     ap.add_argument("--reply-after-eof")
+    ap.add_argument("--slow", action="store_true")
     a = ap.parse_args()
 
     seen = {}
@@ -71,6 +75,8 @@ def main():
     if a.listen:
         fam = socket.AF_INET6 if ":" in a.host else socket.AF_INET
         ls = socket.socket(fam, socket.SOCK_STREAM)
+        if a.slow:
+            ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
         ls.bind((a.host, 0))
         ls.listen(4)
         ls.settimeout(30)
@@ -87,7 +93,12 @@ def main():
             write_seen(a, seen)
             return
     else:
-        raw = socket.create_connection((a.host, a.connect), timeout=30)
+        raw = socket.socket(socket.AF_INET6 if ":" in a.host else
+                            socket.AF_INET, socket.SOCK_STREAM)
+        if a.slow:
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+        raw.settimeout(30)
+        raw.connect((a.host, a.connect))
         s = ctx.wrap_socket(raw, server_hostname=a.servername or a.host)
     seen["alpn"] = s.selected_alpn_protocol()
     seen["version"] = s.version()
@@ -125,12 +136,14 @@ def main():
         with open(a.recv, "wb") as out:
             while True:
                 try:
-                    b = s.recv(65536)
+                    b = s.recv(16384 if a.slow else 65536)
                 except ssl.SSLZeroReturnError:
                     b = b""
                 if not b:
                     break
                 out.write(b)
+                if a.slow:
+                    time.sleep(0.002)
         open(a.recv + ".done", "w").close()
     if a.reply_after_eof:
         with open(a.reply_after_eof, "rb") as f:

@@ -296,8 +296,10 @@ tls_read(struct stream *s, void *buf, size_t len)
 	int r, e;
 
 	s->rd_wants_out = 0;
+	/* Once a call: a failure is looked into only when it is the first
+	 * (after records, the bytes go and the next call asks again). */
+	F.ERR_clear_error();
 	while (got < len) {
-		F.ERR_clear_error();
 		errno = 0;
 		r = F.SSL_read_ex(c->ssl, (char *)buf + got, len - got, &n);
 		if (r == 1) {
@@ -359,8 +361,8 @@ tls_write(struct stream *s, const void *buf, size_t len)
 		c->owed -= n;
 		return (ssize_t)n;
 	}
+	F.ERR_clear_error();	/* once, as in tls_read() */
 	while (done < len) {
-		F.ERR_clear_error();
 		errno = 0;
 		if ((r = F.SSL_write_ex(c->ssl, (const char *)buf + done,
 		    len - done, &n)) != 1) {
@@ -369,10 +371,10 @@ tls_write(struct stream *s, const void *buf, size_t len)
 		}
 		done += n;
 	}
-	if (e != SSL_ERROR_NONE && e != SSL_ERROR_WANT_READ &&
+	if (done == 0 && len > 0 && e != SSL_ERROR_WANT_READ &&
 	    e != SSL_ERROR_WANT_WRITE)
 		return conn_fail(s, e, "the connection closed");
-	if (done > 0) {
+	if (done > 0 || len == 0) {
 		if (c->inner == NULL && tls_sock_flush(c) == -1) {
 			if (errno != EAGAIN)
 				return conn_fail(s, SSL_ERROR_SYSCALL, NULL);

@@ -11,12 +11,14 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "engine-int.h"
 #include "proxy.h"
 #include "proxyproto.h"
 #include "sock.h"
+#include "tls.h"
 
 /* An abortive close: the peer gets a reset, not a FIN. */
 static void
@@ -246,11 +248,39 @@ connected(void *arg, struct stream *s)
 	return reached(arg, s);
 }
 
+/* A target's TLS handshake is told, named by the target: through a
+ * proxy, as the proxy was asked for it. */
+static void
+target_opened_told(struct engine *e, const struct peer *t)
+{
+	const struct engine_target *a = &e->cfg->targets[t->partner->attempt];
+	const struct proxy_talk *px = e->cfg->target_proxy;
+	char name[EVENT_NAME_MAX];
+	struct event ev;
+
+	if (!tls_stream_is(&t->sock))
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EVENT_OPENED;
+	ev.stream = &t->sock;
+	if (px != NULL) {
+		snprintf(name, sizeof(name), "%s port %d", px->host, px->port);
+		ev.name = name;
+	} else {
+		ev.name = event_name((const struct sockaddr *)&a->ss, a->len,
+		    name, sizeof(name));
+		ev.sa = (const struct sockaddr *)&a->ss;
+		ev.salen = a->len;
+	}
+	engine_emit(e, &ev);
+}
+
 void
 pair_target_opened(struct engine *e, struct peer *t)
 {
 	struct peer *c = t->partner;
 
+	target_opened_told(e, t);
 	c->reading = t->reading = 1;
 	/* What reaches the client is counted as read from its target. */
 	c->out.total = NULL;

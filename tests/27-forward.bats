@@ -219,13 +219,16 @@ EOF
 	wait_for "$T/fw.err" "^sockcat: tls 127.0.0.1 port [0-9]+: TLSv1.3 "
 }
 
-@test "forward --tls to openssl s_server, verified by --cacert; a target that fails verification resets the client" {
+@test "forward --tls to openssl s_server, verified by --cacert, its handshake told; a target that fails verification resets the client" {
 	s_server srv -cert "$C/srv.pem" -key "$C/srv.key" -quiet
 	sport=$port
 	fwd --tls --cacert "$C/ca.pem" 127.0.0.1:0 "127.0.0.1:$sport"
 	printf 'plain in, TLS out\n' >"$T/in"
 	sc 0 connect -q 1 127.0.0.1 "$port" <"$T/in"
 	wait_for "$T/srv.out" "plain in, TLS out"
+	# -v tells the target's handshake, named by the target.
+	grep -qE "^sockcat: tls 127.0.0.1 port $sport: TLSv1\.[23] " "$T/fw.err"
+	grep -qE "^sockcat: tls 127.0.0.1 port $sport: peer CN=localhost \(issuer CN=sockcat test CA, expires " "$T/fw.err"
 	kill "$fw_pid"
 	s_server bad -cert "$C/wrong.pem" -key "$C/wrong.key" -quiet
 	fwd --tls --cacert "$C/ca.pem" 127.0.0.1:0 "127.0.0.1:$port"

@@ -377,7 +377,7 @@ EOF
 	mv "$T/ex.sh" "$T/ex.cmds"
 	cat >"$T/run.sh" <<'EOF'
 start ms microsocks -i 127.0.0.1 -p 1080
-start db sockcat serve -k -v 127.0.0.1 5432
+start db sockcat serve -k -d -v 127.0.0.1 5432
 wait_listen "127.0.0.1:1080 "
 wait_line "$T/db.err" "listening on"
 start fw bash -c "$(cat ex.cmds)"

@@ -26,6 +26,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench as B  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOCKCAT = os.path.join(HERE, "..", "sockcat")
 TMO = 120
@@ -38,25 +41,10 @@ def build(name):
     return exe
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_port(port, proc, deadline=10.0):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError("exited: %s" % proc.args)
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.01)
-    raise RuntimeError("not listening: %s" % proc.args)
+def wait_port(port, proc):
+    """bench.py's wait (it reads /proc/net/tcp: no connection made)."""
+    if not B.wait_listening(port, proc):
+        raise RuntimeError("not listening: %s" % proc.args)
 
 
 def forwarder(tool, fport, tport, tmp):
@@ -227,7 +215,7 @@ def main():
                     continue
                 if row == "bulkN" and tool == "ncat" and not a.quick:
                     pass
-                tport, fport = free_port(), free_port()
+                tport, fport = B.free_port(), B.free_port()
                 tp = target(echo if row in ("cps", "idle") else sink, tport)
                 fp = forwarder(tool, fport, tport, tmp)
                 try:

@@ -696,13 +696,6 @@ struct proxy_ctx {
 	struct proxy_talk	 talk;
 };
 
-static int
-proxy_no_shutdown(struct stream *s)
-{
-	(void)s;
-	return 0;
-}
-
 static void
 proxy_close(struct stream *s)
 {
@@ -723,7 +716,7 @@ proxy_why(const struct stream *s)
 static int	proxy_open(struct stream *);
 
 static const struct stream_ops proxy_ops = {
-	stream_step_read, stream_step_write, proxy_no_shutdown, proxy_close,
+	stream_step_read, stream_step_write, stream_step_shutdown, proxy_close,
 	stream_step_pending, proxy_open, proxy_why
 };
 

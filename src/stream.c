@@ -226,6 +226,13 @@ stream_step_write(struct stream *s, const void *buf, size_t len)
 	return -1;
 }
 
+int
+stream_step_shutdown(struct stream *s)
+{
+	(void)s;
+	return 0;
+}
+
 size_t
 stream_step_pending(const struct stream *s)
 {

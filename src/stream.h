@@ -123,9 +123,11 @@ struct stream_next {
 };
 
 /* A stream that an opening step holds moves no byte yet: its reads and
- * writes say EAGAIN, it holds nothing pending. */
+ * writes say EAGAIN, a half-close does nothing, it holds nothing
+ * pending. */
 ssize_t	stream_step_read(struct stream *s, void *buf, size_t len);
 ssize_t	stream_step_write(struct stream *s, const void *buf, size_t len);
+int	stream_step_shutdown(struct stream *s);
 size_t	stream_step_pending(const struct stream *s);
 
 /* Keep s's own operations and then in n before a step takes s over. */

@@ -55,7 +55,7 @@
 	X(BIO_get_new_index) X(BIO_meth_new) X(BIO_meth_set_write_ex) \
 	X(BIO_meth_set_read_ex) X(BIO_meth_set_ctrl) X(BIO_set_data) \
 	X(BIO_get_data) X(BIO_set_init) X(BIO_set_flags) X(BIO_clear_flags) \
-	X(SSL_set_bio)
+	X(SSL_set_bio) X(BIO_meth_free)
 
 #define TLS_DECL(f)	__typeof__(f) *f;
 
@@ -117,6 +117,12 @@ const char	*tls_reason(const char *dflt);
 /* An X509 name as RFC 2253 text, UTF-8 kept. */
 void		 tls_name_text(const X509_NAME *name, char *buf, size_t len);
 
+/* A BIO method of sockcat's: name, its write, read and ctrl.  NULL on
+ * failure. */
+BIO_METHOD	*tls_bio_method(const char *name,
+		    int (*wr)(BIO *, const char *, size_t, size_t *),
+		    int (*rd)(BIO *, char *, size_t, size_t *),
+		    long (*ctrl)(BIO *, int, long, void *));
 /* c's SSL reads and writes fd through tls-sock.c's buffers.  Returns
  * 0, or -1. */
 int		 tls_sock_attach(struct tls_conn *c, int fd);

@@ -167,19 +167,34 @@ sock_ctrl(BIO *bio, int cmd, long num, void *ptr)
 	return 0;
 }
 
+BIO_METHOD *
+tls_bio_method(const char *name,
+    int (*wr)(BIO *, const char *, size_t, size_t *),
+    int (*rd)(BIO *, char *, size_t, size_t *),
+    long (*ctrl)(BIO *, int, long, void *))
+{
+	BIO_METHOD *m;
+
+	if ((m = F.BIO_meth_new(F.BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+	    name)) == NULL)
+		return NULL;
+	if (F.BIO_meth_set_write_ex(m, wr) != 1 ||
+	    F.BIO_meth_set_read_ex(m, rd) != 1 ||
+	    F.BIO_meth_set_ctrl(m, ctrl) != 1) {
+		F.BIO_meth_free(m);
+		return NULL;
+	}
+	return m;
+}
+
 int
 tls_sock_attach(struct tls_conn *c, int fd)
 {
 	BIO *b;
 
-	if (sock_method == NULL) {
-		if ((sock_method = F.BIO_meth_new(F.BIO_get_new_index() |
-		    BIO_TYPE_SOURCE_SINK, "sockcat socket")) == NULL ||
-		    F.BIO_meth_set_write_ex(sock_method, sock_write) != 1 ||
-		    F.BIO_meth_set_read_ex(sock_method, sock_read) != 1 ||
-		    F.BIO_meth_set_ctrl(sock_method, sock_ctrl) != 1)
-			return -1;
-	}
+	if (sock_method == NULL && (sock_method = tls_bio_method(
+	    "sockcat socket", sock_write, sock_read, sock_ctrl)) == NULL)
+		return -1;
 	if ((b = F.BIO_new(sock_method)) == NULL)
 		return -1;
 	c->fd = fd;

@@ -166,14 +166,9 @@ over_inner(struct tls_conn *c, struct stream *inner)
 {
 	BIO *b;
 
-	if (inner_method == NULL) {
-		if ((inner_method = F.BIO_meth_new(F.BIO_get_new_index() |
-		    BIO_TYPE_SOURCE_SINK, "sockcat stream")) == NULL ||
-		    F.BIO_meth_set_write_ex(inner_method, inner_write) != 1 ||
-		    F.BIO_meth_set_read_ex(inner_method, inner_read) != 1 ||
-		    F.BIO_meth_set_ctrl(inner_method, inner_ctrl) != 1)
-			return -1;
-	}
+	if (inner_method == NULL && (inner_method = tls_bio_method(
+	    "sockcat stream", inner_write, inner_read, inner_ctrl)) == NULL)
+		return -1;
 	if ((b = F.BIO_new(inner_method)) == NULL ||
 	    (c->inner = malloc(sizeof(*c->inner))) == NULL) {
 		if (b != NULL)

@@ -402,7 +402,7 @@ session(struct connect_opts *o, int fd, struct stream *s, const char *name,
 	if (s != NULL)
 		return o->co.tls.ctx != NULL ? exec_tls_stream(&o->co, o->exec,
 		    s, name, env, 1) : exec_stream(&o->co, o->exec, s, name,
-		    env, 0);
+		    env, 0, 0);
 	if (o->co.tls.ctx != NULL)
 		return exec_tls(&o->co, o->exec, fd, name, env, 1);
 	pid = spawn_shell(o->exec, fd, env);
@@ -411,7 +411,7 @@ session(struct connect_opts *o, int fd, struct stream *s, const char *name,
 		warn("connect: %s", o->exec);
 		return EXIT_FAILURE;
 	}
-	return exec_wait(pid);
+	return exec_wait(pid, 0);
 }
 
 static int

@@ -34,6 +34,19 @@ exec_option(const char *cmd, const char *arg, const char **exec)
 	return 0;
 }
 
+/* -v: the command pid ended with status. */
+static void
+told_end(pid_t pid, int status)
+{
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EVENT_COMMAND_END;
+	ev.count = pid;
+	ev.err = status;
+	report_event(&ev);
+}
+
 void
 kids_reap(struct kids *k, int verbose)
 {
@@ -48,15 +61,8 @@ kids_reap(struct kids *k, int verbose)
 			k->pid[i] = k->pid[--k->n];
 		k->last = WIFEXITED(st) ? WEXITSTATUS(st) :
 		    128 + WTERMSIG(st);
-		if (verbose) {
-			struct event ev;
-
-			memset(&ev, 0, sizeof(ev));
-			ev.kind = EVENT_COMMAND_END;
-			ev.count = pid;
-			ev.err = k->last;
-			report_event(&ev);
-		}
+		if (verbose)
+			told_end(pid, k->last);
 	}
 }
 
@@ -128,7 +134,7 @@ exec_env_peer(char buf[EXEC_ENV_N][EXEC_ENV_LEN], const char *addr,
 }
 
 int
-exec_wait(pid_t pid)
+exec_wait(pid_t pid, int verbose)
 {
 	struct kids k;
 	int st;
@@ -141,6 +147,8 @@ exec_wait(pid_t pid)
 			k.n = 0;
 			k.last = WIFEXITED(st) ? WEXITSTATUS(st) :
 			    128 + WTERMSIG(st);
+			if (verbose)
+				told_end(pid, k.last);
 		} else if (errno != EINTR)
 			break;
 	}
@@ -201,12 +209,12 @@ exec_tls_stream(const struct common_opts *cop, const char *cmd,
 	}
 	if (co.verbose)
 		report_opened(name, &s);
-	return exec_stream(&co, cmd, &s, name, env, 1);
+	return exec_stream(&co, cmd, &s, name, env, 1, co.verbose && !client);
 }
 
 int
 exec_stream(const struct common_opts *co, const char *cmd, struct stream *s,
-    const char *name, char **env, int tls_env)
+    const char *name, char **env, int tls_env, int told)
 {
 	struct tls_info ti;
 	char tenv[4][TLS_ENV_LEN], *all[9];
@@ -238,5 +246,5 @@ exec_stream(const struct common_opts *co, const char *cmd, struct stream *s,
 	(void)relay_opened(co, s, name);
 	close(STDIN_FILENO);
 	close(STDOUT_FILENO);
-	return exec_wait(pid);
+	return exec_wait(pid, told);
 }

@@ -57,9 +57,12 @@ void	kids_end(struct kids *k);
 /*
  * Wait for the one child pid; a signal ends it and all it started.
  * Returns its exit status, 128+N when signal N ended it, or 128+N
- * after our own signal N.
+ * after our own signal N.  With verbose, its end is said as
+ * kids_reap()'s are: serve's per-client processes (a PROXY header or a
+ * TLS handshake first) say their command's, by its own PID, and only
+ * when one ran.
  */
-int	exec_wait(pid_t pid);
+int	exec_wait(pid_t pid, int verbose);
 
 /*
  * -e over TLS: the handshake on fd (within -w, or ENGINE_OPEN_MS), then
@@ -79,9 +82,11 @@ int	exec_tls_stream(const struct common_opts *co, const char *cmd,
 
 /*
  * As exec_tls() once the stream s is open (it is taken over); the
- * SOCKCAT_TLS_* variables of its handshake are set when tls_env is.
+ * SOCKCAT_TLS_* variables of its handshake are set when tls_env is,
+ * and cmd's end is said when told (exec_wait()).
  */
 int	exec_stream(const struct common_opts *co, const char *cmd,
-	    struct stream *s, const char *name, char **env, int tls_env);
+	    struct stream *s, const char *name, char **env, int tls_env,
+	    int told);
 
 #endif

@@ -275,7 +275,7 @@ header_exec(const struct serve_opts *o, struct listeners *l, int fd,
 		_exit(EXIT_FAILURE);
 	}
 	close(fd);
-	_exit(exec_wait(pid));
+	_exit(exec_wait(pid, o->co.verbose));
 }
 
 /*
@@ -334,12 +334,16 @@ serve_exec(const struct serve_opts *o, struct listeners *l)
 	pid_t pid;
 	pid_t *np;
 	int fd, taking, accepted = 0;
+	/* A header or handshake comes first in a process of the client's
+	 * own, which says its command's end itself (exec_wait()). */
+	int told = o->co.verbose && !o->co.proxy_protocol &&
+	    o->co.tls.ctx == NULL;
 
 	memset(&k, 0, sizeof(k));
 	if (sig_watch_children() == -1)
 		err(EXIT_FAILURE, "serve: signals");
 	for (;;) {
-		kids_reap(&k, o->co.verbose);
+		kids_reap(&k, told);
 		if (sig_caught()) {
 			kids_end(&k);
 			free(k.pid);

@@ -456,6 +456,23 @@ held_up() {
 	[ -z "$(pgrep -P "$srv_pid" 2>/dev/null)" ]
 }
 
+@test "serve -e --tls -v: the command's end is told with its own PID; a failed handshake ran no command" {
+	serve_bg --tls --cert "$C/srv.pem" --key "$C/srv.key" -e 'echo "pid $$"; exit 5' 127.0.0.1 0
+	sc 0 connect --tls --cacert "$C/ca.pem" localhost "$port" </dev/null
+	pid=$(sed -n 's/^pid //p' <<<"$out")
+	[ -n "$pid" ]
+	wait_exit "$srv_pid"
+	[ "$status" -eq 5 ]
+	[ "$(grep -c 'ended with status' "$T/srv.err")" -eq 1 ]
+	grep -qx "sockcat: command $pid ended with status 5" "$T/srv.err"
+	serve_bg --tls --cert "$C/srv.pem" --key "$C/srv.key" -e 'echo ran' 127.0.0.1 0
+	sc 1 connect --tls localhost "$port" </dev/null
+	wait_exit "$srv_pid"
+	[ "$status" -eq 1 ]
+	grep -q "handshake failed" "$T/srv.err"
+	[ "$(grep -c "ended with status" "$T/srv.err")" -eq 0 ]
+}
+
 @test "--tls over unix sockets, the name checked being localhost" {
 	bg srv -i "$T/down" "$SOCKCAT" serve -v -U --tls --cert "$C/srv.pem" --key "$C/srv.key" "$T/s.sock"
 	wait_for "$T/srv.err" 'listening on'

@@ -98,6 +98,24 @@ pp() {
 }
 
 
+@test "serve -e -v: the command's end is told with its own PID and status; a client dropped for its header ran none" {
+	serve_bg -e 'echo "pid $$"; exit 3' 127.0.0.1 0 --proxy-protocol
+	out=$(pp "$port" v1-tcp4 "")
+	wait_exit "$srv_pid"
+	[ "$status" -eq 3 ]
+	pid=$(sed -n 's/^pid //p' <<<"$out")
+	[ -n "$pid" ]
+	[ "$(grep -c 'ended with status' "$T/srv.err")" -eq 1 ]
+	grep -qx "sockcat: command $pid ended with status 3" "$T/srv.err"
+	serve_bg -e 'echo ran' 127.0.0.1 0 --proxy-protocol
+	out=$(pp "$port" bad-v1 "x")
+	wait_exit "$srv_pid"
+	[ "$status" -eq 1 ]
+	[ -z "$out" ]
+	grep -q "no valid PROXY header" "$T/srv.err"
+	[ "$(grep -c "ended with status" "$T/srv.err")" -eq 0 ]
+}
+
 @test "behind haproxy (send-proxy, send-proxy-v2): the client's own address, 127.0.0.2, also with --tls behind it" {
 	make_certs "$T/certs"
 	printf 'C=%s\n' "$T/certs" >"$T/ns.sh"

@@ -34,19 +34,6 @@ exec_option(const char *cmd, const char *arg, const char **exec)
 	return 0;
 }
 
-/* -v: the command pid ended with status. */
-static void
-told_end(pid_t pid, int status)
-{
-	struct event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = EVENT_COMMAND_END;
-	ev.count = pid;
-	ev.err = status;
-	report_event(&ev);
-}
-
 void
 kids_reap(struct kids *k, int verbose)
 {
@@ -62,7 +49,7 @@ kids_reap(struct kids *k, int verbose)
 		k->last = WIFEXITED(st) ? WEXITSTATUS(st) :
 		    128 + WTERMSIG(st);
 		if (verbose)
-			told_end(pid, k->last);
+			report_command_end(pid, k->last);
 	}
 }
 
@@ -148,7 +135,7 @@ exec_wait(pid_t pid, int verbose)
 			k.last = WIFEXITED(st) ? WEXITSTATUS(st) :
 			    128 + WTERMSIG(st);
 			if (verbose)
-				told_end(pid, k.last);
+				report_command_end(pid, k.last);
 		} else if (errno != EINTR)
 			break;
 	}

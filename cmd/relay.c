@@ -152,6 +152,15 @@ report_proxy(const char *name, const char *scheme)
 }
 
 void
+report_command_end(long long pid, int status)
+{
+	struct event ev = { .kind = EVENT_COMMAND_END, .count = pid,
+	    .err = status };
+
+	report(&ev);
+}
+
+void
 report_connected_via(const char *name)
 {
 	struct event ev;

@@ -55,6 +55,8 @@ void	report_connected_name(const char *name);
 /* Through proxies: each one reached, then HOST PORT. */
 void	report_proxy(const char *name, const char *scheme);
 void	report_connected_via(const char *name);
+/* -e: the command pid ended with status. */
+void	report_command_end(long long pid, int status);
 
 /*
  * Relay stdin/stdout with the connected socket fd as co says (fd is

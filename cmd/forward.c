@@ -415,11 +415,10 @@ forward_main(int argc, char **argv, int check_only)
 	if ((r = tls_sides(&o)) != 0)
 		return r;
 	if (o.udp && (o.co.tls.on || o.listen.on || o.send_proxy ||
-	    o.max_clients != 0 || o.co.proxy.n > 0))
+	    o.co.proxy.n > 0))
 		return usage_error("forward", "-u conflicts with %s",
 		    o.co.tls.on ? "--tls" : o.listen.on ? "--tls-listen" :
-		    o.send_proxy ? "--proxy-protocol" : o.co.proxy.n > 0 ?
-		    "--proxy" : "--max-clients");
+		    o.send_proxy ? "--proxy-protocol" : "--proxy");
 	if ((r = proxy_check(&o.co)) != 0)
 		return r;
 	if (o.co.proxy.n > 1)

@@ -133,7 +133,11 @@ event_format(const struct event *ev, char *buf, size_t buflen)
 		snprintf(buf, buflen, "tls pin %s", ev->text);
 		break;
 	case EVENT_REFUSED:
-		if (ev->all)
+		if (ev->all && ev->count > 0)
+			snprintf(buf, buflen, "refused a datagram of %" PRIu64
+			    " bytes from %s (%lld senders at once already)",
+			    ev->received, ev->name, ev->count);
+		else if (ev->all)
 			snprintf(buf, buflen, "refused a datagram of %" PRIu64
 			    " bytes from %s (not allowed)", ev->received,
 			    ev->name);
@@ -314,6 +318,8 @@ event_json(const struct event *ev, char *buf, size_t buflen)
 		json_where(&o, ev);
 		if (ev->all)
 			json_obj_int(&o, "bytes", (long long)ev->received);
+		if (ev->count > 0)
+			json_obj_int(&o, "max_clients", ev->count);
 		break;
 	case EVENT_UNROUTED:
 		if (ev->name != NULL)

@@ -42,7 +42,8 @@ enum event_kind {
 				   certificate */
 	EVENT_REFUSED,		/* name, sa: a client --allow or --deny
 				   kept out; all: a datagram of received
-				   bytes */
+				   bytes; count: not for that but because
+				   so many senders are known already */
 	EVENT_UNROUTED		/* name: the label of a stdin line that
 				   names no peer (NULL: it has none),
 				   dropped */

@@ -377,8 +377,16 @@ udp_new(struct engine *e, struct flow *f, const struct sockaddr_storage *sa,
 
 	memset(&ev, 0, sizeof(ev));
 	if (e->cfg->admit != NULL && !e->cfg->admit(e->cfg->admit_arg,
-	    (const struct sockaddr *)sa, len)) {
+	    (const struct sockaddr *)sa, len))
 		ev.kind = EVENT_REFUSED;
+	else if (e->cfg->max_clients != 0 &&
+	    e->npeers >= e->cfg->max_clients) {
+		ev.kind = EVENT_REFUSED;
+		ev.count = (long long)e->cfg->max_clients;
+	}
+	if (ev.kind == EVENT_REFUSED) {
+		/* Not allowed, or no room (count: the most at once): its
+		 * datagram dropped. */
 		ev.name = event_name((const struct sockaddr *)sa, len, name,
 		    sizeof(name));
 		ev.sa = (const struct sockaddr *)sa;

@@ -251,8 +251,9 @@ EOF
 	wait_for "$T/srv.out" "TLS in, TLS out"
 }
 
-@test "forward -u: two senders each get their own replies, datagrams whole; a quiet sender is forgotten after -i" {
-	# A python3 UDP echo (no packaged UDP echo server on Debian).
+# A python3 UDP echo (no packaged UDP echo server on Debian): "echo:"
+# and the datagram back to its sender; its port in $uport.
+uecho() {
 	rm -f "$T/u.port"
 	bg uecho python3 -c '
 import os, socket, sys
@@ -265,7 +266,12 @@ while True:
     s.sendto(b"echo:" + d, a)
 ' "$T/u.port"
 	wait_file "$T/u.port"
-	fwd -u -i 0.5 127.0.0.1:0 "127.0.0.1:$(cat "$T/u.port")"
+	uport=$(cat "$T/u.port")
+}
+
+@test "forward -u: two senders each get their own replies, datagrams whole; a quiet sender is forgotten after -i" {
+	uecho
+	fwd -u -i 0.5 127.0.0.1:0 "127.0.0.1:$uport"
 	run timeout "$TMO" python3 -c '
 import socket, sys
 port = int(sys.argv[1])
@@ -283,6 +289,63 @@ print(len(cs[0].recv(70000)))
 	[ "$(grep -c "connection from 127.0.0.1 port" "$T/fw.err")" -eq 2 ]
 	wait_for "$T/fw.err" ": sent 60017 bytes, received 60007 bytes$"
 	wait_for "$T/fw.err" ": sent 9 bytes, received 4 bytes$"
+}
+
+@test "forward -u -m 2: a third sender's datagram is refused with a -v line while two are known; once they are forgotten, it gets through" {
+	uecho
+	fwd -u -m 2 -i 1 127.0.0.1:0 "127.0.0.1:$uport"
+	run timeout "$TMO" python3 -c '
+import socket, sys
+port = int(sys.argv[1])
+cs = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(3)]
+for c in cs:
+    c.bind(("127.0.0.1", 0))
+    c.settimeout(5)
+for i in range(2):
+    cs[i].sendto(b"hi %d" % i, ("127.0.0.1", port))
+    print(cs[i].recv(100).decode())
+print(cs[2].getsockname()[1], flush=True)
+cs[2].sendto(b"third", ("127.0.0.1", port))
+# Bounded: a refused datagram has no answer; the forwarder says why.
+cs[2].settimeout(0.5)
+try:
+    print(cs[2].recv(100).decode())
+except socket.timeout:
+    print("no answer")
+# Wait (bounded, on the -v lines) for both to be forgotten after -i.
+import time
+end = time.monotonic() + 10
+while time.monotonic() < end:
+    if open(sys.argv[2]).read().count("sent 9 bytes, received 4 bytes") == 2:
+        break
+    time.sleep(0.05)
+cs[2].settimeout(5)
+cs[2].sendto(b"again", ("127.0.0.1", port))
+print(cs[2].recv(100).decode())
+' "$port" "$T/fw.err"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "echo:hi 0" ]
+	[ "${lines[1]}" = "echo:hi 1" ]
+	third=${lines[2]}
+	[ "${lines[3]}" = "no answer" ]
+	[ "${lines[4]}" = "echo:again" ]
+	grep -qx "sockcat: refused a datagram of 5 bytes from 127.0.0.1 port $third (2 senders at once already)" "$T/fw.err"
+	[ "$(grep -c "connection from 127.0.0.1 port" "$T/fw.err")" -eq 3 ]
+	# The same as a JSON event.
+	bg fj "$SOCKCAT" forward -v -u -m 1 --json 127.0.0.1:0 "127.0.0.1:$uport"
+	wait_for "$T/fj.err" '"event":"listening"'
+	port=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$T/fj.err" | head -n 1)
+	run timeout "$TMO" python3 -c '
+import socket, sys
+a, b = (socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2))
+a.settimeout(5)
+a.sendto(b"one", ("127.0.0.1", int(sys.argv[1])))
+print(a.recv(100).decode())
+b.sendto(b"two!", ("127.0.0.1", int(sys.argv[1])))
+' "$port"
+	[ "$status" -eq 0 ]
+	[ "$output" = "echo:one" ]
+	wait_for "$T/fj.err" '"event":"refused".*"bytes":4,"max_clients":1'
 }
 
 @test "forward --json: listening, connection, a failed target and each end are JSON events" {

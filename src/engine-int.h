@@ -56,6 +56,7 @@ struct peer {
 	struct stream	 reply;
 	struct sinkq	 replyq;
 	struct flow	*from_flow;
+	struct peer	*snext;		/* in its bucket of e->senders */
 	char		*label;		/* --label's name for it, or NULL */
 	struct label_frame lf;		/* ... framing its bytes */
 };
@@ -93,6 +94,11 @@ struct engine {
 	 * for stdin (or their going away): the first to make room. */
 	struct peer		*hc_head;
 	struct peer		*hc_tail;
+	/* forward -u: the senders by address, chained in buckets (a
+	 * power of two of them, as many as senders at least). */
+	struct peer		**senders;
+	size_t			 nbuckets;
+	size_t			 nsenders;
 	int			 has_in;
 	int			 many;
 	int			 ended;
@@ -173,6 +179,8 @@ void	pair_check(struct engine *e, struct peer *p);
 /* forward -u: the frame of a listener's flow: each datagram to its
  * sender's peer (made at its first).  arg: the engine. */
 int	udp_demux(void *arg, struct flow *f, struct chunk *c);
+/* forward -u: p, a sender, is going: no longer found by its address. */
+void	udp_forget(struct engine *e, struct peer *p);
 /* forward -u: the sender at sa gets its peer, connected to fd, fed by
  * the listener's flow f.  NULL with errno (fd closed). */
 struct peer *peer_new_udp(struct engine *e, int fd, struct flow *f,

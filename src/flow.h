@@ -253,6 +253,8 @@ void	sinkq_init(struct sinkq *sq, struct engine *e, struct stream *st,
 
 /* Drop what sq holds (a failed or closed sink); wake its waiters. */
 void	sinkq_clear(struct sinkq *sq);
+/* Whether any queue, of any engine, holds its limit or more now. */
+int	sinkq_any_full(void);
 
 /* The end of sq's input: shut the stream down once it is written (when
  * shut is set). */

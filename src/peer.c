@@ -196,6 +196,7 @@ peer_close(struct engine *e, struct peer *p, int err)
 		if (p->in.path == FLOW_COPY)
 			flow_remove_sink(&p->in, &e->outq);
 		if (p->udp) {
+			udp_forget(e, p);
 			flow_remove_sink(p->from_flow, &p->out);
 			sinkq_fini(&p->replyq);
 			stream_close(&p->reply);

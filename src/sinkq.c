@@ -28,6 +28,10 @@
  */
 #define CACHE_SLOTS	16
 
+/* Queues holding their limit or more, of every engine: while there is
+ * none, no flow has to look for one before it reads (sinkq_any_full()). */
+static size_t nfull;
+
 static struct chunk_cache {
 	size_t		 size;
 	size_t		 n;
@@ -91,6 +95,25 @@ chunk_cost(const struct chunk *c)
 	return (c->cap > 1024 ? c->cap : 1024) + sizeof(*c);
 }
 
+/* sq holds bytes now: counted in nfull while they reach its limit. */
+static void
+set_bytes(struct sinkq *sq, size_t bytes)
+{
+	int was = sq->bytes >= sq->limit;
+
+	sq->bytes = bytes;
+	if (was && bytes < sq->limit)
+		nfull--;
+	else if (!was && bytes >= sq->limit)
+		nfull++;
+}
+
+int
+sinkq_any_full(void)
+{
+	return nfull > 0;
+}
+
 void
 chunk_put(struct engine *e, struct chunk *c)
 {
@@ -145,7 +168,7 @@ sinkq_push(struct sinkq *sq, struct chunk *c)
 	sq->q[(sq->head + sq->n) % sq->cap] = c;
 	if (sq->n++ == 0 && sq->behind != NULL)
 		++*sq->behind;
-	sq->bytes += chunk_cost(c);
+	set_bytes(sq, sq->bytes + chunk_cost(c));
 	c->refs++;
 	engine_schedule(sq->e, &sq->task);
 	return 0;
@@ -200,7 +223,7 @@ advance(struct sinkq *sq, size_t n)
 		n -= left;
 		sq->off = 0;
 		sq->head = (sq->head + 1) % sq->cap;
-		sq->bytes -= chunk_cost(c);
+		set_bytes(sq, sq->bytes - chunk_cost(c));
 		if (--sq->n == 0 && sq->behind != NULL) {
 			--*sq->behind;
 			engine_touch(sq->e, NULL);
@@ -222,7 +245,7 @@ sinkq_clear(struct sinkq *sq)
 		c = sq->q[sq->head];
 		sq->head = (sq->head + 1) % sq->cap;
 		sq->n--;
-		sq->bytes -= chunk_cost(c);
+		set_bytes(sq, sq->bytes - chunk_cost(c));
 		chunk_put(sq->e, c);
 	}
 	sq->off = 0;

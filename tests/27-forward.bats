@@ -291,6 +291,38 @@ print(len(cs[0].recv(70000)))
 	wait_for "$T/fw.err" ": sent 9 bytes, received 4 bytes$"
 }
 
+@test "forward -u: 300 senders known at once each get their own replies, before and after they are all forgotten" {
+	uecho
+	fwd -u -i 1 127.0.0.1:0 "127.0.0.1:$uport"
+	run timeout "$TMO" python3 -c '
+import socket, sys, time
+port = int(sys.argv[1])
+cs = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(300)]
+bad = 0
+for rnd in range(2):
+    for i in range(0, 300, 50):
+        for j in range(i, i + 50):
+            cs[j].settimeout(5)
+            cs[j].sendto(b"%d %d" % (rnd, j), ("127.0.0.1", port))
+        for j in range(i, i + 50):
+            if cs[j].recv(100) != b"echo:%d %d" % (rnd, j):
+                bad += 1
+    # Bounded wait for all 300 to be forgotten (-i 1): their end lines.
+    end = time.monotonic() + 20
+    while time.monotonic() < end:
+        if open(sys.argv[2]).read().count("received 3 bytes") + \
+           open(sys.argv[2]).read().count("received 4 bytes") + \
+           open(sys.argv[2]).read().count("received 5 bytes") == 300 * (rnd + 1):
+            break
+        time.sleep(0.05)
+print(bad)
+' "$port" "$T/fw.err"
+	[ "$status" -eq 0 ]
+	[ "$output" = 0 ]
+	[ "$(grep -c "connection from 127.0.0.1 port" "$T/fw.err")" -eq 600 ]
+	[ "$(grep -c ": sent [0-9]* bytes, received [0-9]* bytes$" "$T/fw.err")" -eq 600 ]
+}
+
 @test "forward -u -m 2: a third sender's datagram is refused with a -v line while two are known; once they are forgotten, it gets through" {
 	uecho
 	fwd -u -m 2 -i 1 127.0.0.1:0 "127.0.0.1:$uport"

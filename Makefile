@@ -38,7 +38,8 @@ ALL_LIBS   = $(BSD_LIBS) $(LIBS)
 SRC_SRCS   = src/acl.c src/proxy.c src/proxyproto.c src/addr.c src/dgram.c src/json.c src/spawn.c src/sig.c src/sock.c \
              src/stream.c src/flow.c src/sinkq.c src/timer.c src/engine.c src/peer.c \
              src/session.c src/event.c src/tls.c src/tls-ctx.c src/tls-sock.c \
-             src/unix-live.c src/sockopt.c src/shape.c src/label.c src/route.c src/pair.c src/flow-direct.c
+             src/unix-live.c src/sockopt.c src/shape.c src/label.c src/route.c src/pair.c src/index.c \
+             src/flow-direct.c
 CMD_SRCS   = cmd/main.c cmd/opts.c cmd/relay.c cmd/listen.c cmd/dial.c cmd/serve.c cmd/connect.c cmd/forward.c \
              cmd/tls-opts.c cmd/sock-opts.c cmd/proxy-opts.c cmd/diag.c cmd/exec.c cmd/completion.c cmd/udp-send.c cmd/udp-listen.c cmd/resolve.c cmd/hostname.c
 # Objects go beside their sources, or under OBJDIR (the sanitizer build).

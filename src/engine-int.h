@@ -56,7 +56,10 @@ struct peer {
 	struct stream	 reply;
 	struct sinkq	 replyq;
 	struct flow	*from_flow;
-	struct peer	*snext;		/* in its bucket of e->senders */
+	/* In the engine's index (index.c), by its key's hash. */
+	struct peer	*knext;
+	uint32_t	 khash;
+	int		 indexed;
 	char		*label;		/* --label's name for it, or NULL */
 	struct label_frame lf;		/* ... framing its bytes */
 };
@@ -94,11 +97,12 @@ struct engine {
 	 * for stdin (or their going away): the first to make room. */
 	struct peer		*hc_head;
 	struct peer		*hc_tail;
-	/* forward -u: the senders by address, chained in buckets (a
-	 * power of two of them, as many as senders at least). */
-	struct peer		**senders;
+	/* Peers by a key (index.c): forward -u's senders by address,
+	 * --route's peers by label; chained in buckets, a power of two
+	 * of them, at least as many as peers in it. */
+	struct peer		**index;
 	size_t			 nbuckets;
-	size_t			 nsenders;
+	size_t			 nindexed;
 	int			 has_in;
 	int			 many;
 	int			 ended;
@@ -179,8 +183,17 @@ void	pair_check(struct engine *e, struct peer *p);
 /* forward -u: the frame of a listener's flow: each datagram to its
  * sender's peer (made at its first).  arg: the engine. */
 int	udp_demux(void *arg, struct flow *f, struct chunk *c);
-/* forward -u: p, a sender, is going: no longer found by its address. */
-void	udp_forget(struct engine *e, struct peer *p);
+/*
+ * index: peers found by a key of bytes (a sender's address, a label).
+ * index_add() puts p in under key (len bytes): 0, or -1 (ENOMEM);
+ * index_del() takes it out, if it is in; index_find() is the peer under
+ * key for which is() says yes, or NULL.
+ */
+int	index_add(struct engine *e, struct peer *p, const void *key,
+	    size_t len);
+void	index_del(struct engine *e, struct peer *p);
+struct peer *index_find(const struct engine *e, const void *key, size_t len,
+	    int (*is)(const struct peer *, const void *, size_t));
 /* forward -u: the sender at sa gets its peer, connected to fd, fed by
  * the listener's flow f.  NULL with errno (fd closed). */
 struct peer *peer_new_udp(struct engine *e, int fd, struct flow *f,

@@ -647,7 +647,7 @@ teardown(struct engine *e)
 	}
 	free(e->gone);
 	free(e->peers);
-	free(e->senders);
+	free(e->index);
 	free(e->lst);
 	if (e->has_out)
 		stream_close(&e->out);

@@ -341,90 +341,16 @@ pair_check(struct engine *e, struct peer *p)
 		pair_close(e, c, 0, 0);
 }
 
-/* The bucket of the sender at sa (FNV-1a of its address's bytes). */
-static size_t
-udp_bucket(const struct engine *e, const struct sockaddr_storage *sa,
-    socklen_t len)
-{
-	const unsigned char *b = (const unsigned char *)sa;
-	uint32_t h = 2166136261u;
-	socklen_t i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ b[i]) * 16777619u;
-	return h & (e->nbuckets - 1);
-}
-
-/* The peer of the sender at sa, or NULL. */
-static struct peer *
-udp_find(const struct engine *e, const struct sockaddr_storage *sa,
-    socklen_t len)
+/* index_find(): whether p is the sender at key. */
+static int
+is_sender(const struct peer *p, const void *key, size_t len)
 {
 	struct sockaddr_storage to;
 	socklen_t tolen;
-	struct peer *p;
 
-	if (e->nbuckets == 0)
-		return NULL;
-	for (p = e->senders[udp_bucket(e, sa, len)]; p != NULL; p = p->snext) {
-		/* The reply stream's address is the sender's. */
-		stream_from(&p->reply, &to, &tolen);
-		if (tolen == len && memcmp(&to, sa, len) == 0)
-			return p;
-	}
-	return NULL;
-}
-
-/* p, a new sender, found by its address from now on; the buckets
- * doubled when there are as many senders.  Returns 0, or -1 (ENOMEM). */
-static int
-udp_index(struct engine *e, struct peer *p)
-{
-	struct sockaddr_storage sa;
-	struct peer **nb, **ob = e->senders, *q;
-	size_t i, j, n = e->nbuckets;
-	socklen_t len;
-
-	if (e->nsenders >= n &&
-	    (nb = calloc(n == 0 ? 64 : n * 2, sizeof(*nb))) != NULL) {
-		e->senders = nb;
-		e->nbuckets = n == 0 ? 64 : n * 2;
-		for (i = 0; i < n; i++)
-			while ((q = ob[i]) != NULL) {
-				ob[i] = q->snext;
-				stream_from(&q->reply, &sa, &len);
-				j = udp_bucket(e, &sa, len);
-				q->snext = nb[j];
-				nb[j] = q;
-			}
-		free(ob);
-	} else if (n == 0)
-		return -1;	/* with buckets, longer chains would do */
-	stream_from(&p->reply, &sa, &len);
-	i = udp_bucket(e, &sa, len);
-	p->snext = e->senders[i];
-	e->senders[i] = p;
-	e->nsenders++;
-	return 0;
-}
-
-void
-udp_forget(struct engine *e, struct peer *p)
-{
-	struct sockaddr_storage sa;
-	struct peer **pp;
-	socklen_t len;
-
-	if (e->nbuckets == 0)
-		return;
-	stream_from(&p->reply, &sa, &len);
-	for (pp = &e->senders[udp_bucket(e, &sa, len)]; *pp != NULL;
-	    pp = &(*pp)->snext)
-		if (*pp == p) {
-			*pp = p->snext;
-			e->nsenders--;
-			return;
-		}
+	/* The reply stream's address is the sender's. */
+	stream_from(&p->reply, &to, &tolen);
+	return p->udp && tolen == len && memcmp(&to, key, len) == 0;
 }
 
 /* A new sender at sa: let in, and given a socket to a target that takes
@@ -467,7 +393,7 @@ udp_new(struct engine *e, struct flow *f, const struct sockaddr_storage *sa,
 		    a->len, e->cfg->target_spec, &done);
 		if (fd >= 0 && (p = peer_new_udp(e, fd, f,
 		    (const struct sockaddr *)sa, len)) != NULL) {
-			if (udp_index(e, p) == 0)
+			if (index_add(e, p, sa, len) == 0)
 				return p;
 			peer_close(e, p, ENOMEM);
 			return NULL;
@@ -488,7 +414,7 @@ udp_demux(void *arg, struct flow *f, struct chunk *c)
 	if (c == NULL)
 		return 0;	/* a listener has no end */
 	stream_from(f->src, &sa, &len);
-	if ((p = udp_find(e, &sa, len)) == NULL &&
+	if ((p = index_find(e, &sa, len, is_sender)) == NULL &&
 	    (p = udp_new(e, f, &sa, len, c->len)) == NULL) {
 		chunk_free(c);	/* nobody to take it: dropped, as told */
 		return 0;

@@ -195,8 +195,8 @@ peer_close(struct engine *e, struct peer *p, int err)
 		sinkq_fini(&p->out);
 		if (p->in.path == FLOW_COPY)
 			flow_remove_sink(&p->in, &e->outq);
+		index_del(e, p);
 		if (p->udp) {
-			udp_forget(e, p);
 			flow_remove_sink(p->from_flow, &p->out);
 			sinkq_fini(&p->replyq);
 			stream_close(&p->reply);
@@ -678,6 +678,9 @@ void
 peer_read_start(struct engine *e, struct peer *p)
 {
 	p->reading = 1;
+	if (e->cfg->route && p->label != NULL &&
+	    index_add(e, p, p->label, strlen(p->label)) == -1)
+		p->in.failed = 1;
 	if (!p->in.discard && p->in.path == FLOW_COPY &&
 	    flow_add_sink(&p->in, &e->outq) == -1)
 		p->in.failed = 1;

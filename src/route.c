@@ -8,20 +8,12 @@
 
 #include "engine-int.h"
 
-/* The peer labelled label (len bytes), or NULL. */
-static struct peer *
-find(struct engine *e, const char *label, size_t len)
+/* index_find(): whether p is labelled key (len bytes). */
+static int
+is_labelled(const struct peer *p, const void *key, size_t len)
 {
-	struct peer *p;
-	size_t i;
-
-	for (i = 0; i < e->npeers; i++) {
-		p = e->peers[i];
-		if (p->reading && p->label != NULL &&
-		    strlen(p->label) == len && memcmp(p->label, label, len) == 0)
-			return p;
-	}
-	return NULL;
+	return p->reading && p->label != NULL && strlen(p->label) == len &&
+	    memcmp(p->label, key, len) == 0;
 }
 
 /* The label is read: where the rest of the line goes. */
@@ -36,7 +28,8 @@ aim(struct engine *e, struct route *r, int labelled)
 	if (r->all)
 		return;
 	r->label[r->len] = '\0';
-	if (labelled && (r->to = find(e, r->label, r->len)) != NULL)
+	if (labelled && (r->to = index_find(e, r->label, r->len,
+	    is_labelled)) != NULL)
 		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = EVENT_UNROUTED;

@@ -76,6 +76,10 @@ s.sendto(open(sys.argv[3], "rb").read(), ("127.0.0.1", int(sys.argv[1])))
 	mp route
 }
 
+@test "--route: 300 clients, three lines each, the clients in reverse order: each gets only its own" {
+	mp route-many
+}
+
 @test "udp-listen --label --route: datagrams labelled, replies to one sender and to both" {
 	mp udp
 }

@@ -17,6 +17,8 @@ usage: many-peers.py SOCKCAT DIR CHECK
   route    serve -k --label --route, three clients: a line to one, a
            line to all (*), a line to nobody, a line without a label,
            a line to a client that has gone.
+  route-many  serve -k --label --route, 300 clients: three lines for
+           each, the clients taken in reverse order: each gets its own.
   udp      udp-listen --label --route, two senders: their datagrams
            labelled (inner newlines kept, a newline added), replies
            routed to one and to both.
@@ -287,15 +289,21 @@ def check_label():
         fail("lines per client %r" % seen)
 
 
-def check_route():
+def route_clients(n):
+    """serve -k --label --route with n clients in: the server, the write
+    end of its stdin, the clients' sockets and their labels."""
     rfd, wfd = os.pipe()
     p, port = start(["serve", "-k", "-v", "--label", "--route",
                      "127.0.0.1", "0"], stdin=rfd)
     os.close(rfd)
-    socks = [connect(port) for _ in range(3)]
-    labels = [label(s) for s in socks]
-    wait_until("three clients", lambda: sum(
-        "connection from" in l for l in errlines()) == 3)
+    socks = [connect(port) for _ in range(n)]
+    wait_until("%d clients" % n, lambda: sum(
+        "connection from" in l for l in errlines()) == n)
+    return p, wfd, socks, [label(s) for s in socks]
+
+
+def check_route():
+    p, wfd, socks, labels = route_clients(3)
     os.write(wfd, ("%s\tto one\n*\tto all\n192.0.2.1 9\tto nobody\n"
                    "no label\n%s\tto two\n" % (labels[1], labels[2])).encode())
     got = [recv_lines(s, n) for s, n in zip(socks, (1, 2, 2))]
@@ -319,6 +327,20 @@ def check_route():
     wait_until("the line for the gone client told", lambda: any(
         l == "sockcat: route: no peer %s; line dropped" % labels[2]
         for l in errlines()))
+    os.close(wfd)
+    stop(p)
+
+
+def check_route_many():
+    p, wfd, socks, labels = route_clients(300)
+    # Each client's three lines, the clients in reverse order of arrival.
+    os.write(wfd, "".join("%s\tline %d of %d\n" % (labels[i], n, i)
+                          for n in range(3)
+                          for i in reversed(range(300))).encode())
+    for i, s in enumerate(socks):
+        got = recv_lines(s, 3)
+        if got != ["line %d of %d" % (n, i) for n in range(3)]:
+            fail("client %d got %r" % (i, got))
     os.close(wfd)
     stop(p)
 
@@ -355,4 +377,5 @@ def check_udp():
 
 
 {"broker": check_broker, "slow": check_slow, "label": check_label,
- "route": check_route, "udp": check_udp}[CHECK]()
+ "route": check_route, "route-many": check_route_many,
+ "udp": check_udp}[CHECK]()

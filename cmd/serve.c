@@ -11,6 +11,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
@@ -465,7 +466,7 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 	uint64_t earlier;
 	ssize_t n = -1;
 	size_t i;
-	int fd = -1;
+	int fd = -1, gone;
 
 	if ((buf = malloc(DGRAM_BUFSZ)) == NULL) {
 		warn("serve");
@@ -509,9 +510,12 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 		report_connection_from((struct sockaddr *)&peer, peerlen);
 	label_name((struct sockaddr *)&peer, peerlen, 1, label, sizeof(label));
 	earlier = (uint64_t)n;
+	/* A unix sender whose socket is closed already refuses the
+	 * connect: what it sent is still relayed below, then it is gone. */
+	gone = 0;
 	if (relay_write_record(co.label ? label : NULL, buf, (size_t)n) ==
-	    -1 ||
-	    connect(fd, (struct sockaddr *)&peer, peerlen) == -1) {
+	    -1 || (connect(fd, (struct sockaddr *)&peer, peerlen) == -1 &&
+	    !(gone = errno == ECONNREFUSED && peer.ss_family == AF_UNIX))) {
 		free(buf);
 		close(fd);
 		if (errno == EPIPE)
@@ -551,6 +555,13 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 		}
 	}
 	free(buf);
+	if (gone) {
+		close(fd);
+		if (co.verbose)
+			warnx("%s has gone: received %" PRIu64 " bytes, nothing "
+			    "can be sent to it", name, earlier);
+		return 0;
+	}
 	if (co.quit_ms == OPTS_NO_TIME)
 		co.quit_ms = RELAY_DGRAM_QUIT_MS;
 	return relay_session(&co, fd, name, earlier, 0);

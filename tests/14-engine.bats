@@ -487,6 +487,21 @@ for i, n in enumerate(sys.argv[2:]):
 	[ "$(stat -c %s "$T/su.out")" -eq 580000 ]
 }
 
+@test "engine: serve -u -U, a sender gone before it is answered: all it sent is written, exit 0" {
+	idle_stdin
+	bg su -i "$T/idle" "$SOCKCAT" serve -v -u -U "$T/s.sock"
+	wait_for "$T/su.err" "listening on"
+	# Stopped, so that the sender has closed its socket before serve
+	# reads its first datagram and connects back (which is refused).
+	kill -STOP "$su_pid"
+	dgram_send "$T/s.sock" 300000 100000 180000
+	kill -CONT "$su_pid"
+	wait_exit "$su_pid"
+	[ "$status" -eq 0 ]
+	[ "$(stat -c %s "$T/su.out")" -eq 580000 ]
+	grep -qx "sockcat: $T/s.sock.client has gone: received 580000 bytes, nothing can be sent to it" "$T/su.err"
+}
+
 # --- diagnostics never hold the relay up ---------------------------------
 
 @test "engine: serve -k -v with a stderr nobody reads still serves every client" {

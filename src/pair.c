@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "engine-int.h"
@@ -348,9 +347,11 @@ is_sender(const struct peer *p, const void *key, size_t len)
 	struct sockaddr_storage to;
 	socklen_t tolen;
 
+	if (!p->udp)
+		return 0;
 	/* The reply stream's address is the sender's. */
 	stream_from(&p->reply, &to, &tolen);
-	return p->udp && tolen == len && memcmp(&to, key, len) == 0;
+	return tolen == len && memcmp(&to, key, len) == 0;
 }
 
 /* A new sender at sa: let in, and given a socket to a target that takes

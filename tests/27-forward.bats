@@ -310,9 +310,9 @@ for rnd in range(2):
     # Bounded wait for all 300 to be forgotten (-i 1): their end lines.
     end = time.monotonic() + 20
     while time.monotonic() < end:
-        if open(sys.argv[2]).read().count("received 3 bytes") + \
-           open(sys.argv[2]).read().count("received 4 bytes") + \
-           open(sys.argv[2]).read().count("received 5 bytes") == 300 * (rnd + 1):
+        log = open(sys.argv[2]).read()
+        if sum(log.count("received %d bytes" % n) for n in (3, 4, 5)) \
+           == 300 * (rnd + 1):
             break
         time.sleep(0.05)
 print(bad)

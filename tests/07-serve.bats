@@ -89,10 +89,7 @@ setup() {
 	serve_bg localhost 0
 	want=$("$SOCKCAT" resolve -t stream localhost | wc -l)
 	# The lines all come before accept; wait (bounded) for as many.
-	for ((i = 0; i < 250; i++)); do
-		[ "$(grep -c "listening on .* port $port$" "$T/srv.err")" -ge "$want" ] && break
-		sleep 0.02
-	done
+	poll_until lines_at_least "$want" "listening on .* port $port$" "$T/srv.err"
 	[ "$(grep -c "listening on .* port $port$" "$T/srv.err")" -eq "$want" ]
 }
 

@@ -46,10 +46,7 @@ sockets() {
 		wait_for "$T/srv.err" "connection from.*" 
 	done
 	# All three are in before stdin flows.
-	for ((i = 0; i < 250; i++)); do
-		[ "$(grep -c 'connection from' "$T/srv.err")" -eq 3 ] && break
-		sleep 0.02
-	done
+	poll_until lines_at_least 3 'connection from' "$T/srv.err"
 	touch "$T/go"
 	for i in 1 2 3; do
 		wait_file "$T/rec$i.done"
@@ -79,10 +76,7 @@ sockets() {
 	serve_bg -k -m 2 127.0.0.1 0
 	client c1 --after-send hold --hold-secs 20
 	client c2 --after-send hold --hold-secs 20
-	for ((i = 0; i < 250; i++)); do
-		[ "$(grep -c 'connection from' "$T/srv.err")" -ge 2 ] && break
-		sleep 0.02
-	done
+	poll_until lines_at_least 2 'connection from' "$T/srv.err"
 	client c3 --after-send hold --hold-secs 20
 	client c4 --after-send hold --hold-secs 20
 	# Give the server the chance to (wrongly) take them.
@@ -92,10 +86,7 @@ sockets() {
 	[ "$(sockets "$srv_pid")" -eq 3 ]
 	kill "$c1_pid"
 	wait_for "$T/srv.err" "disconnected"
-	for ((i = 0; i < 250; i++)); do
-		[ "$(grep -c 'connection from' "$T/srv.err")" -ge 3 ] && break
-		sleep 0.02
-	done
+	poll_until lines_at_least 3 'connection from' "$T/srv.err"
 	[ "$(grep -c 'connection from' "$T/srv.err")" -eq 3 ]
 	[ "$(sockets "$srv_pid")" -eq 3 ]
 }
@@ -113,17 +104,11 @@ s.connect(("127.0.0.1", int(sys.argv[1])))
 time.sleep(30)' "$port"
 	wait_for "$T/srv.err" "connection from"
 	client good --after-send hold --hold-secs 30 --recv "$T/got"
-	for ((i = 0; i < 250; i++)); do
-		[ "$(grep -c 'connection from' "$T/srv.err")" -eq 2 ] && break
-		sleep 0.02
-	done
+	poll_until lines_at_least 2 'connection from' "$T/srv.err"
 	touch "$T/go"
 	# The lazy one is dropped after 5 s; the good one gets everything.
 	wait_for "$T/srv.err" "dropped"
-	for ((i = 0; i < 1000; i++)); do
-		[ "$(stat -c %s "$T/got" 2>/dev/null || echo 0)" -ge 16000000 ] && break
-		sleep 0.02
-	done
+	poll_until size_at_least "$T/got" 16000000
 	cmp "$T/big" "$T/got"
 	still_running "$srv_pid"
 }
@@ -187,10 +172,7 @@ done-after-eof" ]
 		sc 0 connect 127.0.0.1 "$port" < <(echo "c$i")
 		[ "$out" = "got c$i" ]
 	done
-	for ((i = 0; i < 250; i++)); do
-		[ "$(grep -c 'ended with status' "$T/srv.err")" -eq 3 ] && break
-		sleep 0.02
-	done
+	poll_until lines_at_least 3 'ended with status' "$T/srv.err"
 	[ "$(grep -c 'ended with status 0' "$T/srv.err")" -eq 3 ]
 	[ -z "$(ps --ppid "$srv_pid" -o pid= -o stat=)" ]
 	still_running "$srv_pid"

@@ -40,10 +40,7 @@ for i in range(500):
     s.close()
 print("done")' "$port"
 	[ "$status" -eq 0 ]
-	for ((i = 0; i < 500; i++)); do
-		[ "$(grep -c disconnected "$T/srv.err")" -ge 500 ] && break
-		sleep 0.02
-	done
+	poll_until lines_at_least 500 disconnected "$T/srv.err"
 	[ "$(grep -c disconnected "$T/srv.err")" -eq 500 ]
 	[ "$(fds "$srv_pid")" -eq "$base" ]
 	[ -z "$(ps --ppid "$srv_pid" -o pid=)" ]
@@ -57,10 +54,7 @@ print("done")' "$port"
 	for i in $(seq 100); do
 		echo "c$i" | timeout 10 "$SOCKCAT" connect 127.0.0.1 "$port" >/dev/null
 	done
-	for ((i = 0; i < 500; i++)); do
-		[ "$(grep -c 'ended with status' "$T/srv.err")" -ge 100 ] && break
-		sleep 0.02
-	done
+	poll_until lines_at_least 100 'ended with status' "$T/srv.err"
 	[ "$(fds "$srv_pid")" -eq "$base" ]
 	[ -z "$(ps --ppid "$srv_pid" -o pid=)" ]
 }

@@ -215,10 +215,7 @@ two" ]
 	wait_for "$T/srv.err" "connection from"
 	# serve's stdout closes only when it ends: stop it once the bytes
 	# are in (bounded), then compare.
-	for ((i = 0; i < TMO * 50; i++)); do
-		[ "$(stat -c %s "$T/got" 2>/dev/null || echo 0)" -ge 102400 ] && break
-		sleep 0.02
-	done
+	poll_until size_at_least "$T/got" 102400
 	kill "$srv_pid"
 	wait_exit "$rd_pid"
 	cmp "$T/up" "$T/got"
@@ -421,10 +418,7 @@ seq_upload() {
 		engine_peer "r$i" count --connect "$port" --out "$T/n$i" --started "$T/s$i"
 	done
 	# All four are in before stdin flows.
-	for ((i = 0; i < TMO * 50; i++)); do
-		[ "$(grep -c 'connection from' "$T/srv.err")" -eq 4 ] && break
-		sleep 0.02
-	done
+	poll_until lines_at_least 4 'connection from' "$T/srv.err"
 	[ "$(grep -c 'connection from' "$T/srv.err")" -eq 4 ]
 	touch "$T/go"
 	for i in 1 2 3 4; do
@@ -585,10 +579,7 @@ for i in range(100):
     s.sendall(b"c%d\n" % i)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     s.close()' "$port"
-	for ((i = 0; i < TMO * 50; i++)); do
-		[ "$(grep -c disconnected "$T/srv.err")" -ge 101 ] && break
-		sleep 0.02
-	done
+	poll_until lines_at_least 101 disconnected "$T/srv.err"
 	[ "$(grep -c disconnected "$T/srv.err")" -eq 101 ]
 	[ "$(ls "/proc/$srv_pid/fd" | wc -l)" -eq "$base" ]
 }

@@ -130,6 +130,13 @@ wait_size() {
 	poll_until size_at_least "$1" "$2" || true
 }
 
+# lines_at_least N PATTERN FILE: FILE has N lines matching PATTERN.
+lines_at_least() {
+	local n
+	n=$(grep -sc -- "$2" "$3")
+	[ "${n:-0}" -ge "$1" ]
+}
+
 size_at_least() {
 	[ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -ge "$2" ]
 }

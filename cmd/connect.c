@@ -401,10 +401,11 @@ session(struct connect_opts *o, int fd, struct stream *s, const char *name,
 	}
 	if (s != NULL)
 		return o->co.tls.ctx != NULL ? exec_tls_stream(&o->co, o->exec,
-		    s, name, env, 1) : exec_stream(&o->co, o->exec, s, name,
-		    env, 0, 0);
+		    s, name, env, EXEC_TLS_CLIENT | EXEC_TLS_ALONE) :
+		    exec_stream(&o->co, o->exec, s, name, env, 0, 0);
 	if (o->co.tls.ctx != NULL)
-		return exec_tls(&o->co, o->exec, fd, name, env, 1);
+		return exec_tls(&o->co, o->exec, fd, name, env,
+		    EXEC_TLS_CLIENT | EXEC_TLS_ALONE);
 	pid = spawn_shell(o->exec, fd, env);
 	close(fd);
 	if (pid == -1) {

@@ -149,7 +149,7 @@ exec_wait(pid_t pid, int verbose)
 
 int
 exec_tls(const struct common_opts *cop, const char *cmd, int fd,
-    const char *name, char **env, int client)
+    const char *name, char **env, int how)
 {
 	struct stream s;
 
@@ -158,31 +158,33 @@ exec_tls(const struct common_opts *cop, const char *cmd, int fd,
 		warn("%s %s", cop->cmd, name);
 		return EXIT_FAILURE;
 	}
-	return exec_tls_stream(cop, cmd, &s, name, env, client);
+	return exec_tls_stream(cop, cmd, &s, name, env, how);
 }
 
 int
 exec_tls_stream(const struct common_opts *cop, const char *cmd,
-    struct stream *sp, const char *name, char **env, int client)
+    struct stream *sp, const char *name, char **env, int how)
 {
 	struct common_opts co = *cop;
 	struct stream s = *sp;
 	long long wait = co.connect_ms > 0 ? co.connect_ms : ENGINE_OPEN_MS;
-	char why[TLS_ERR_MAX + 64];
+	char why[TLS_ERR_MAX + 64], secs[EVENT_SECS_MAX];
 	int r, e;
 
 	if (stream_open_wait(&s, clock_ms() + wait, sig_fd()) == -1) {
 		r = sig_caught() ? relay_signal_status() : EXIT_FAILURE;
-		/* A client's failure is its end: said always. */
-		if (client && !sig_caught() && errno == ETIMEDOUT)
-			warnx("tls %s: no handshake within %lld seconds", name,
-			    wait / 1000);
-		else if (client && !sig_caught())
+		/* The only peer's failure is the session's end: said
+		 * always. */
+		if ((how & EXEC_TLS_ALONE) && !sig_caught() &&
+		    errno == ETIMEDOUT)
+			warnx("tls %s: no handshake within %s", name,
+			    event_secs(wait, secs, sizeof(secs)));
+		else if ((how & EXEC_TLS_ALONE) && !sig_caught())
 			warnx("tls %s: %s", name, stream_why(&s) != NULL ?
 			    stream_why(&s) : strerror(errno));
 		else if (co.verbose && !sig_caught() && errno == ETIMEDOUT) {
-			snprintf(why, sizeof(why), "no handshake within %lld "
-			    "seconds", wait / 1000);
+			snprintf(why, sizeof(why), "no handshake within %s",
+			    event_secs(wait, secs, sizeof(secs)));
 			report_dropped(name, ETIMEDOUT, why);
 		} else if (co.verbose && !sig_caught()) {
 			e = errno;
@@ -196,7 +198,8 @@ exec_tls_stream(const struct common_opts *cop, const char *cmd,
 	}
 	if (co.verbose)
 		report_opened(name, &s);
-	return exec_stream(&co, cmd, &s, name, env, 1, co.verbose && !client);
+	return exec_stream(&co, cmd, &s, name, env, 1,
+	    co.verbose && !(how & EXEC_TLS_CLIENT));
 }
 
 int

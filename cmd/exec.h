@@ -69,16 +69,21 @@ int	exec_wait(pid_t pid, int verbose);
  * cmd on one end of a socketpair, with env and the SOCKCAT_TLS_*
  * variables, and the relay between the other end and the peer, whose
  * EOF cmd sees as its stdin's; our stdin and stdout become that end.
- * name is the peer, for messages; a client's failed handshake is always
- * said, a server's only with -v.  Returns cmd's status (exec_wait()),
- * or 1 when the handshake fails.
+ * name is the peer, for messages.  how: EXEC_TLS_CLIENT for connect,
+ * which says its command's end itself; EXEC_TLS_ALONE when the peer is
+ * the session's only one (connect, serve without -k), whose failed
+ * handshake is then always said, as the session's end; a serve -k
+ * client's only with -v.  Returns cmd's status (exec_wait()), or 1
+ * when the handshake fails.
  */
+#define EXEC_TLS_CLIENT	0x1
+#define EXEC_TLS_ALONE	0x2
 int	exec_tls(const struct common_opts *co, const char *cmd, int fd,
-	    const char *name, char **env, int client);
+	    const char *name, char **env, int how);
 
 /* As exec_tls(), with s a TLS stream to be opened (taken over). */
 int	exec_tls_stream(const struct common_opts *co, const char *cmd,
-	    struct stream *s, const char *name, char **env, int client);
+	    struct stream *s, const char *name, char **env, int how);
 
 /*
  * As exec_tls() once the stream s is open (it is taken over); the

@@ -276,6 +276,7 @@ hop(const struct common_opts *co, const struct proxy_url *h, const char *name,
 {
 	struct proxy_talk t;
 	long long wait = co->connect_ms > 0 ? co->connect_ms : PROXY_REPLY_MS;
+	char secs[EVENT_SECS_MAX];
 	int r, e, target;
 
 	if (proxy_talk_start(&t, h->scheme, host, nport,
@@ -296,11 +297,11 @@ hop(const struct common_opts *co, const struct proxy_url *h, const char *name,
 	if (target && quiet && !co->verbose)
 		return PROXY_DIAL_TARGET;
 	if (e == ETIMEDOUT)
-		warnx("proxy %s: no %s reply within %lld.%03lld seconds", name,
+		warnx("proxy %s: no %s reply within %s", name,
 		    h->scheme == PROXY_HTTP || h->scheme == PROXY_HTTPS ?
 		    "HTTP" : h->scheme == PROXY_SOCKS4 ||
 		    h->scheme == PROXY_SOCKS4A ? "SOCKS4" : "SOCKS5",
-		    wait / 1000, wait % 1000);
+		    event_secs(wait, secs, sizeof(secs)));
 	else if (t.why[0] != '\0')
 		warnx("proxy %s: %s", name, t.why);
 	else
@@ -317,6 +318,7 @@ hop_tls(const struct common_opts *co, const struct proxy_url *h,
 {
 	struct tls_opts t = co->proxy.tls;
 	long long wait = co->connect_ms > 0 ? co->connect_ms : ENGINE_OPEN_MS;
+	char secs[EVENT_SECS_MAX];
 
 	tls_names(&t, h->host);
 	if (tls_wrap(&t, s) == -1) {
@@ -327,8 +329,8 @@ hop_tls(const struct common_opts *co, const struct proxy_url *h,
 		if (errno == EINTR)
 			return PROXY_DIAL_SIGNAL;
 		if (errno == ETIMEDOUT)
-			warnx("proxy %s: tls: no handshake within %lld "
-			    "seconds", name, wait / 1000);
+			warnx("proxy %s: tls: no handshake within %s", name,
+			    event_secs(wait, secs, sizeof(secs)));
 		else
 			warnx("proxy %s: tls: %s", name, stream_why(s) != NULL ?
 			    stream_why(s) : strerror(errno));

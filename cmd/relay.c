@@ -235,6 +235,7 @@ end_status(const struct common_opts *co, const struct engine_result *res,
     const char *peer)
 {
 	struct event ev;
+	char secs[EVENT_SECS_MAX];
 
 	switch (res->end) {
 	case ENGINE_NET_EOF:
@@ -261,9 +262,9 @@ end_status(const struct common_opts *co, const struct engine_result *res,
 		if (res->why[0] != '\0')
 			warnx("tls %s: %s", peer, res->why);
 		else if (res->err == ETIMEDOUT)
-			warnx("tls %s: no handshake within %lld seconds", peer,
-			    (co->connect_ms > 0 ? co->connect_ms :
-			    ENGINE_OPEN_MS) / 1000);
+			warnx("tls %s: no handshake within %s", peer,
+			    event_secs(co->connect_ms > 0 ? co->connect_ms :
+			    ENGINE_OPEN_MS, secs, sizeof(secs)));
 		else
 			warnx("tls %s: %s", peer, strerror(res->err));
 		break;

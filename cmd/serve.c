@@ -184,7 +184,7 @@ take_header(const struct serve_opts *o, int fd, struct sockaddr_storage *peer,
 	char name[RELAY_NAME_MAX];
 	long long wait = o->co.connect_ms > 0 ? o->co.connect_ms :
 	    ENGINE_OPEN_MS;
-	char text[256];
+	char text[256], secs[EVENT_SECS_MAX];
 	const char *why;
 
 	relay_name((struct sockaddr *)peer, *peerlen, name, sizeof(name));
@@ -201,7 +201,8 @@ take_header(const struct serve_opts *o, int fd, struct sockaddr_storage *peer,
 		else if (!quiet || o->co.verbose) {
 			if (why == NULL)
 				snprintf(text, sizeof(text), "no PROXY header "
-				    "within %lld seconds", wait / 1000);
+				    "within %s", event_secs(wait, secs,
+				    sizeof(secs)));
 			else
 				snprintf(text, sizeof(text), "no valid PROXY "
 				    "header: %s", why);
@@ -260,7 +261,7 @@ header_exec(const struct serve_opts *o, struct listeners *l, int fd,
 	sig_fini();
 	if (sig_init() == -1)
 		_exit(EXIT_FAILURE);
-	if (take_header(o, fd, peer, &peerlen, 1) == -1)
+	if (take_header(o, fd, peer, &peerlen, o->keep_open) == -1)
 		_exit(sig_caught() ? relay_signal_status() : EXIT_FAILURE);
 	if (!relay_admit(&o->co, (struct sockaddr *)peer, peerlen, 0))
 		_exit(EXIT_FAILURE);
@@ -270,7 +271,8 @@ header_exec(const struct serve_opts *o, struct listeners *l, int fd,
 	env_peer(envbuf, (struct sockaddr *)peer, peerlen);
 	relay_name((struct sockaddr *)peer, peerlen, name, sizeof(name));
 	if (o->co.tls.ctx != NULL)
-		_exit(exec_tls(&o->co, o->exec, fd, name, env, 0));
+		_exit(exec_tls(&o->co, o->exec, fd, name, env,
+		    o->keep_open ? 0 : EXEC_TLS_ALONE));
 	if ((pid = spawn_shell(o->exec, fd, env)) == -1) {
 		warn("serve: %s: fork", o->exec);
 		_exit(EXIT_FAILURE);
@@ -298,7 +300,8 @@ tls_exec_child(const struct serve_opts *o, struct listeners *l, int fd,
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1)
 		len = 0;
 	relay_name((struct sockaddr *)&ss, len, name, sizeof(name));
-	return exec_tls(&o->co, o->exec, fd, name, env, 0);
+	return exec_tls(&o->co, o->exec, fd, name, env,
+	    o->keep_open ? 0 : EXEC_TLS_ALONE);
 }
 
 /* serve -e --tls: the client's process (see tls_exec_child()). */
@@ -567,27 +570,13 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 	return relay_session(&co, fd, name, earlier, 0);
 }
 
-/* ".25" for 250 ms, "" for none: seconds as the user wrote them. */
-static const char *
-fraction(long long ms)
-{
-	static char buf[8];
-
-	if (ms == 0)
-		return "";
-	snprintf(buf, sizeof(buf), ".%03lld", ms);
-	while (buf[strlen(buf) - 1] == '0')
-		buf[strlen(buf) - 1] = '\0';
-	return buf;
-}
-
 static int
 run(const struct serve_opts *o, const struct endpoint *ep)
 {
 	struct listeners l;
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
-	char name[RELAY_NAME_MAX];
+	char name[RELAY_NAME_MAX], secs[EVENT_SECS_MAX];
 	size_t i, which;
 	int type, fd, r;
 
@@ -608,10 +597,8 @@ run(const struct serve_opts *o, const struct endpoint *ep)
 			r = relay_signal_status();
 		else {
 			if (r == 0)
-				warnx("no client within %lld%s second%s",
-				    o->co.connect_ms / 1000, fraction(
-				    o->co.connect_ms % 1000),
-				    o->co.connect_ms == 1000 ? "" : "s");
+				warnx("no client within %s", event_secs(
+				    o->co.connect_ms, secs, sizeof(secs)));
 			else
 				warn("serve: poll");
 			r = EXIT_FAILURE;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "opts.h"
 #include "tls.h"
 #include "relay.h"
@@ -162,28 +163,26 @@ tls_names(struct tls_opts *t, const char *host)
 {
 	size_t n;
 
-	if (t->servername != NULL) {
-		t->sni = t->verify_name = t->servername;
-		return;
-	}
-	if (host == NULL) {
+	if (t->servername != NULL)
+		host = t->servername;
+	else if (host == NULL) {
 		/* A unix socket names no host: as curl's --unix-socket
 		 * with https://localhost/. */
 		t->verify_name = "localhost";
 		return;
 	}
+	t->verify_name = t->name_buf;
+	/* An address, however spelt, is checked as the address it is
+	 * (an IP SAN), and sent as no SNI (RFC 6066). */
+	if (addr_numeric(host, t->name_buf, sizeof(t->name_buf)))
+		return;
 	n = strlen(host);
-	if (host[0] == '[' && n > 2 && host[n - 1] == ']') {
+	if (host[0] == '[' && n > 2 && host[n - 1] == ']')
 		snprintf(t->name_buf, sizeof(t->name_buf), "%.*s",
 		    (int)(n - 2), host + 1);
-		host = t->name_buf;
-	} else
+	else
 		strlcpy(t->name_buf, host, sizeof(t->name_buf));
-	t->verify_name = t->name_buf;
-	/* No SNI for an address (RFC 6066). */
-	if (strchr(host, ':') == NULL &&
-	    strspn(host, "0123456789.") != strlen(host))
-		t->sni = t->name_buf;
+	t->sni = t->name_buf;
 }
 
 int

@@ -104,8 +104,9 @@ int	tls_setup(struct tls_opts *t, const char *cmd, int server,
 	    const char *host);
 
 /*
- * A client's names for host (NULL: a unix socket): the SNI to send (a
- * name, not an address) and the name to verify, or --servername.
+ * A client's names for host, or --servername's (host NULL: a unix
+ * socket, checked as localhost): the SNI to send (a name, none for an
+ * address) and the name to verify (an address as its usual text).
  */
 void	tls_names(struct tls_opts *t, const char *host);
 

@@ -361,6 +361,25 @@ addr_resolve(const char *host, const char *port,
 }
 
 int
+addr_numeric(const char *host, char *buf, size_t len)
+{
+	struct addrinfo hints, *res;
+	int ok;
+
+	if (host == NULL || *host == '\0' || addr_is_broadcast(host))
+		return 0;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICHOST;
+	hints.ai_socktype = SOCK_STREAM;
+	if (addr_resolve(host, NULL, &hints, &res) != 0)
+		return 0;
+	ok = getnameinfo(res->ai_addr, res->ai_addrlen, buf, (socklen_t)len,
+	    NULL, 0, NI_NUMERICHOST) == 0;
+	freeaddrinfo(res);
+	return ok;
+}
+
+int
 addr_format(const struct sockaddr *sa, socklen_t len, char *host,
     size_t hostlen, int *port)
 {

@@ -90,6 +90,14 @@ int	addr_split(const char *op, char **host, char **port);
 int	addr_resolve(const char *host, const char *port,
 	    const struct addrinfo *hints, struct addrinfo **res);
 
+/*
+ * If HOST is an address in any spelling addr_resolve() reads as one
+ * (127.0.0.1, 127.1, 2130706433, 0x7f000001, ::1, [::1], fe80::1%lo),
+ * write its usual text (127.0.0.1, ::1, fe80::1%lo) in buf and return
+ * 1; 0 for a name.
+ */
+int	addr_numeric(const char *host, char *buf, size_t len);
+
 /* Set the port of an inet or inet6 address; others are left alone. */
 void	addr_set_port(struct sockaddr *sa, int port);
 

@@ -54,9 +54,25 @@ opened(const struct event *ev, char *buf, size_t buflen)
 }
 
 char *
+event_secs(long long ms, char *buf, size_t buflen)
+{
+	char frac[8] = "";
+	size_t n;
+
+	if (ms % 1000 != 0) {
+		snprintf(frac, sizeof(frac), ".%03lld", ms % 1000);
+		for (n = strlen(frac); frac[n - 1] == '0'; n--)
+			frac[n - 1] = '\0';
+	}
+	snprintf(buf, buflen, "%lld%s second%s", ms / 1000, frac,
+	    ms == 1000 ? "" : "s");
+	return buf;
+}
+
+char *
 event_format(const struct event *ev, char *buf, size_t buflen)
 {
-	char why[TLS_ERR_MAX + 128];
+	char why[TLS_ERR_MAX + 128], secs[EVENT_SECS_MAX];
 
 	switch (ev->kind) {
 	case EVENT_LISTENING:
@@ -73,8 +89,8 @@ event_format(const struct event *ev, char *buf, size_t buflen)
 		why[0] = '\0';
 		if (ev->ms > 0)
 			snprintf(why, sizeof(why), " (dropped: it read nothing "
-			    "for %lld seconds while the others waited)",
-			    ev->ms / 1000);
+			    "for %s while the others waited)",
+			    event_secs(ev->ms, secs, sizeof(secs)));
 		else if (ev->text != NULL)
 			snprintf(why, sizeof(why), " (%s)", ev->text);
 		else if (ev->err != 0)
@@ -87,8 +103,8 @@ event_format(const struct event *ev, char *buf, size_t buflen)
 		    ev->received);
 		break;
 	case EVENT_IDLE:
-		snprintf(buf, buflen, "idle for %lld.%03lld seconds: ending",
-		    ev->ms / 1000, ev->ms % 1000);
+		snprintf(buf, buflen, "idle for %s: ending",
+		    event_secs(ev->ms, secs, sizeof(secs)));
 		break;
 	case EVENT_OPENED:
 		opened(ev, buf, buflen);

@@ -75,6 +75,11 @@ struct event {
 char	*event_name(const struct sockaddr *sa, socklen_t len, char *buf,
 	    size_t buflen);
 
+/* ms as words, "1 second", "0.5 seconds", "10 seconds", in buf (at
+ * least EVENT_SECS_MAX bytes).  Returns buf. */
+#define EVENT_SECS_MAX	32
+char	*event_secs(long long ms, char *buf, size_t buflen);
+
 /*
  * The -v line of ev, without the "sockcat: " prefix and newline, in buf
  * (cut to fit); an event of several lines has them joined by '\n'.

@@ -128,7 +128,7 @@ peer_close(struct engine *e, struct peer *p, int err)
 {
 	struct event ev;
 	struct peer **ng;
-	char text[ENGINE_WHY_MAX + 64];
+	char text[ENGINE_WHY_MAX + 64], secs[EVENT_SECS_MAX];
 	size_t cap;
 	int pp;
 
@@ -144,8 +144,8 @@ peer_close(struct engine *e, struct peer *p, int err)
 			pp = pp_stream_reading(&p->sock);
 			if (err == ETIMEDOUT)
 				snprintf(text, sizeof(text), "no %s within "
-				    "%lld seconds", pp ? "PROXY header" :
-				    "handshake", open_ms(e) / 1000);
+				    "%s", pp ? "PROXY header" : "handshake",
+				    event_secs(open_ms(e), secs, sizeof(secs)));
 			else
 				snprintf(text, sizeof(text), "%s: %s", pp ?
 				    "no valid PROXY header" :

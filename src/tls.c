@@ -224,7 +224,15 @@ conn_fail(struct stream *s, int e, const char *eof_words)
 		errno = saved;
 		return -1;
 	}
+	/* The verify result tells only of a failure that was one: with
+	 * --insecure or pins alone a chain error is kept there though the
+	 * handshake went on, and the session may fail later for another
+	 * reason (the server wanting a client certificate). */
+	last = tls_last_error();
 	v = F.SSL_get_verify_result(c->ssl);
+	if (ERR_GET_LIB(last) != ERR_LIB_SSL ||
+	    ERR_GET_REASON(last) != SSL_R_CERTIFICATE_VERIFY_FAILED)
+		v = X509_V_OK;
 	if (c->pin_failed)
 		snprintf(c->why, sizeof(c->why), "certificate verify failed: "
 		    "its public key matches no pin");
@@ -234,7 +242,6 @@ conn_fail(struct stream *s, int e, const char *eof_words)
 	else {
 		/* A TCP end with no close_notify is OpenSSL 3's "unexpected
 		 * eof", older ones' SSL_ERROR_SYSCALL with errno 0. */
-		last = tls_last_error();
 		words = last != 0 ? F.ERR_reason_error_string(last) : NULL;
 		if (e == SSL_ERROR_SYSCALL || words == NULL ||
 		    ERR_GET_REASON(last) == SSL_R_UNEXPECTED_EOF_WHILE_READING)

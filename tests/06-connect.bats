@@ -191,7 +191,7 @@ while True:
 @test "-i ends an idle session with status 0" {
 	py_listen peer --after-send hold --hold-secs 20
 	sc 0 connect -v -d -i 0.5 127.0.0.1 "$port"
-	grep -q "idle for 0.500 seconds" <<<"$err"
+	grep -qx "sockcat: idle for 0.5 seconds: ending" <<<"$err"
 }
 
 @test "SIGTERM and SIGINT end the session with 128+signal" {

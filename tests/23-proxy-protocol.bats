@@ -66,7 +66,7 @@ pp() {
 	mkfifo "$T/idle"
 	bg hold sh -c 'exec sleep 20 >"$1"' sh "$T/idle"
 	bg cli -i "$T/idle" "$SOCKCAT" connect 127.0.0.1 "$port"
-	wait_for "$T/srv.err" "no PROXY header within 1 seconds"
+	wait_for "$T/srv.err" "no PROXY header within 1 second\)"
 	wait_exit "$cli_pid"
 }
 
@@ -114,6 +114,20 @@ pp() {
 	[ -z "$out" ]
 	grep -q "no valid PROXY header" "$T/srv.err"
 	[ "$(grep -c "ended with status" "$T/srv.err")" -eq 0 ]
+}
+
+@test "serve -e, one client, no -v: a bad header is said in one line, as without -e" {
+	for e in "" "echo ran"; do
+		rm -f "$T/srv.err"
+		bg srv "$SOCKCAT" serve --proxy-protocol ${e:+-e "$e"} 127.0.0.1 0
+		port_of "$srv_pid"
+		out=$(pp "$port" none "data" 2>/dev/null || true)
+		wait_exit "$srv_pid"
+		[ "$status" -eq 1 ]
+		[ -z "$out" ]
+		grep -qx "sockcat: disconnected 127.0.0.1 port [0-9]* (no valid PROXY header: no PROXY protocol header): sent 0 bytes, received 0 bytes" "$T/srv.err"
+		[ "$(wc -l <"$T/srv.err")" -eq 1 ]
+	done
 }
 
 @test "behind haproxy (send-proxy, send-proxy-v2): the client's own address, 127.0.0.2, also with --tls behind it" {

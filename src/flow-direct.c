@@ -5,7 +5,6 @@
  * flow), or recv(2) MSG_TRUNC to drop what nobody wants; the fall back
  * to copying where the kernel refuses.
  */
-#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 
@@ -34,15 +33,6 @@ src_pending(int fd)
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	return poll(&pfd, 1, 0) != 0;
-}
-
-/* Bytes waiting to be read from fd (a pipe or socket), or 0. */
-static size_t
-readable_bytes(int fd)
-{
-	int n;
-
-	return ioctl(fd, FIONREAD, &n) == 0 && n > 0 ? (size_t)n : 0;
 }
 
 /*
@@ -178,7 +168,10 @@ direct_end(struct flow *f)
 
 /*
  * A direct move said EAGAIN: which side waits?  A source found empty
- * loses its ready bit (bytes written after the look bring an edge).
+ * loses its ready bit (bytes written after the look bring an edge);
+ * one that holds no bytes but its EOF is not empty: a full sink said
+ * EAGAIN before the source was looked at, and that EOF, come already,
+ * brings no edge again.
  * One that still holds bytes means the sink is full, as the old
  * readwrite() loops guessed; but bytes may have come just after the
  * move, with the sink not full at all: the edge those bytes brought
@@ -189,7 +182,7 @@ static int
 blocked(struct flow *f)
 {
 	/* A file is never empty but at its end, which is no EAGAIN. */
-	if (f->path != FLOW_SENDFILE && readable_bytes(f->src->fd) == 0) {
+	if (f->path != FLOW_SENDFILE && !src_pending(f->src->fd)) {
 		flow_src_empty(f);
 		return 0;
 	}

@@ -599,3 +599,68 @@ for i in range(100):
 		cmp "$T/up" "$T/srv.out"
 	done
 }
+
+# --- stdout a full pipe at the peer's EOF ---------------------------------
+
+# The stdout pipe is filled to the last slot before sockcat starts; the
+# peer sends 5 bytes and closes; one slot (4096 bytes) is then read.
+# sockcat splices the 5 bytes into it: the pipe is full again with only
+# the peer's EOF left in the socket, and a splice says EAGAIN for the
+# pipe before it looks at the socket.  Once the pipe is read to its end,
+# sockcat must end, as at any socket EOF (it waited for ever).
+full_pipe_eof() {
+	run timeout $((TMO * 2)) python3 -c '
+import fcntl, os, socket, subprocess, sys, threading, time
+cmd = sys.argv[1:]
+r, w = os.pipe()
+fcntl.fcntl(w, 1031, 1 << 20)           # F_SETPIPE_SZ: as sockcat asks
+os.set_blocking(w, False)
+filled = 0
+while True:
+    try:
+        filled += os.write(w, b"f" * 4096)
+    except BlockingIOError:
+        break
+os.set_blocking(w, True)
+if cmd[1] == "connect":
+    ls = socket.socket(); ls.bind(("127.0.0.1", 0)); ls.listen(1)
+    cmd += ["127.0.0.1", str(ls.getsockname()[1])]
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=w)
+    c, _ = ls.accept()
+else:
+    p = subprocess.Popen(cmd + ["-v", "127.0.0.1", "0"], stdin=subprocess.DEVNULL,
+                         stdout=w, stderr=subprocess.PIPE)
+    port = int(p.stderr.readline().split()[-1])
+    c = socket.create_connection(("127.0.0.1", port))
+os.close(w)
+c.sendall(b"hello")
+c.close()
+def queued():
+    return int.from_bytes(fcntl.ioctl(r, 0x541B, b"\0" * 4), "little")  # FIONREAD
+first = os.read(r, 4096)
+end = time.monotonic() + 10
+while queued() != filled - len(first) + 5 and time.monotonic() < end:
+    time.sleep(0.01)
+print("refilled", queued() == filled - len(first) + 5)
+rest = b""
+while True:
+    b = os.read(r, 1 << 20)
+    if not b:
+        break
+    rest += b
+print("bytes", len(first) + len(rest) == filled + 5, "tail", rest[-5:].decode())
+print("status", p.wait(10))
+' "$SOCKCAT" "$@"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "refilled True" ]
+	[ "${lines[1]}" = "bytes True tail hello" ]
+	[ "${lines[2]}" = "status 0" ]
+}
+
+@test "engine: connect, stdout a pipe full at the peer's EOF: all written, then the end" {
+	full_pipe_eof connect
+}
+
+@test "engine: serve, stdout a pipe full at the client's EOF: all written, then the end" {
+	full_pipe_eof serve
+}

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,11 +47,23 @@ hc_remove(struct engine *e, struct peer *p)
 	p->hc_next = p->hc_prev = NULL;
 }
 
+/* Whether a client waits in listening socket fd's backlog. */
+static int
+backlog_waits(int fd)
+{
+	struct pollfd pfd;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	return poll(&pfd, 1, 0) > 0;
+}
+
 /*
- * A new client needs room (-m, or descriptors run out): close the peer
- * that half-closed longest ago, which may well have gone away without
- * our knowing (a close and a half-close look the same until a write).
- * Returns whether one was closed.
+ * A new client, seen waiting in the backlog, needs room (-m, or
+ * descriptors run out): close the peer that half-closed longest ago,
+ * which may well have gone away without our knowing (a close and a
+ * half-close look the same until a write).  Returns whether one was
+ * closed.
  */
 static int
 make_room(struct engine *e)
@@ -95,8 +108,13 @@ peer_check(struct engine *e, struct task *t)
 	if (session_in_done(p) && (session_out_done(e, p) || p->in.failed ||
 	    p->sock.hup))
 		peer_forget(e, p);
-	else if (session_in_done(p) && !p->hc)
+	else if (session_in_done(p) && !p->hc) {
 		hc_add(e, p);
+		/* A client waits in the backlog for room, which this one
+		 * now makes (see make_room()). */
+		if (e->accept_more)
+			engine_schedule(e, &e->accepting);
+	}
 }
 
 static void
@@ -730,16 +748,29 @@ peer_accept_run(struct engine *e, struct task *t)
 		return;
 	for (i = 0; i < cfg->nlisten; i++) {
 		while (e->lst[i].rd_ready) {
+			/* A ready bit may stand with the backlog empty
+			 * (the last accept took the last client): room is
+			 * made only for a client that waits, and the next
+			 * one to come brings an edge.  Linux says EMFILE
+			 * before it looks at the backlog. */
 			if (cfg->max_clients != 0 && e->npeers - e->ntargets >=
-			    cfg->max_clients && !make_room(e)) {
-				e->accept_more = 1;	/* in the backlog */
-				return;
+			    cfg->max_clients) {
+				if (!backlog_waits(e->lst[i].fd)) {
+					e->lst[i].rd_ready = 0;
+					continue;
+				}
+				if (!make_room(e)) {
+					e->accept_more = 1;  /* in the backlog */
+					return;
+				}
 			}
 			len = sizeof(ss);
 			fd = accept4(e->lst[i].fd, (struct sockaddr *)&ss,
 			    &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 			if (fd == -1) {
-				if (errno == EAGAIN)
+				if (errno == EAGAIN || ((errno == EMFILE ||
+				    errno == ENFILE) &&
+				    !backlog_waits(e->lst[i].fd)))
 					e->lst[i].rd_ready = 0;
 				else if ((errno == EMFILE || errno == ENFILE) &&
 				    make_room(e))

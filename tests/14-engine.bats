@@ -664,3 +664,46 @@ print("status", p.wait(10))
 @test "engine: serve, stdout a pipe full at the client's EOF: all written, then the end" {
 	full_pipe_eof serve
 }
+
+# --- serve -k -m: a client waiting in the backlog --------------------------
+
+@test "engine: serve -k -m 1, stdin open: a client waiting in the backlog takes the place of one that closes; once in, it keeps it" {
+	mkfifo "$T/in"
+	bg feeder sh -c 'exec 4>"$1"; until [ -e "$2" ]; do sleep 0.02; done
+		echo "late line" >&4' sh "$T/in" "$T/go"
+	IN=$T/in serve_bg -k -m 1 127.0.0.1 0
+	bg a python3 -c '
+import os, socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+end = time.monotonic() + 20
+while not os.path.exists(sys.argv[2]) and time.monotonic() < end:
+    time.sleep(0.02)
+s.close()' "$port" "$T/a.close"
+	wait_for "$T/srv.err" "connection from"
+	bg b python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+s.sendall(b"from b\n")
+s.shutdown(socket.SHUT_WR)
+got = b""
+while True:
+    d = s.recv(100)
+    if not d:
+        break
+    got += d
+print(got.decode(), end="")' "$port"
+	# B waits in the backlog (the listener's Recv-Q) before A closes.
+	poll_until backlog_is 1
+	touch "$T/a.close"
+	wait_for "$T/srv.out" "from b"
+	# B has half-closed and nobody waits: it is not closed to make
+	# room, and stdin's later line reaches it.
+	touch "$T/go"
+	wait_exit "$b_pid"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$T/b.out")" = "late line" ]
+}
+
+backlog_is() {
+	[ "$(ss -Hltn "sport = :$port" | awk '{print $2}')" = "$1" ]
+}

@@ -232,18 +232,30 @@ target_host(const char *op)
 	return host;
 }
 
-/* Whether TARGET op has HOST:PORT's shape: 0, or a usage error's
- * status. */
+/* Whether TARGET op has HOST:PORT's shape, with a port that can be
+ * reached (1-65535, or a service unless -n), stored in *nport if not
+ * NULL: 0, or a usage error's status. */
 static int
-target_shape(const char *op)
+target_shape(const struct forward_opts *o, const char *op, int *nport)
 {
 	char *host, *port;
+	int n, r = 0;
 
 	if (addr_split(op, &host, &port) == -1)
 		return usage_error("forward", "TARGET '%s' is not HOST:PORT, "
 		    "[V6ADDR]:PORT or unix:PATH", op);
+	if (addr_port_parse(port, o->co.numeric, &n) == -1)
+		r = usage_error("forward", errno == ERANGE ? "TARGET port "
+		    "'%s' out of range 1-65535" : errno == EINVAL ? "TARGET "
+		    "port '%s' is not a number (-n looks up no service names)" :
+		    "TARGET port '%s': no such service in services(5)", port);
+	else if (n == 0)
+		r = usage_error("forward", "TARGET port '%s' out of range "
+		    "1-65535", port);
+	else if (nport != NULL)
+		*nport = n;
 	free(host);
-	return 0;
+	return r;
 }
 
 /*
@@ -259,7 +271,7 @@ inet_targets(const struct forward_opts *o, const char *op,
 	char *host, *port;
 	int r, n = 0;
 
-	if ((*status = target_shape(op)) != 0 ||
+	if ((*status = target_shape(o, op, NULL)) != 0 ||
 	    addr_split(op, &host, &port) == -1)
 		return -1;
 	memset(&hints, 0, sizeof(hints));
@@ -284,22 +296,6 @@ inet_targets(const struct forward_opts *o, const char *op,
 	return n;
 }
 
-/* A port in TARGET: a number, or a service name.  -1 when neither. */
-static int
-port_number(const char *port)
-{
-	struct servent *se;
-	const char *errstr;
-	int n;
-
-	n = (int)strtonum(port, 1, 65535, &errstr);
-	if (errstr == NULL)
-		return n;
-	if ((se = getservbyname(port, "tcp")) != NULL)
-		return ntohs((unsigned short)se->s_port);
-	return -1;
-}
-
 /*
  * --proxy: the proxy's addresses into t (what the forwarder connects
  * to) and the handshake that asks it for TARGET op into talk.  Returns
@@ -315,15 +311,9 @@ proxy_targets(const struct forward_opts *o, const char *op,
 	const struct sockaddr *sa = NULL;
 	int n, nport;
 
-	if ((*status = target_shape(op)) != 0 ||
+	if ((*status = target_shape(o, op, &nport)) != 0 ||
 	    addr_split(op, &host, &port) == -1)
 		return -1;
-	if ((nport = port_number(port)) == -1) {
-		*status = usage_error("forward", "TARGET port '%s' is neither "
-		    "a number nor a service", port);
-		free(host);
-		return -1;
-	}
 	/* Schemes that do not send the name take TARGET's address. */
 	if (!proxy_scheme_sends_name(h->scheme)) {
 		if ((n = inet_targets(o, op, at, status)) <= 0) {
@@ -448,7 +438,7 @@ forward_main(int argc, char **argv, int check_only)
 		nt = 1;
 	} else if (check_only) {
 		/* Its shape only: nothing is resolved. */
-		if ((r = target_shape(argv[1])) != 0) {
+		if ((r = target_shape(&o, argv[1], NULL)) != 0) {
 			free(ep.alloc);
 			return r;
 		}

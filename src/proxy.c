@@ -479,19 +479,23 @@ http_ended(const struct proxy_talk *t)
 static int
 http_status(struct proxy_talk *t)
 {
+	char line[201];
 	size_t n, i;
 	int code;
 
 	n = strcspn((const char *)t->in, "\r\n");
-	if (n > 200)
-		n = 200;
+	if (n > sizeof(line) - 1)
+		n = sizeof(line) - 1;
 	for (i = 0; i < n; i++)
-		t->why[i] = t->in[i] >= 0x20 && t->in[i] < 0x7f ?
+		line[i] = t->in[i] >= 0x20 && t->in[i] < 0x7f ?
 		    (char)t->in[i] : '?';
-	t->why[n] = '\0';
+	line[n] = '\0';
+	/* HTTP/1.x, a space, three digits, then a space or the end. */
 	if (n < 12 || memcmp(t->in, "HTTP/1.", 7) != 0 || t->in[8] != ' ' ||
-	    strspn((const char *)t->in + 9, "0123456789") < 3)
-		return fail(t, "not an HTTP reply: '%.200s'", t->why);
+	    strspn(line + 9, "0123456789") != 3 ||
+	    (n > 12 && line[12] != ' '))
+		return fail(t, "not an HTTP reply: '%s'", line);
+	strlcpy(t->why, line, sizeof(t->why));
 	code = (t->in[9] - '0') * 100 + (t->in[10] - '0') * 10 +
 	    (t->in[11] - '0');
 	if (code < 200 || code > 299) {

@@ -325,6 +325,21 @@ EOF
 	[ "$out" = "BANNER right after the reply" ]
 }
 
+@test "a server that is not an HTTP proxy: what it said, printable, in the message" {
+	# python3's peer.py sends the file and holds: no proxy at all.
+	# Not "HTTP/" at the start: sockcat stops reading there (the rest
+	# might never come); otherwise the status line is quoted whole.
+	for reply in 'SSH-2.0-OpenSSH_9.6\r\n|SSH-2' 'HTTP/1.1 2000 OK\r\n\r\n|HTTP/1.1 2000 OK' \
+	    'HTTP/1.0 200\x01\r\n\r\n|HTTP/1.0 200?' 'HTTP/1.1 20\r\n\r\n|HTTP/1.1 20'; do
+		printf "${reply%|*}" >"$T/reply"
+		rm -f "$T/peer.port"
+		py_listen peer --send "$T/reply" --after-send hold --hold-secs 5
+		sc 1 connect -x "127.0.0.1:$port" 127.0.0.1 9 </dev/null
+		[[ "$err" == "sockcat: proxy 127.0.0.1 port $port: not an HTTP reply: '${reply#*|}"*"'" ]]
+		[ "$(grep -o "'" <<<"$err" | wc -l)" -eq 2 ]
+	done
+}
+
 @test "a proxy that accepts but never answers ends at -w, with the protocol named" {
 	IN=$T/idle
 	mkfifo "$IN"

@@ -441,6 +441,12 @@ print(s.makefile().readline().rstrip("\n"))
 		'missing LISTEN and TARGET|forward' \
 		'missing TARGET|forward 8080' \
 		"TARGET 'nowhere' is not HOST:PORT|forward 8080 nowhere" \
+		"TARGET port '99999' out of range 1-65535|forward 8080 127.0.0.1:99999" \
+		"TARGET port '0' out of range 1-65535|forward -u 8080 127.0.0.1:0" \
+		"TARGET port '-5' out of range 1-65535|forward 8080 h:-5" \
+		"TARGET port 'no-such-service': no such service|forward 8080 h:no-such-service" \
+		"TARGET port 'http' is not a number|forward -n 8080 127.0.0.1:http" \
+		"TARGET port '99999' out of range|forward -x socks5h://127.0.0.1:1 8080 h:99999" \
 		"extra operand 'x'|forward 8080 h:1 x" \
 		'empty LISTEN path|forward unix: h:1' \
 		'empty TARGET path|forward 8080 unix:' \

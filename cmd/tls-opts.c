@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <readpassphrase.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +186,24 @@ tls_names(struct tls_opts *t, const char *host)
 	t->sni = t->name_buf;
 }
 
+/* An encrypted --key's passphrase, asked for on the terminal, never
+ * read from standard input (the data). */
+static int
+ask_passphrase(char *buf, int size, void *arg)
+{
+	struct tls_opts *t = arg;
+	char prompt[300];
+
+	snprintf(prompt, sizeof(prompt), "Passphrase for %.250s: ",
+	    t->key != NULL ? t->key : t->cert);
+	if (size <= 0 || readpassphrase(prompt, buf, (size_t)size,
+	    RPP_REQUIRE_TTY) == NULL) {
+		t->no_tty = 1;
+		return -1;
+	}
+	return (int)strlen(buf);
+}
+
 int
 tls_setup(struct tls_opts *t, const char *cmd, int server, const char *host)
 {
@@ -215,6 +234,8 @@ tls_setup(struct tls_opts *t, const char *cmd, int server, const char *host)
 	cfg.ciphers13 = t->ciphers13;
 	cfg.require_client_cert = t->require_client_cert;
 	cfg.many = t->many;
+	cfg.passphrase = ask_passphrase;
+	cfg.passphrase_arg = t;
 	if ((t->ctx = tls_ctx_new(&cfg, err, sizeof(err), &which)) == NULL) {
 		if (which == NULL) {
 			fprintf(stderr, "sockcat: tls: %s\n", err);
@@ -233,6 +254,15 @@ tls_setup(struct tls_opts *t, const char *cmd, int server, const char *host)
 		    strcmp(which, "alpn") == 0)
 			return usage_error(cmd, "--%s '%.200s': %s", which,
 			    arg, err);
+		if (t->no_tty)
+			snprintf(err, sizeof(err), "the key is encrypted and "
+			    "there is no terminal to ask for its passphrase "
+			    "on (decrypt it: openssl pkey -in KEY -out "
+			    "PLAIN)");
+		else if (strcmp(which, "key") == 0 && t->key == NULL &&
+		    strcmp(err, "bad decrypt") != 0)
+			snprintf(err, sizeof(err), "no private key in it "
+			    "(give one with --key)");
 		fprintf(stderr, "sockcat: --%s '%.200s': %s\n", which, arg,
 		    err);
 		return 1;

@@ -47,6 +47,7 @@ struct tls_opts {
 	int		 self_signed;
 	int		 require_client_cert;
 	int		 many;		/* serve -k: many sessions at once */
+	int		 no_tty;	/* an encrypted key, no terminal */
 	char		 first[32];	/* the first TLS option given */
 	/* For messages: what needs the library ("--tls" when NULL), and
 	 * whose certificate --insecure leaves unchecked ("server"). */

@@ -5,6 +5,7 @@
  * CA, ALPN.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,18 @@ proto_version(int v)
 	return v == 13 ? TLS1_3_VERSION : v == 12 ? TLS1_2_VERSION : 0;
 }
 
+/* OpenSSL asks for an encrypted key's passphrase. */
+static int
+passphrase_cb(char *buf, int size, int rwflag, void *arg)
+{
+	const struct tls_config *cfg = arg;
+
+	(void)rwflag;
+	if (cfg == NULL || cfg->passphrase == NULL)
+		return -1;
+	return cfg->passphrase(buf, size, cfg->passphrase_arg);
+}
+
 /* The certificates and keys of cfg.  0, or -1 with *which set. */
 static int
 ctx_certs(struct tls_ctx *ctx, const struct tls_config *cfg,
@@ -225,6 +238,10 @@ ctx_certs(struct tls_ctx *ctx, const struct tls_config *cfg,
 	SSL_CTX *x = ctx->ssl;
 	int mode = SSL_VERIFY_NONE;
 
+	/* Never OpenSSL's own prompt, which reads standard input, the
+	 * data to be sent. */
+	F.SSL_CTX_set_default_passwd_cb(x, passphrase_cb);
+	F.SSL_CTX_set_default_passwd_cb_userdata(x, (void *)(uintptr_t)cfg);
 	if (cfg->cert != NULL) {
 		*which = "cert";
 		if (F.SSL_CTX_use_certificate_chain_file(x, cfg->cert) != 1)
@@ -315,6 +332,7 @@ tls_ctx_new(const struct tls_config *cfg, char *err, size_t errlen,
     const char **which)
 {
 	struct tls_ctx *ctx;
+	int r;
 
 	*which = NULL;
 	if (tls_load(err, errlen) == -1)
@@ -330,11 +348,16 @@ tls_ctx_new(const struct tls_config *cfg, char *err, size_t errlen,
 	ctx->many = cfg->many;
 	ctx->ssl = F.SSL_CTX_new(cfg->server ? F.TLS_server_method() :
 	    F.TLS_client_method());
-	if (ctx->ssl == NULL || ctx_protocol(ctx, cfg, which) == -1 ||
-	    ctx_certs(ctx, cfg, which) == -1) {
+	r = ctx->ssl == NULL || ctx_protocol(ctx, cfg, which) == -1 ||
+	    ctx_certs(ctx, cfg, which) == -1;
+	/* cfg lives no longer than this call. */
+	if (ctx->ssl != NULL)
+		F.SSL_CTX_set_default_passwd_cb_userdata(ctx->ssl, NULL);
+	if (r) {
 		snprintf(err, errlen, "%s", *which != NULL &&
 		    strcmp(*which, "alpn") == 0 ? "not a list of 1 to 255 "
-		    "byte names" : tls_reason("it could not be set up"));
+		    "byte names" : tls_first_reason("it could not be set "
+		    "up"));
 		tls_ctx_free(ctx);
 		return NULL;
 	}

@@ -55,7 +55,8 @@
 	X(BIO_get_new_index) X(BIO_meth_new) X(BIO_meth_set_write_ex) \
 	X(BIO_meth_set_read_ex) X(BIO_meth_set_ctrl) X(BIO_set_data) \
 	X(BIO_get_data) X(BIO_set_init) X(BIO_set_flags) X(BIO_clear_flags) \
-	X(SSL_set_bio) X(BIO_meth_free)
+	X(SSL_set_bio) X(BIO_meth_free) X(SSL_CTX_set_default_passwd_cb) \
+	X(SSL_CTX_set_default_passwd_cb_userdata)
 
 #define TLS_DECL(f)	__typeof__(f) *f;
 
@@ -114,6 +115,10 @@ struct tls_conn {
 unsigned long	tls_last_error(void);
 /* OpenSSL's words for its last error, or dflt. */
 const char	*tls_reason(const char *dflt);
+
+/* OpenSSL's words for the first error it queued (the cause, where the
+ * last is often only "PEM lib"; the queue emptied), or dflt. */
+const char	*tls_first_reason(const char *dflt);
 /* An X509 name as RFC 2253 text, UTF-8 kept. */
 void		 tls_name_text(const X509_NAME *name, char *buf, size_t len);
 

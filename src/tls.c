@@ -90,6 +90,20 @@ tls_reason(const char *dflt)
 	return s;
 }
 
+const char *
+tls_first_reason(const char *dflt)
+{
+	unsigned long e, first = 0;
+	const char *s;
+
+	while ((e = F.ERR_get_error()) != 0)
+		if (first == 0)
+			first = e;
+	if (first == 0 || (s = F.ERR_reason_error_string(first)) == NULL)
+		return dflt;
+	return s;
+}
+
 /* An X509 name as RFC 2253 text, UTF-8 kept. */
 void
 tls_name_text(const X509_NAME *name, char *buf, size_t len)

@@ -41,6 +41,11 @@ struct tls_config {
 	int		 require_client_cert;
 	int		 many;		/* many sessions at once: buffers
 					   small, and given back when idle */
+	/* An encrypted key's passphrase into buf (of size bytes): its
+	 * length, or -1 for none.  NULL: none is ever asked for (OpenSSL
+	 * would ask on standard input). */
+	int		(*passphrase)(char *buf, int size, void *arg);
+	void		*passphrase_arg;
 };
 
 /* What a finished handshake agreed on, as text. */

@@ -604,9 +604,37 @@ time.sleep(20)' "$port"
 		"--scan conflicts with --tls|connect -z --tls 127.0.0.1 1" \
 		"unknown option '--insecure'|serve --tls --insecure 0" \
 		"unknown option '--self-signed'|connect --tls --self-signed 127.0.0.1 1"
-	# A certificate file OpenSSL cannot load: a run-time error, exit 1.
+	# A certificate file OpenSSL cannot load: a run-time error, exit 1,
+	# with the cause OpenSSL gives first, not its last "PEM lib".
 	sc 1 serve --tls --cert "$T/junk.pem" 127.0.0.1 0
-	one_error_line "^sockcat: --cert '$T/junk.pem': "
+	one_error_line "^sockcat: --cert '$T/junk.pem': no start line$"
+	sc 1 serve --tls --cert "$C/srv.pem" 127.0.0.1 0
+	one_error_line "^sockcat: --key '$C/srv.pem': no private key in it \(give one with --key\)$"
+}
+
+@test "an encrypted --key: its passphrase asked for on the terminal, never read from standard input" {
+	openssl pkey -in "$C/client.key" -aes256 -passout pass:secret -out "$T/enc.key"
+	tls_listen peer --cert "$C/srv.pem" --key "$C/srv.key" --recv "$T/rec"
+	# No terminal (setsid): an error at once, and stdin left unread.
+	printf 'secret\nDATA\n' >"$T/in"
+	exec 4<"$T/in"
+	run timeout "$TMO" setsid "$SOCKCAT" connect --tls --cacert "$C/ca.pem" --cert "$C/client.pem" \
+		--key "$T/enc.key" localhost "$port" <&4
+	[ "$status" -eq 1 ]
+	[ "$output" = "sockcat: --key '$T/enc.key': the key is encrypted and there is no terminal to ask for its passphrase on (decrypt it: openssl pkey -in KEY -out PLAIN)" ]
+	[ "$(head -c 100 <&4)" = "$(printf 'secret\nDATA')" ]
+	exec 4<&-
+	# On a terminal (script(1)'s): asked there; stdin is the data.
+	rm -f "$T/peer.port" "$T/rec" "$T/rec.done"
+	tls_listen peer --cert "$C/srv.pem" --key "$C/srv.key" --recv "$T/rec"
+	printf 'DATA\n' >"$T/data"
+	run timeout "$TMO" python3 "$TESTS/proxy-pty.py" secret never-printed -- \
+		sh -c 'exec "$@" <"$0"' "$T/data" "$SOCKCAT" connect --tls --cacert "$C/ca.pem" \
+		--cert "$C/client.pem" --key "$T/enc.key" -q 0 localhost "$port"
+	[ "$status" -eq 0 ]
+	grep -q "Passphrase for $T/enc.key:" <<<"$output"
+	wait_file "$T/rec.done"
+	[ "$(cat "$T/rec")" = DATA ]
 }
 
 @test "serve -k -e --tls: SIGTERM ends the commands and what they started" {

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Run a command on a new terminal (a pty, its controlling terminal),
-type PASSWORD and a newline once it asks "Password" and ^D once it
+type PASSWORD and a newline once it asks "Password" (or "Passphrase")
+and ^D once it
 has written UNTIL, and copy all it
 writes to the terminal to stdout; exit with its status.  Every wait is
 bounded (10 s); the command is killed at the end.
@@ -33,7 +34,8 @@ while time.monotonic() < end:
             b = b""
         if b:
             seen += b
-            if not typed and b"Password" in seen:
+            if not typed and (b"Password" in seen or
+                              b"Passphrase" in seen):
                 os.write(fd, password.encode() + b"\n")
                 typed = True
             elif typed and until in seen and not ended:

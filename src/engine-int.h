@@ -49,6 +49,8 @@ struct peer {
 	int		 target;
 	size_t		 attempt;
 	int		 attempt_err;
+	char		*why;		/* its end's reason, when its own
+					   stream has none (its target's) */
 	struct timer	 t_idle;	/* the pair's -i */
 	/* forward -u: a sender's replies, written from the listener, and
 	 * the listener's flow that feeds it. */

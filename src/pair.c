@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine-int.h"
@@ -170,6 +171,10 @@ pair_target_failed(struct engine *e, struct peer *t, int err)
 	a = &e->cfg->targets[c->attempt];
 	attempt_failed(e, a, err, err == ETIMEDOUT ? "timed out" :
 	    stream_why(&t->sock));
+	/* The last target's reason is the client's end's. */
+	free(c->why);
+	c->why = err != ETIMEDOUT && stream_why(&t->sock) != NULL ?
+	    strdup(stream_why(&t->sock)) : NULL;
 	peer_close(e, t, err);
 	c->attempt_err = err;
 	c->attempt++;
@@ -336,8 +341,19 @@ pair_check(struct engine *e, struct peer *p)
 		pair_close(e, c, 1, err);
 		return;
 	}
-	if (dir_done(c, t) && dir_done(t, c))
-		pair_close(e, c, 0, 0);
+	if (dir_done(c, t) && dir_done(t, c)) {
+		/* A TLS side that ended without close_notify went on as a
+		 * half-close (all that came is delivered); the end says
+		 * so. */
+		err = t->sock.eof_err != 0 ? t->sock.eof_err :
+		    c->sock.eof_err;
+		if (t->sock.eof_err != 0 && c->why == NULL &&
+		    stream_why(&t->sock) != NULL &&
+		    asprintf(&c->why, "target: %s", stream_why(&t->sock)) ==
+		    -1)
+			c->why = NULL;
+		pair_close(e, c, 0, err);
+	}
 }
 
 /* index_find(): whether p is the sender at key. */

@@ -127,6 +127,7 @@ peer_free(struct engine *e, struct peer *p)
 	engine_unschedule(e, &p->in.task);
 	engine_unschedule(e, &p->out.task);
 	label_frame_fini(&p->lf);
+	free(p->why);
 	free(p->label);
 	free(p->name);
 	free(p);
@@ -181,9 +182,10 @@ peer_close(struct engine *e, struct peer *p, int err)
 			ev.sent = pair_sent(p);
 			if (!p->reading && err != 0 && ev.text == NULL) {
 				snprintf(text, sizeof(text), "no target: %s",
-				    strerror(err));
+				    p->why != NULL ? p->why : strerror(err));
 				ev.text = text;
-			}
+			} else if (err != 0 && ev.text == NULL)
+				ev.text = p->why;
 		}
 		if (p->udp) {
 			ev.sent = p->replyq.written;

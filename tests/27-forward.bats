@@ -235,6 +235,32 @@ EOF
 	sc 1 connect 127.0.0.1 "$port" <"$T/in"
 	wait_for "$T/fw.err" "^sockcat: connect 127.0.0.1 port [0-9]+: .*certificate verify failed"
 	! grep -q "plain in" "$T/bad.out"
+	# The client's end line gives the target's reason, not EPROTO's.
+	wait_for "$T/fw.err" "^sockcat: 127\.0\.0\.1 port [0-9]+ \(no target: certificate verify failed: IP address mismatch \(subject CN=wrong\.example\)\): sent 0 bytes"
+}
+
+@test "forward --tls and --tls-listen: a TLS side that ends without close_notify is delivered, and the end line says so" {
+	head -c 75000 /dev/urandom | base64 -w 0 >"$T/down"
+	tls_listen tpeer --cert "$C/srv.pem" --key "$C/srv.key" --send "$T/down" --end truncate
+	fwd --tls --cacert "$C/ca.pem" 127.0.0.1:0 "localhost:$port"
+	sc 0 connect 127.0.0.1 "$port" </dev/null
+	cmp "$T/down" "$T/sc.out"
+	wait_for "$T/fw.err" "^sockcat: 127\.0\.0\.1 port [0-9]+ \(target: connection closed without TLS close_notify\): sent 100000 bytes, received 0 bytes$"
+	kill "$fw_pid"
+	# A TLS client that shuts its socket down without close_notify.
+	target sha
+	fwd --tls-listen --cert "$C/srv.pem" --key "$C/srv.key" 127.0.0.1:0 "127.0.0.1:$tport"
+	run timeout "$TMO" python3 -c '
+import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))), server_hostname="localhost")
+s.sendall(b"cut short\n")
+socket.socket.shutdown(s, socket.SHUT_WR)   # the socket only: no close_notify
+s.settimeout(5)
+print(s.recv(1000).decode().strip())' "$port" "$C/ca.pem"
+	[ "$status" -eq 0 ]
+	[ "$output" = "10 $(printf 'cut short\n' | sha256sum | cut -d' ' -f1)" ]
+	wait_for "$T/fw.err" "^sockcat: 127\.0\.0\.1 port [0-9]+ \(connection closed without TLS close_notify\): sent [0-9]+ bytes, received 10 bytes$"
 }
 
 @test "forward --tls-listen --self-signed and --tls: TLS both ways, the pin printed" {

@@ -515,6 +515,10 @@ opts_endpoint(struct common_opts *co, enum operands shape, int port_list,
 		ep->alloc = NULL;
 		return r;
 	}
+	/* A HOST of both families is tried in --source's only: an address
+	 * of the other could not be reached from it. */
+	if (co->source != NULL && co->family == AF_UNSPEC)
+		co->family = literal_family(co->source);
 	return 0;
 }
 

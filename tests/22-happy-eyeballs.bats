@@ -112,3 +112,13 @@ EOS
 		"--attempt-delay 'x': not a number of seconds|connect --attempt-delay x h 1" \
 		"unknown option '--sequential'|serve --sequential 1"
 }
+
+@test "-s of one family: only HOST's addresses of that family are tried, with no word about the others" {
+	ns <<'EOS'
+sockcat connect -v -s 127.0.0.1 -q 0 dual.test 7000 </dev/null 2>"$T/s.err"
+cat "$T/s.err"
+EOS
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "sockcat: connected to 127.0.0.1 port 7000" ]
+	! grep -q '2001:db8\|source\|trying' <<<"$output"
+}

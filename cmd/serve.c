@@ -514,11 +514,13 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 	label_name((struct sockaddr *)&peer, peerlen, 1, label, sizeof(label));
 	earlier = (uint64_t)n;
 	/* A unix sender whose socket is closed already refuses the
-	 * connect: what it sent is still relayed below, then it is gone. */
-	gone = 0;
+	 * connect, and an unbound one has no address to connect to: what
+	 * it sent is still relayed below, then it is done with. */
+	gone = peerlen <= sizeof(sa_family_t) ? 2 : 0;
 	if (relay_write_record(co.label ? label : NULL, buf, (size_t)n) ==
-	    -1 || (connect(fd, (struct sockaddr *)&peer, peerlen) == -1 &&
-	    !(gone = errno == ECONNREFUSED && peer.ss_family == AF_UNIX))) {
+	    -1 || (!gone && connect(fd, (struct sockaddr *)&peer, peerlen) ==
+	    -1 && !(gone = errno == ECONNREFUSED &&
+	    peer.ss_family == AF_UNIX))) {
 		free(buf);
 		close(fd);
 		if (errno == EPIPE)
@@ -558,6 +560,13 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 		}
 	}
 	free(buf);
+	if (gone == 2) {
+		/* Said always: the session is not the relay it asked for. */
+		close(fd);
+		warnx("the sender is unnamed (an unbound socket): received %"
+		    PRIu64 " bytes, nothing can be sent to it", earlier);
+		return 0;
+	}
 	if (gone) {
 		close(fd);
 		if (co.verbose)

@@ -496,6 +496,18 @@ for i, n in enumerate(sys.argv[2:]):
 	grep -qx "sockcat: $T/s.sock.client has gone: received 580000 bytes, nothing can be sent to it" "$T/su.err"
 }
 
+@test "engine: serve -u -U, an unbound sender: what it sent is written, a line says why nothing can be answered, exit 0" {
+	idle_stdin
+	bg su -i "$T/idle" "$SOCKCAT" serve -u -U "$T/s.sock"
+	poll_until test -S "$T/s.sock"
+	printf 'from nowhere' | timeout "$TMO" "$SOCKCAT" connect -U -u -q 0 "$T/s.sock"
+	wait_exit "$su_pid"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$T/su.out")" = "from nowhere" ]
+	[ "$(cat "$T/su.err")" = "sockcat: the sender is unnamed (an unbound socket): received 12 bytes, nothing can be sent to it" ]
+	[ ! -e "$T/s.sock" ]
+}
+
 # --- diagnostics never hold the relay up ---------------------------------
 
 @test "engine: serve -k -v with a stderr nobody reads still serves every client" {

@@ -97,6 +97,18 @@ connect_one(const struct common_opts *co, const struct addrinfo *ai,
 		sockopt_report(&co->sock, &spec.fail);
 		return DIAL_REPORTED;
 	}
+	if (fd == -1 && spec.bind_failed) {
+		/* The local end is at fault, not the connection. */
+		if (co->source != NULL && co->source_port != NULL)
+			warn("%s: --source %s --source-port %s", co->cmd,
+			    co->source, co->source_port);
+		else
+			warn("%s: --%s %s", co->cmd, co->source != NULL ?
+			    "source" : "source-port", co->source != NULL ?
+			    co->source : co->source_port);
+		errno = saved;
+		return DIAL_REPORTED;
+	}
 	return fd;
 }
 

@@ -262,8 +262,10 @@ begin(const struct sockaddr *sa, socklen_t len, struct sock_spec *spec,
 		return close_fail(fd);
 	if (spec->local != NULL && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR,
 	    &one, sizeof(one)) == -1 ||
-	    bind(fd, spec->local, spec->local_len) == -1))
+	    bind(fd, spec->local, spec->local_len) == -1)) {
+		spec->bind_failed = 1;
 		return close_fail(fd);
+	}
 	*r = connect(fd, sa, len);
 	return fd;
 }

@@ -38,8 +38,10 @@ struct sock_spec {
 	 * they are all sent before sock_connect() returns. */
 	const void		*first;
 	size_t			 first_len;
-	/* Out: which option failed, when one did. */
+	/* Out: which option failed, when one did; whether binding
+	 * local did. */
 	struct sockopt_fail	 fail;
+	int			 bind_failed;
 };
 
 /*

@@ -113,6 +113,20 @@ s.settimeout(20); c, a = s.accept(); c.sendall(("%s %d\n" % a).encode()); c.clos
 	[ "$out" = "127.0.0.1 $port" ]
 }
 
+@test "a source that cannot be bound is named as the culprit, not the connection" {
+	# 192.0.2.99 (TEST-NET-1) is no address of this host: bind(2)
+	# refuses it, and nothing is sent anywhere.
+	sc 1 connect -s 192.0.2.99 127.0.0.1 9
+	one_error_line "^sockcat: connect: --source 192\.0\.2\.99: Cannot assign requested address$"
+	sc 1 udp-send -s 192.0.2.99 -m x 127.0.0.1 9
+	one_error_line "^sockcat: udp-send: --source 192\.0\.2\.99: Cannot assign requested address$"
+	# A port a listener holds.
+	bg busy "$SOCKCAT" serve -v 127.0.0.1 0 </dev/null
+	listen_port busy
+	sc 1 connect --source-port "$port" 127.0.0.1 9
+	one_error_line "^sockcat: connect: --source-port $port: Address already in use$"
+}
+
 @test "an unknown host exits 1 naming it" {
 	sc 1 connect nosuch.invalid 80 </dev/null
 	one_error_line "^sockcat: connect nosuch.invalid port 80: "

@@ -370,6 +370,8 @@ check_port(struct common_opts *co, const char *what, const char *port,
 		comma = opts_list_item(p, port_list, item, sizeof(item));
 		if ((port_list ? addr_port_range(item, co->numeric, &lo, &hi) :
 		    addr_port_parse(item, co->numeric, &lo)) == -1) {
+			if (item[0] == '\0' && port[0] == '\0')
+				return usage_error(co->cmd, "empty port");
 			if (item[0] == '\0')
 				return usage_error(co->cmd, "empty port in '%.64s'",
 				    port);

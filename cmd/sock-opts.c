@@ -208,7 +208,8 @@ sockopt_option(struct sockopt_args *a, const char *cmd, int c,
 	case OPT_TOS:
 		if ((o->tos = sockopt_tos_parse(arg)) == -1)
 			return usage_error(cmd, "--tos '%.64s': not a number "
-			    "0-255 or a DSCP name (ef, af11..af43, cs0..cs7)",
+			    "0-255, a DSCP name (ef, af11..af43, cs0..cs7) or "
+			    "lowdelay, throughput, reliability",
 			    arg);
 		return 0;
 	case OPT_BIND_DEVICE:

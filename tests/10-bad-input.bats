@@ -79,6 +79,8 @@ row() {
 		"--family ''|resolve --family= h"
 		"--type ''|resolve --type= h"
 		"empty port|connect h ''"
+		"empty port \\(try|connect 127.0.0.1:"
+		"--tos 'bad': not a number 0-255, a DSCP name \\(ef, af11..af43, cs0..cs7\\) or lowdelay, throughput, reliability|connect --tos=bad 127.0.0.1 1"
 		"empty PATH|connect -U ''"
 		"port '65536'|connect h 65536"
 		"port '0x10000'|connect h 0x10000"

@@ -98,6 +98,7 @@ pair_on_idle(void *arg, struct timer *t)
 {
 	struct peer *c = arg, *p = c->partner;
 	struct engine *e = c->in.e;
+	char secs[EVENT_SECS_MAX];
 	long long last;
 
 	(void)t;
@@ -112,8 +113,13 @@ pair_on_idle(void *arg, struct timer *t)
 		engine_at(e, &c->t_idle, last + e->cfg->pair_idle_ms);
 		return;
 	}
-	/* Closed both ways, as an end like any other. */
-	pair_close(e, c, 0, 0);
+	/* Closed both ways (FINs: what was sent is delivered), the end
+	 * line saying why. */
+	free(c->why);
+	if (asprintf(&c->why, "idle for %s", event_secs(
+	    e->cfg->pair_idle_ms, secs, sizeof(secs))) == -1)
+		c->why = NULL;
+	pair_close(e, c, 0, ETIMEDOUT);
 }
 
 static int	connected(void *, struct stream *);

@@ -237,9 +237,24 @@ reached(void *arg, struct stream *s)
 {
 	struct peer *t = arg;
 	struct engine *e = t->in.e;
+	const struct engine_target *a;
+	char name[EVENT_NAME_MAX];
+	struct event ev;
 
 	if (t->partner == NULL)
 		return -1;
+	if (e->cfg->target_proxy != NULL) {
+		/* The hop, as connect tells its own. */
+		a = &e->cfg->targets[t->partner->attempt];
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = EVENT_PROXY;
+		ev.name = event_name((const struct sockaddr *)&a->ss, a->len,
+		    name, sizeof(name));
+		ev.sa = (const struct sockaddr *)&a->ss;
+		ev.salen = a->len;
+		ev.text = proxy_scheme_name(e->cfg->target_proxy->scheme);
+		engine_emit(e, &ev);
+	}
 	if (e->cfg->send_proxy != 0 && send_header(e, t->partner, t) == -1)
 		return -1;
 	if (e->cfg->target_wrap != NULL)

@@ -448,6 +448,8 @@ print(s.makefile().readline().rstrip("\n"))
 	bg f1 "$SOCKCAT" forward -v -x "socks5h://127.0.0.1:$mport" 127.0.0.1:0 "127.0.0.1:$tport"
 	listen_port f1
 	[ "$(ask "$port" via-socks5h)" = via-socks5h ]
+	# -v tells the hop, as connect does.
+	wait_for "$T/f1.err" "^sockcat: proxy 127\.0\.0\.1 port $mport \(socks5h\)$"
 	bg f2 "$SOCKCAT" forward -v -x "socks5://127.0.0.1:$mport" 127.0.0.1:0 "127.0.0.1:$tport"
 	listen_port f2
 	[ "$(ask "$port" via-socks5)" = via-socks5 ]

@@ -5,6 +5,8 @@
 
 #include <netinet/in.h>
 
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <poll.h>
@@ -269,6 +271,7 @@ socks5_request(struct proxy_talk *t, const char *host, int port,
     const struct sockaddr *sa)
 {
 	size_t n = strlen(host);
+	unsigned char a[16];
 
 	if (put(t, "\5\1\0", 3) == -1)
 		return -1;
@@ -279,6 +282,14 @@ socks5_request(struct proxy_talk *t, const char *host, int port,
 	} else if (sa != NULL && sa->sa_family == AF_INET6) {
 		if (put_byte(t, 4) == -1 || put(t,
 		    &((const struct sockaddr_in6 *)sa)->sin6_addr, 16) == -1)
+			return -1;
+	} else if (inet_pton(AF_INET, host, a) == 1) {
+		/* socks5h with an address: sent as one, not as a name
+		 * (RFC 1928), as curl does. */
+		if (put_byte(t, 1) == -1 || put(t, a, 4) == -1)
+			return -1;
+	} else if (inet_pton(AF_INET6, host, a) == 1) {
+		if (put_byte(t, 4) == -1 || put(t, a, 16) == -1)
 			return -1;
 	} else if (put_byte(t, 3) == -1 || put_byte(t, (int)n) == -1 ||
 	    put(t, host, n) == -1)

@@ -325,6 +325,20 @@ EOF
 	[ "$out" = "BANNER right after the reply" ]
 }
 
+@test "socks5h:// sends an address as an address (IPv4, IPv6), a name as a name (python3 stand-in that logs the request)" {
+	printf 'down\n' >"$T/down"
+	for host in 127.0.0.1 ::1 localhost; do
+		rm -f "$T/px.port" "$T/peer.port"
+		bg px python3 "$TESTS/proxy-stand-in.py" --listen "$T/px.port" --mode socks5 \
+			--names "$T/names" --resolve ::1=127.0.0.1 --resolve localhost=127.0.0.1
+		wait_file "$T/px.port"
+		py_listen peer --send "$T/down" --after-send shut
+		sc 0 connect -x "socks5h://127.0.0.1:$(cat "$T/px.port")" "$host" "$port" </dev/null
+		[ "$out" = down ]
+	done
+	[ "$(cat "$T/names")" = "$(printf 'ipv4 127.0.0.1\nipv6 ::1\nname localhost')" ]
+}
+
 @test "a server that is not an HTTP proxy: what it said, printable, in the message" {
 	# python3's peer.py sends the file and holds: no proxy at all.
 	# Not "HTTP/" at the start: sockcat stops reading there (the rest

@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """A stand-in proxy for what no Debian package serves: SOCKS4a (dante
-rejects it) and an HTTP CONNECT proxy that sends its reply and the
+rejects it), an HTTP CONNECT proxy that sends its reply and the
 target's first bytes in one write (to show that sockcat keeps bytes
-that come right after a reply).  One connection per run.
+that come right after a reply), and a SOCKS5 one that tells how it was
+asked (no packaged SOCKS5 server logs a request's address type).  One
+connection per run.
 
-usage: proxy-stand-in.py --listen PORTFILE --mode socks4a|http
+usage: proxy-stand-in.py --listen PORTFILE --mode socks4a|http|socks5
                          [--names FILE] [--resolve NAME=ADDR ...]
                          [--glue TEXT]
 
-The name a client asks for is appended to --names FILE; --resolve maps
+The name a client asks for is appended to --names FILE (SOCKS5: as
+"name NAME", "ipv4 ADDR" or "ipv6 ADDR", by the request's type); --resolve maps
 a name to an address (the stand-in's own "DNS"); --glue sends TEXT to
 the client in the same write as the reply, before relaying.  Every wait
 is bounded (30 s).
@@ -89,6 +92,26 @@ def main():
         else:
             name = socket.inet_ntoa(head[4:8])
         reply = b"\0\x5a" + b"\0" * 6
+    elif a.mode == "socks5":
+        head = read_exact(c, 2)
+        read_exact(c, head[1])                  # the methods
+        c.sendall(b"\5\0")
+        req = read_exact(c, 4)
+        if req[3] == 1:
+            name = socket.inet_ntop(socket.AF_INET, read_exact(c, 4))
+            kind = "ipv4"
+        elif req[3] == 4:
+            name = socket.inet_ntop(socket.AF_INET6, read_exact(c, 16))
+            kind = "ipv6"
+        else:
+            name = read_exact(c, read_exact(c, 1)[0]).decode()
+            kind = "name"
+        p = read_exact(c, 2)
+        port = p[0] << 8 | p[1]
+        reply = b"\5\0\0\1" + b"\0" * 6
+        if a.names:
+            with open(a.names, "a") as f:
+                f.write(kind + " ")
     else:
         req = read_until(c, b"\r\n\r\n").decode()
         target = req.split()[1]

@@ -83,6 +83,13 @@ static const char usage[] =
 "      --proxy-protocol=v1|v2  send TARGET a PROXY protocol header\n"
 "                         naming the client first\n"
 USAGE_ACL
+"Socket options (the listening socket, whose clients inherit them, and\n"
+"each target's):\n"
+USAGE_SOCK_TCP
+USAGE_SOCK_BUFFERS
+USAGE_SOCK_IP
+USAGE_SOCK_MPTCP
+USAGE_SOCK_REUSEPORT
 "      --json             diagnostics on stderr as JSON, one object a line\n"
 "  -v, --verbose          report each client and its totals on stderr\n"
 "  -h, --help             show this help\n";
@@ -103,6 +110,7 @@ static const struct option longopts[] = {
 	OPTL_TLS_CLIENT,
 	OPTL_TLS_SERVER,
 	OPTL_ACL,
+	OPTL_SOCK,
 	OPTL_JSON,
 	OPTL_BASE,
 	OPTL_END
@@ -430,7 +438,20 @@ forward_main(int argc, char **argv, int check_only)
 	} else if ((r = opts_endpoint(&o.co, OPERANDS_OPT_HOST, 0, 1, argv,
 	    &ep)) != 0)
 		return r;
-	if ((tpath = unix_path(argv[1])) != NULL) {
+	tpath = unix_path(argv[1]);
+	/* Socket options: an IP or TCP one with no IP socket at all is a
+	 * usage error, as for serve -U. */
+	if (ep.path != NULL && tpath != NULL && o.co.family == AF_UNSPEC) {
+		o.co.family = AF_UNIX;
+		strlcpy(o.co.family_by, "unix: LISTEN and TARGET",
+		    sizeof(o.co.family_by));
+	}
+	if ((r = opts_check_sock(&o.co, 1, o.udp ? SOCK_DGRAM : SOCK_STREAM,
+	    NULL, NULL, 0)) != 0) {
+		free(ep.alloc);
+		return r;
+	}
+	if (tpath != NULL) {
 		if ((r = unix_target(tpath, &t[0])) != 0) {
 			free(ep.alloc);
 			return r;

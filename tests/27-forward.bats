@@ -483,6 +483,28 @@ print(got.decode(), end="")' "$port"
 	wait_for "$T/fw.err" "^sockcat: 127\.0\.0\.1 port [0-9]+ \(idle for 0\.5 seconds\): sent 9 bytes, received 9 bytes$"
 }
 
+@test "forward: socket options on the listening socket (its clients inherit them) and on each target's" {
+	target echo
+	fwd --tos=ef --sndbuf=64k 127.0.0.1:0 "127.0.0.1:$tport"
+	bg cli python3 -c '
+import os, socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"x\n")
+print(s.recv(10).decode(), end="", flush=True)
+end = time.monotonic() + 20
+while not os.path.exists(sys.argv[2]) and time.monotonic() < end:
+    time.sleep(0.02)' "$port" "$T/done"
+	wait_for "$T/cli.out" x
+	# The client's socket and the target's, both with the options.
+	ss -Htnp --tos state established | grep "pid=$fw_pid," >"$T/tos"
+	ss -Htnpm state established | grep -A1 "pid=$fw_pid," >"$T/mem"
+	touch "$T/done"
+	cat "$T/tos" "$T/mem"
+	[ "$(wc -l <"$T/tos")" -eq 2 ]
+	[ "$(grep -c 'tos:0xb8' "$T/tos")" -eq 2 ]
+	[ "$(grep -c 'tb131072,' "$T/mem")" -eq 2 ]
+}
+
 @test "forward: usage errors name the culprit" {
 	usage_table \
 		'missing LISTEN and TARGET|forward' \
@@ -504,5 +526,8 @@ print(got.decode(), end="")' "$port"
 		'-u conflicts with --proxy-protocol|forward -u --proxy-protocol=v1 8080 h:1' \
 		'one --proxy|forward -x socks5://a:1 -x http://b:2 8080 h:1' \
 		'an https:// --proxy is connect|forward -x https://a:1 8080 h:1' \
-		'--proxy conflicts with a unix TARGET|forward -x socks5://a:1 8080 unix:/x'
+		'--proxy conflicts with a unix TARGET|forward -x socks5://a:1 8080 unix:/x' \
+		'--nodelay conflicts with unix: LISTEN and TARGET: TCP only|forward --nodelay unix:/a unix:/b' \
+		'--multicast-if does not apply to forward|forward --multicast-if=lo 8080 h:1' \
+		'--nodelay does not apply to forward: TCP only|forward -u --nodelay 8080 h:1'
 }

@@ -469,7 +469,7 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 	uint64_t earlier;
 	ssize_t n = -1;
 	size_t i;
-	int fd = -1, gone;
+	int fd = -1, gone, unnamed;
 
 	if ((buf = malloc(DGRAM_BUFSZ)) == NULL) {
 		warn("serve");
@@ -516,10 +516,11 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 	/* A unix sender whose socket is closed already refuses the
 	 * connect, and an unbound one has no address to connect to: what
 	 * it sent is still relayed below, then it is done with. */
-	gone = peerlen <= sizeof(sa_family_t) ? 2 : 0;
+	unnamed = peerlen <= sizeof(sa_family_t);
+	gone = 0;
 	if (relay_write_record(co.label ? label : NULL, buf, (size_t)n) ==
-	    -1 || (!gone && connect(fd, (struct sockaddr *)&peer, peerlen) ==
-	    -1 && !(gone = errno == ECONNREFUSED &&
+	    -1 || (!unnamed && connect(fd, (struct sockaddr *)&peer,
+	    peerlen) == -1 && !(gone = errno == ECONNREFUSED &&
 	    peer.ss_family == AF_UNIX))) {
 		free(buf);
 		close(fd);
@@ -560,7 +561,7 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 		}
 	}
 	free(buf);
-	if (gone == 2) {
+	if (unnamed) {
 		/* Said always: the session is not the relay it asked for. */
 		close(fd);
 		warnx("the sender is unnamed (an unbound socket): received %"

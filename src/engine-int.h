@@ -1,8 +1,9 @@
 /*
- * engine-int: what the engine's three files share and nothing else
- * sees: engine.c (the loop, streams in epoll, the data paths, setting
- * up and tearing down), peer.c (peers coming and going) and session.c
- * (the end rules and their timers).
+ * engine-int: what the engine's files share and nothing else sees:
+ * engine.c (the loop, streams in epoll, the data paths, setting up and
+ * tearing down), peer.c (peers coming and going), accept.c (clients
+ * taken, room made for them) and session.c (the end rules and their
+ * timers), with pair.c, route.c and index.c.
  */
 #ifndef SOCKCAT_ENGINE_INT_H
 #define SOCKCAT_ENGINE_INT_H
@@ -162,8 +163,14 @@ struct peer *peer_new(struct engine *e, int fd,
 	    const struct sockaddr *sa, socklen_t salen);
 /* Wire p's flows in: its bytes to stdout, stdin's to it. */
 void	peer_read_start(struct engine *e, struct peer *p);
-/* The task that accepts clients on the listeners. */
+/* The task that accepts clients on the listeners (accept.c). */
 void	peer_accept_run(struct engine *e, struct task *t);
+/* p half-closed: one that may be closed to make room; or no longer. */
+void	peer_hc_add(struct engine *e, struct peer *p);
+void	peer_hc_remove(struct engine *e, struct peer *p);
+/* A client --allow or --deny keeps out: told. */
+void	peer_refused(struct engine *e, const struct sockaddr *sa,
+	    socklen_t len);
 /* Whether stdin's bytes go straight into the one peer's socket. */
 int	session_in_direct(const struct engine *e);
 /* Whether the stdin side of p is over: all sent and shut, or failed. */

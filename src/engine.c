@@ -1,8 +1,8 @@
 /*
  * engine: the loop (see engine.h): streams in edge-triggered epoll, a
  * run queue of woken flows and queues, deadlines, signals; the data paths
- * chosen; setting up and tearing down.  Peers are peer.c's, the end
- * rules session.c's (engine-int.h joins them).
+ * chosen; setting up and tearing down.  Peers are peer.c's (accepted
+ * by accept.c), the end rules session.c's (engine-int.h joins them).
  *
  * The end rules, as invariants: a peer is half-closed only once it has
  * all of stdin; a peer's bytes are all written before it is forgotten

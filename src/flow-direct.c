@@ -10,10 +10,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include "flow-int.h"
+#include "sock.h"
 
 /* The most one direct transfer asks for. */
 #define FLOW_DIRECT_MAX	(4 * 1024 * 1024)
@@ -23,17 +23,6 @@
 
 /* splice(2) flags: never SPLICE_F_MORE, which corks like Nagle. */
 #define SPLICE_FLAGS	(SPLICE_F_NONBLOCK | SPLICE_F_MOVE)
-
-/* Whether fd (a pipe or socket) has bytes, or an EOF, to be read now. */
-static int
-src_pending(int fd)
-{
-	struct pollfd pfd;
-
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	return poll(&pfd, 1, 0) != 0;
-}
 
 /*
  * Empty pipes kept for the next lazy flow that moves: forward's pairs
@@ -182,7 +171,7 @@ static int
 blocked(struct flow *f)
 {
 	/* A file is never empty but at its end, which is no EAGAIN. */
-	if (f->path != FLOW_SENDFILE && !src_pending(f->src->fd)) {
+	if (f->path != FLOW_SENDFILE && !sock_pending(f->src->fd)) {
 		flow_src_empty(f);
 		return 0;
 	}
@@ -281,7 +270,7 @@ move_direct(struct flow *f)
 		 * again.  A source whose writer has gone goes on to read
 		 * its EOF, for which no edge would come.
 		 */
-		if (!src_pending(f->src->fd)) {
+		if (!sock_pending(f->src->fd)) {
 			flow_src_empty(f);
 			return 0;
 		}

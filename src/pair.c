@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,22 @@ attempt_failed(struct engine *e, const struct engine_target *a, int err,
 	engine_emit(e, &ev);
 }
 
+/* c's end's reason, when its own stream has none (fmt NULL: none). */
+static void
+set_why(struct peer *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(c->why);
+	c->why = NULL;
+	if (fmt == NULL)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&c->why, fmt, ap) == -1)
+		c->why = NULL;
+	va_end(ap);
+}
+
 /* End the pair of client c: told once, for c; reset: both get one. */
 static void
 pair_close(struct engine *e, struct peer *c, int reset, int err)
@@ -115,10 +132,8 @@ pair_on_idle(void *arg, struct timer *t)
 	}
 	/* Closed both ways (FINs: what was sent is delivered), the end
 	 * line saying why. */
-	free(c->why);
-	if (asprintf(&c->why, "idle for %s", event_secs(
-	    e->cfg->pair_idle_ms, secs, sizeof(secs))) == -1)
-		c->why = NULL;
+	set_why(c, "idle for %s", event_secs(e->cfg->pair_idle_ms, secs,
+	    sizeof(secs)));
 	pair_close(e, c, 0, ETIMEDOUT);
 }
 
@@ -178,9 +193,8 @@ pair_target_failed(struct engine *e, struct peer *t, int err)
 	attempt_failed(e, a, err, err == ETIMEDOUT ? "timed out" :
 	    stream_why(&t->sock));
 	/* The last target's reason is the client's end's. */
-	free(c->why);
-	c->why = err != ETIMEDOUT && stream_why(&t->sock) != NULL ?
-	    strdup(stream_why(&t->sock)) : NULL;
+	set_why(c, err != ETIMEDOUT && stream_why(&t->sock) != NULL ? "%s" :
+	    NULL, stream_why(&t->sock));
 	peer_close(e, t, err);
 	c->attempt_err = err;
 	c->attempt++;
@@ -368,11 +382,9 @@ pair_check(struct engine *e, struct peer *p)
 		 * so. */
 		err = t->sock.eof_err != 0 ? t->sock.eof_err :
 		    c->sock.eof_err;
-		if (t->sock.eof_err != 0 && c->why == NULL &&
-		    stream_why(&t->sock) != NULL &&
-		    asprintf(&c->why, "target: %s", stream_why(&t->sock)) ==
-		    -1)
-			c->why = NULL;
+		if (t->sock.eof_err != 0)
+			set_why(c, stream_why(&t->sock) != NULL ?
+			    "target: %s" : NULL, stream_why(&t->sock));
 		pair_close(e, c, 0, err);
 	}
 }

@@ -117,6 +117,16 @@ sock_wait(int fd, short events, long long timeout_ms)
 	return sock_wait_any(&fd, 1, events, timeout_ms, NULL);
 }
 
+int
+sock_pending(int fd)
+{
+	struct pollfd pfd;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	return poll(&pfd, 1, 0) != 0;
+}
+
 /*
  * Connect fd to a unix listener whose backlog is full: again and again,
  * a little longer apart each time, as a TCP client sends its SYN again,

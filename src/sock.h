@@ -120,6 +120,11 @@ int	sock_wait_any(const int *fds, size_t n, short events,
 /* sock_wait_any() on one descriptor. */
 int	sock_wait(int fd, short events, long long timeout_ms);
 
+/* Whether fd has something to be read now: bytes, an EOF, an error, or
+ * (a listening socket) a client in its backlog; or poll(2) failed.
+ * No wait, no signal watched. */
+int	sock_pending(int fd);
+
 /* Set or clear O_NONBLOCK.  Returns the old flags, or -1 with errno. */
 int	sock_nonblock(int fd, int on);
 

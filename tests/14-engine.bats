@@ -692,18 +692,7 @@ while not os.path.exists(sys.argv[2]) and time.monotonic() < end:
     time.sleep(0.02)
 s.close()' "$port" "$T/a.close"
 	wait_for "$T/srv.err" "connection from"
-	bg b python3 -c '
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
-s.sendall(b"from b\n")
-s.shutdown(socket.SHUT_WR)
-got = b""
-while True:
-    d = s.recv(100)
-    if not d:
-        break
-    got += d
-print(got.decode(), end="")' "$port"
+	bg b python3 "$TESTS/line-client.py" "$port" "from b" --shut --timeout 20
 	# B waits in the backlog (the listener's Recv-Q) before A closes.
 	poll_until backlog_is 1
 	touch "$T/a.close"

@@ -467,17 +467,7 @@ print(s.makefile().readline().rstrip("\n"))
 @test "forward -i: an idle pair is closed both ways, its end line saying why" {
 	target echo
 	fwd -i 0.5 127.0.0.1:0 "127.0.0.1:$tport"
-	run timeout "$TMO" python3 -c '
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
-s.sendall(b"one line\n")
-got = b""
-while True:
-    d = s.recv(100)
-    if not d:
-        break
-    got += d
-print(got.decode(), end="")' "$port"
+	run timeout "$TMO" python3 "$TESTS/line-client.py" "$port" "one line"
 	[ "$status" -eq 0 ]
 	[ "$output" = "one line" ]
 	wait_for "$T/fw.err" "^sockcat: 127\.0\.0\.1 port [0-9]+ \(idle for 0\.5 seconds\): sent 9 bytes, received 9 bytes$"

@@ -82,6 +82,13 @@ static const char usage[] =
 "      --proxy-user=USER[:PASS]  the proxy's credentials\n"
 "      --proxy-protocol=v1|v2  send TARGET a PROXY protocol header\n"
 "                         naming the client first\n"
+"  -C, --crlf             send a client's bare LF to TARGET as CRLF\n"
+"      --telnet           refuse TARGET's telnet options; keep them from\n"
+"                         the client\n"
+"      --hex-dump[=FILE]  a hex dump of every pair, both directions\n"
+"                         (default stderr)\n"
+"      --line-delay=SECS  send a client's bytes a line at a time, SECS\n"
+"                         apart\n"
 USAGE_ACL
 "Socket options (the listening socket, whose clients inherit them, and\n"
 "each target's):\n"
@@ -109,6 +116,7 @@ static const struct option longopts[] = {
 	OPTL_TLS,
 	OPTL_TLS_CLIENT,
 	OPTL_TLS_SERVER,
+	OPTL_SHAPE,
 	OPTL_ACL,
 	OPTL_SOCK,
 	OPTL_JSON,
@@ -159,7 +167,7 @@ forward_option(void *self, int c, const char *arg)
 }
 
 const struct opts_spec forward_spec = {
-	"forward", usage, "46unw:i:m:b:x:vh", longopts, forward_option
+	"forward", usage, "46Cunw:i:m:b:x:vh", longopts, forward_option
 };
 
 /*
@@ -417,6 +425,12 @@ forward_main(int argc, char **argv, int check_only)
 		return usage_error("forward", "-u conflicts with %s",
 		    o.co.tls.on ? "--tls" : o.listen.on ? "--tls-listen" :
 		    o.send_proxy ? "--proxy-protocol" : "--proxy");
+	if (o.udp && (o.co.shape.crlf || o.co.shape.telnet ||
+	    o.co.hex_dump != NULL || o.co.line_delay_ms != OPTS_NO_TIME))
+		return usage_error("forward", "-u conflicts with %s: forward "
+		    "shapes streams only", o.co.shape.crlf ? "--crlf" :
+		    o.co.shape.telnet ? "--telnet" : o.co.hex_dump != NULL ?
+		    "--hex-dump" : "--line-delay");
 	if ((r = proxy_check(&o.co)) != 0)
 		return r;
 	if (o.co.proxy.n > 1)
@@ -490,8 +504,10 @@ forward_main(int argc, char **argv, int check_only)
 		free(ep.alloc);
 		return r;
 	}
-	if (!check_only && (r = opts_setup_acl(&o.co)) == 0)
+	if ((r = opts_setup_shape(&o.co, NULL, check_only)) == 0 &&
+	    !check_only && (r = opts_setup_acl(&o.co)) == 0)
 		r = run(&o, &ep, t, (size_t)nt, o.co.proxy.n > 0 ? &talk : NULL);
+	opts_shape_done(&o.co);
 	proxy_talk_end(&talk);
 	proxy_teardown(&o.co);
 	opts_acl_done(&o.co);

@@ -175,6 +175,8 @@ struct flow {
 	void		*shape_arg;
 	unsigned	 shape_state;
 	uint64_t	 shape_out;	/* bytes after shaping */
+	char *const	*shape_tag;	/* names the flow's pair or client
+					   in a dump, or NULL */
 	/* Framing (copy flows only), or NULL. */
 	flow_frame_fn	 frame;
 	void		*frame_arg;

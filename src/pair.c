@@ -201,13 +201,25 @@ pair_target_failed(struct engine *e, struct peer *t, int err)
 	dial(e, c);
 }
 
-/* Join x's bytes to y: straight through a pipe, or into y's queue. */
+/*
+ * Join x's bytes to y: straight through a pipe, or into y's queue.  The
+ * client plays stdin's part for the shaping options (its bytes are the
+ * ones sent: -C, --line-delay, a dump's '>'), the target the peer's
+ * (--telnet, '<'); a dump names the pair by its client.
+ */
 static void
 join(struct engine *e, struct peer *x, struct peer *y)
 {
+	struct peer *c = x->target ? y : x;
+
 	x->in.eof_to_sinks = 1;
 	x->in.lazy_pipe = 1;
+	x->in.sending = !x->target;
+	x->in.shape_tag = &c->name;
+	if (!x->target)
+		x->in.line_delay_ms = e->cfg->line_delay_ms;
 	if (!e->cfg->copy_only && e->cfg->shape == NULL &&
+	    e->cfg->line_delay_ms <= 0 &&
 	    x->sock.splice_ok && y->sock.splice_ok &&
 	    x->sock.ops->open == NULL && y->sock.ops->open == NULL &&
 	    flow_direct(&x->in, FLOW_PIPE, &y->sock) == 0)

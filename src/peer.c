@@ -461,6 +461,9 @@ peer_enter(struct engine *e, struct peer *p)
 	p->in.discard = e->cfg->discard_net != 0;
 	p->in.shape = e->cfg->shape;
 	p->in.shape_arg = e->cfg->shape_arg;
+	/* Many clients: a dump names whose bytes a block holds. */
+	if (e->many)
+		p->in.shape_tag = &p->name;
 	sinkq_init(&p->out, e, &p->sock, PEER_LIMIT, p);
 	p->out.total = &e->res->sent;
 	p->out.behind = &e->behind;

@@ -62,13 +62,20 @@ write_all(int fd, const char *buf, size_t len)
  * heading, then lines of offset, hex and printable text.
  */
 static int
-dump(int fd, char dir, uint64_t offset, const unsigned char *p, size_t len)
+dump(int fd, char dir, const struct flow *f, uint64_t offset,
+    const unsigned char *p, size_t len)
 {
 	char line[DUMP_LINE], buf[64 * DUMP_LINE];
+	const char *tag = f->shape_tag != NULL ? *f->shape_tag : NULL;
 	size_t i, j, k, n, used;
 
-	used = (size_t)snprintf(buf, sizeof(buf), "%c %zu bytes at %llu\n",
-	    dir, len, (unsigned long long)offset);
+	if (tag != NULL)
+		used = (size_t)snprintf(buf, sizeof(buf), "%c %zu bytes at "
+		    "%llu (%.*s)\n", dir, len, (unsigned long long)offset,
+		    DUMP_LINE, tag);
+	else
+		used = (size_t)snprintf(buf, sizeof(buf), "%c %zu bytes at "
+		    "%llu\n", dir, len, (unsigned long long)offset);
 	for (i = 0; i < len; i += 16) {
 		n = len - i < 16 ? len - i : 16;
 		j = (size_t)snprintf(line, sizeof(line), "%08llx ",
@@ -201,12 +208,12 @@ shape_run(void *arg, struct flow *f, struct chunk **cp)
 		offset = f->shape_out;
 		f->shape_out += (*cp)->len;
 		if (cfg->dump_fd >= 0)
-			(void)dump(cfg->dump_fd, '>', offset, (*cp)->data,
+			(void)dump(cfg->dump_fd, '>', f, offset, (*cp)->data,
 			    (*cp)->len);
 		return 0;
 	}
 	if (cfg->dump_fd >= 0)
-		(void)dump(cfg->dump_fd, '<', offset, (*cp)->data,
+		(void)dump(cfg->dump_fd, '<', f, offset, (*cp)->data,
 		    (*cp)->len);
 	if (cfg->telnet)
 		return telnet(f, *cp);

@@ -266,14 +266,15 @@ two" ]
 
 # --- 6. -q fires while the peer keeps sending ------------------------------
 
-# The peer floods for 6 s; -q 1 must end the session within 3 s of
-# its start, stdout a pipe into a reader of about 20 MB/s (the old
+# The peer floods for 12 s; -q 1 must end the session within 5 s of
+# its start (about 1.5 s as a rule: the bound leaves room for a
+# sanitizer build on a busy machine), stdout a pipe into a reader of about 20 MB/s (the old
 # engine, on its copy path, went on until the flood stopped).
 
 # quit_flood [ENV...]: connect -q 1 against a flooding peer, under ENV.
 quit_flood() {
 	rm -f "$T/pf"
-	engine_peer peer flood --listen "$T/pf" --secs 6
+	engine_peer peer flood --listen "$T/pf" --secs 12
 	wait_file "$T/pf"
 	t0=$(date +%s%N)
 	{
@@ -284,25 +285,25 @@ quit_flood() {
 		echo "$st" >"$T/st"
 	} | python3 "$TESTS/engine-peer.py" slowread --rate 20000000
 	[ "$(cat "$T/st")" -eq 0 ] || { cat "$T/err" >&2; return 1; }
-	within_ms "$t0" "$(cat "$T/t1")" 3000
+	within_ms "$t0" "$(cat "$T/t1")" 5000
 }
 
-@test "engine: connect -q 1 ends within 3 s while the peer floods (stdout a slow pipe; and SOCKCAT_NO_SPLICE)" {
+@test "engine: connect -q 1 ends within 5 s while the peer floods (stdout a slow pipe; and SOCKCAT_NO_SPLICE)" {
 	quit_flood
 	quit_flood SOCKCAT_NO_SPLICE=1
 }
 
-@test "engine: serve -k -q 1 ends within 3 s while a client floods (stdout a slow pipe)" {
+@test "engine: serve -k -q 1 ends within 5 s while a client floods (stdout a slow pipe)" {
 	mkfifo "$T/outp"
 	bg rd -i "$T/outp" python3 "$TESTS/engine-peer.py" slowread --rate 20000000
 	bg srv sh -c 'exec "$1" serve -k -q 1 -v 127.0.0.1 0 >"$2"' sh "$SOCKCAT" "$T/outp"
 	listen_port srv
 	t0=$(date +%s%N)
-	engine_peer cl flood --connect "$port" --secs 6
+	engine_peer cl flood --connect "$port" --secs 12
 	wait_exit "$srv_pid"
 	t1=$(date +%s%N)
 	[ "$status" -eq 0 ] || { cat "$T/srv.err" >&2; return 1; }
-	within_ms "$t0" "$t1" 3000
+	within_ms "$t0" "$t1" 5000
 }
 
 # --- 7. The end of an upload is not lost ------------------------------------

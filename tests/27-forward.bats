@@ -495,6 +495,74 @@ while not os.path.exists(sys.argv[2]) and time.monotonic() < end:
 	[ "$(grep -c 'tb131072,' "$T/mem")" -eq 2 ]
 }
 
+# undump FILE DIR: the bytes of FILE's hex-dump blocks in direction DIR,
+# as hex, in order; then each block's tag, one a line, sorted and unique.
+undump() {
+	python3 - "$@" <<'PY'
+import re, sys
+data, tags, cur = bytearray(), set(), None
+for line in open(sys.argv[1]):
+    m = re.match(r"^([<>]) \d+ bytes at \d+(?: \((.*)\))?$", line)
+    if m:
+        cur = m.group(1)
+        if cur == sys.argv[2]:
+            tags.add(m.group(2))
+        continue
+    m = re.match(r"^[0-9a-f]{8} ((?: {1,2}[0-9a-f]{2})+)", line)
+    if m and cur == sys.argv[2]:
+        data += bytes.fromhex(m.group(1).replace(" ", ""))
+print(data.hex())
+for t in sorted(tags, key=str):
+    print(t)
+PY
+}
+
+@test "forward --hex-dump: every pair's bytes both ways, each block naming its client; -C and --line-delay on the client's bytes" {
+	target echo
+	fwd --hex-dump="$T/dump" 127.0.0.1:0 "127.0.0.1:$tport"
+	printf 'GET / HTTP/1.0\r\n\r\n\000\377' >"$T/req"
+	for i in 1 2; do
+		sc 0 connect 127.0.0.1 "$port" <"$T/req"
+		cmp "$T/req" "$T/sc.out"
+	done
+	poll_until lines_at_least 2 'sent 20 bytes, received 20 bytes$' "$T/fw.err"
+	grep -o 'connection from 127.0.0.1 port [0-9]*' "$T/fw.err" |
+		sed 's/connection from //' | sort >"$T/clients"
+	[ "$(wc -l <"$T/clients")" -eq 2 ]
+	hex=$(od -An -tx1 "$T/req" | tr -d ' \n')
+	for dir in '>' '<'; do
+		undump "$T/dump" "$dir" >"$T/u"
+		# Both clients' 20 bytes, in the order they came.
+		[ "$(head -n 1 "$T/u")" = "$hex$hex" ]
+		diff "$T/clients" <(tail -n +2 "$T/u")
+	done
+	kill "$fw_pid" "$tgt_pid"
+	# -C: the client's bare LFs reach the target as CRLF; --line-delay:
+	# a line at a time (the reply comes only after the last line).
+	target sha
+	fwd -C --line-delay=0.3 127.0.0.1:0 "127.0.0.1:$tport"
+	printf 'one\ntwo\r\nthree' >"$T/lines"
+	t0=$(date +%s%N)
+	sc 0 connect 127.0.0.1 "$port" <"$T/lines"
+	t1=$(date +%s%N)
+	[ "$out" = "15 $(printf 'one\r\ntwo\r\nthree' | sha256sum | cut -d' ' -f1)" ]
+	[ $(((t1 - t0) / 1000000)) -ge 600 ]
+}
+
+@test "forward --telnet: the target's option offers are refused and kept from the client" {
+	printf '\377\375\001login: \377\373\003\377\377\n' >"$T/tn"
+	bg tsrv -i "$T/tn" "$SOCKCAT" serve -v 127.0.0.1 0
+	listen_port tsrv
+	tport=$port
+	fwd --telnet 127.0.0.1:0 "127.0.0.1:$tport"
+	mkfifo "$T/idle"
+	bg holder sh -c 'exec sleep 30 >"$1"' sh "$T/idle"
+	sc 0 connect 127.0.0.1 "$port" <"$T/idle"
+	[ "$(printf '%s' "$out" | od -An -tx1 | tr -d ' \n')" = "$(printf 'login: \377' | od -An -tx1 | tr -d ' \n')" ]
+	wait_exit "$tsrv_pid"
+	[ "$(od -An -tx1 "$T/tsrv.out" | tr -d ' \n')" = fffc01fffe03 ]
+}
+
 @test "forward: usage errors name the culprit" {
 	usage_table \
 		'missing LISTEN and TARGET|forward' \
@@ -514,6 +582,10 @@ while not os.path.exists(sys.argv[2]) and time.monotonic() < end:
 		'--insecure needs --tls|forward --tls-listen --insecure 8080 h:1' \
 		'-u conflicts with --tls|forward -u --tls 8080 h:1' \
 		'-u conflicts with --proxy-protocol|forward -u --proxy-protocol=v1 8080 h:1' \
+		'-u conflicts with --hex-dump: forward shapes streams only|forward -u --hex-dump 8080 h:1' \
+		'-u conflicts with --crlf|forward -u -C 8080 h:1' \
+		'--hex-dump=: empty FILE|forward --hex-dump= 8080 h:1' \
+		"--line-delay 'x'|forward --line-delay=x 8080 h:1" \
 		'one --proxy|forward -x socks5://a:1 -x http://b:2 8080 h:1' \
 		'an https:// --proxy is connect|forward -x https://a:1 8080 h:1' \
 		'--proxy conflicts with a unix TARGET|forward -x socks5://a:1 8080 unix:/x' \

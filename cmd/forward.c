@@ -77,9 +77,12 @@ static const char usage[] =
 "      --require-client-cert  clients need a certificate (--cacert's)\n"
 "      --alpn=P1[,P2], --tls-min=V, --tls-max=V, --ciphers=LIST,\n"
 "      --tls13-ciphers=LIST  both sides' TLS, as connect and serve take them\n"
-"  -x, --proxy=URL        reach TARGET through this proxy: socks4://,\n"
-"                         socks4a://, socks5://, socks5h:// or http://\n"
-"      --proxy-user=USER[:PASS]  the proxy's credentials\n"
+"  -x, --proxy=URL        reach TARGET through this proxy (repeat: a\n"
+"                         chain): socks4://, socks4a://, socks5://,\n"
+"                         socks5h://, http:// or https://\n"
+"      --proxy-user=USER[:PASS]  the (first) proxy's credentials\n"
+"      --proxy-cacert=FILE, --proxy-insecure  an https:// proxy's\n"
+"                         --cacert and --insecure\n"
 "      --proxy-protocol=v1|v2  send TARGET a PROXY protocol header\n"
 "                         naming the client first\n"
 "  -C, --crlf             send a client's bare LF to TARGET as CRLF\n"
@@ -111,8 +114,7 @@ static const struct option longopts[] = {
 	{ "backlog",	 required_argument,	NULL, 'b' },
 	{ "proxy-protocol", required_argument,	NULL, OPT_SEND_PROXY },
 	{ "tls-listen",	 no_argument,		NULL, OPT_TLS_LISTEN },
-	{ "proxy",	 required_argument,	NULL, 'x' },
-	{ "proxy-user",	 required_argument,	NULL, OPT_PROXY_USER },
+	OPTL_PROXY,
 	OPTL_TLS,
 	OPTL_TLS_CLIENT,
 	OPTL_TLS_SERVER,
@@ -312,43 +314,81 @@ inet_targets(const struct forward_opts *o, const char *op,
 	return n;
 }
 
+/* --proxy: each hop's handshake, name in events and TLS (https://). */
+struct chain {
+	struct proxy_talk talks[PROXY_HOPS_MAX];
+	struct tls_opts	 tls[PROXY_HOPS_MAX];
+	char		 names[PROXY_HOPS_MAX][PROXY_FIELD_MAX + 16];
+	struct engine_hop hops[PROXY_HOPS_MAX];
+	size_t		 n;
+};
+
+/* Wipe the credentials ch holds. */
+static void
+chain_end(struct chain *ch)
+{
+	size_t i;
+
+	for (i = 0; i < PROXY_HOPS_MAX; i++)
+		proxy_talk_end(&ch->talks[i]);
+}
+
 /*
- * --proxy: the proxy's addresses into t (what the forwarder connects
- * to) and the handshake that asks it for TARGET op into talk.  Returns
- * how many addresses, or -1 after the message with *status set.
+ * --proxy: the first proxy's addresses into t (what the forwarder
+ * connects to) and the chain's hops, the last asking for TARGET op,
+ * into ch.  Returns how many addresses, or -1 after the message with
+ * *status set.
  */
 static int
 proxy_targets(const struct forward_opts *o, const char *op,
-    struct engine_target *t, struct proxy_talk *talk, int *status)
+    struct engine_target *t, struct chain *ch, int *status)
 {
-	const struct proxy_url *h = &o->co.proxy.hops[0];
-	struct engine_target at[TARGETS_MAX];
+	const struct proxy_opts *p = &o->co.proxy;
+	const struct proxy_url *h;
+	struct sockaddr_storage ss[PROXY_HOPS_MAX];
+	int nport[PROXY_HOPS_MAX];
 	char hp[PROXY_FIELD_MAX + 16], *host, *port;
-	const struct sockaddr *sa = NULL;
-	int n, nport;
+	size_t i;
 
-	if ((*status = target_shape(o, op, &nport)) != 0 ||
+	if ((*status = target_shape(o, op, NULL)) != 0 ||
 	    addr_split(op, &host, &port) == -1)
 		return -1;
-	/* Schemes that do not send the name take TARGET's address. */
-	if (!proxy_scheme_sends_name(h->scheme)) {
-		if ((n = inet_targets(o, op, at, status)) <= 0) {
-			free(host);
-			if (n == 0)
-				*status = EXIT_FAILURE;
-			return -1;
-		}
-		sa = (const struct sockaddr *)&at[0].ss;
-	}
-	if (proxy_talk_start(talk, h->scheme, host, nport, sa,
-	    h->has_user ? h->user : NULL, h->has_pass ? h->pass : NULL) ==
-	    -1) {
-		warnx("forward: %s", talk->why);
+	if (proxy_asks(&o->co, host, port, nport, ss) == -1) {
 		free(host);
 		*status = EXIT_FAILURE;
 		return -1;
 	}
+	for (i = 0; i < p->n; i++) {
+		h = &p->hops[i];
+		if (proxy_talk_start(&ch->talks[i], h->scheme, i + 1 < p->n ?
+		    p->hops[i + 1].host : host, nport[i],
+		    ss[i].ss_family != AF_UNSPEC ?
+		    (const struct sockaddr *)&ss[i] : NULL,
+		    h->has_user ? h->user : NULL,
+		    h->has_pass ? h->pass : NULL) == -1) {
+			warnx("forward: proxy %s port %s: %s", h->host,
+			    h->port, ch->talks[i].why);
+			free(host);
+			*status = EXIT_FAILURE;
+			return -1;
+		}
+		ch->hops[i].talk = &ch->talks[i];
+		if (i > 0) {
+			snprintf(ch->names[i], sizeof(ch->names[i]),
+			    "%s port %s", h->host, h->port);
+			ch->hops[i].name = ch->names[i];
+		}
+		if (h->scheme == PROXY_HTTPS) {
+			/* The one context, each hop's own names. */
+			ch->tls[i] = p->tls;
+			tls_names(&ch->tls[i], h->host);
+			ch->hops[i].wrap = tls_wrap;
+			ch->hops[i].wrap_arg = &ch->tls[i];
+		}
+	}
+	ch->n = p->n;
 	free(host);
+	h = &p->hops[0];
 	snprintf(hp, sizeof(hp), strchr(h->host, ':') != NULL ? "[%s]:%s" :
 	    "%s:%s", h->host, h->port);
 	return inet_targets(o, hp, t, status);
@@ -356,7 +396,7 @@ proxy_targets(const struct forward_opts *o, const char *op,
 
 static int
 run(const struct forward_opts *o, const struct endpoint *ep,
-    const struct engine_target *t, size_t nt, const struct proxy_talk *talk)
+    const struct engine_target *t, size_t nt, const struct chain *ch)
 {
 	struct common_opts lco = o->co;
 	struct pairs_spec ps;
@@ -386,7 +426,8 @@ run(const struct forward_opts *o, const struct endpoint *ep,
 	ps.sock = &spec;
 	ps.send_proxy = o->send_proxy;
 	ps.udp = o->udp;
-	ps.proxy = talk;
+	ps.hops = ch->hops;
+	ps.nhops = ch->n;
 	ps.target_tls = (struct tls_opts *)(uintptr_t)&o->co.tls;
 	ps.listen_tls = (struct tls_opts *)(uintptr_t)&o->listen;
 	r = relay_pairs(&o->co, l.fd, l.n, (size_t)o->max_clients, &ps);
@@ -400,13 +441,13 @@ forward_main(int argc, char **argv, int check_only)
 {
 	struct forward_opts o;
 	struct engine_target t[TARGETS_MAX];
-	struct proxy_talk talk;
+	struct chain ch;	/* about 90 KiB */
 	struct endpoint ep;
 	const char *lpath, *tpath;
 	int first, r, nt = 0;
 
 	memset(&o, 0, sizeof(o));
-	memset(&talk, 0, sizeof(talk));
+	memset(&ch, 0, sizeof(ch));
 	if ((r = opts_parse(&forward_spec, &o.co, &o, argc, argv, &first)) != 0)
 		return r == OPTS_HELP ? 0 : r;
 	if (!check_only && (r = opts_start_json(&o.co)) != 0)
@@ -433,12 +474,8 @@ forward_main(int argc, char **argv, int check_only)
 		    "--hex-dump" : "--line-delay");
 	if ((r = proxy_check(&o.co)) != 0)
 		return r;
-	if (o.co.proxy.n > 1)
-		return usage_error("forward", "one --proxy (a chain is "
-		    "connect's)");
-	if (o.co.proxy.n > 0 && o.co.proxy.hops[0].scheme == PROXY_HTTPS)
-		return usage_error("forward", "an https:// --proxy is "
-		    "connect's only");
+	/* Many https:// proxy sessions at once: small buffers. */
+	o.co.proxy.tls.many = 1;
 	if (o.co.proxy.n > 0 && unix_path(argv[1]) != NULL)
 		return usage_error("forward", "--proxy conflicts with a unix "
 		    "TARGET");
@@ -479,7 +516,9 @@ forward_main(int argc, char **argv, int check_only)
 		}
 		nt = 0;
 	} else if (o.co.proxy.n > 0 && ((r = proxy_setup(&o.co)) != 0 ||
-	    (nt = proxy_targets(&o, argv[1], t, &talk, &r)) <= 0)) {
+	    (nt = proxy_targets(&o, argv[1], t, &ch, &r)) <= 0)) {
+		chain_end(&ch);
+		proxy_teardown(&o.co);
 		free(ep.alloc);
 		if (r == 0 && nt == 0) {
 			warnx("forward: the proxy has no address to connect to");
@@ -506,9 +545,9 @@ forward_main(int argc, char **argv, int check_only)
 	}
 	if ((r = opts_setup_shape(&o.co, NULL, check_only)) == 0 &&
 	    !check_only && (r = opts_setup_acl(&o.co)) == 0)
-		r = run(&o, &ep, t, (size_t)nt, o.co.proxy.n > 0 ? &talk : NULL);
+		r = run(&o, &ep, t, (size_t)nt, &ch);
 	opts_shape_done(&o.co);
-	proxy_talk_end(&talk);
+	chain_end(&ch);
 	proxy_teardown(&o.co);
 	opts_acl_done(&o.co);
 	tls_teardown(&o.co.tls);

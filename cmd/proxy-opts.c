@@ -342,6 +342,32 @@ hop_tls(const struct common_opts *co, const struct proxy_url *h,
 }
 
 int
+proxy_asks(const struct common_opts *co, const char *host, const char *port,
+    int *nport, struct sockaddr_storage *ss)
+{
+	const struct proxy_opts *p = &co->proxy;
+	const struct proxy_url *h;
+	const char *nhost, *nport_text;
+	size_t i;
+
+	memset(ss, 0, p->n * sizeof(*ss));
+	for (i = 0; i < p->n; i++) {
+		h = &p->hops[i];
+		nhost = i + 1 < p->n ? p->hops[i + 1].host : host;
+		nport_text = i + 1 < p->n ? p->hops[i + 1].port : port;
+		if (addr_port_parse(nport_text, co->numeric, &nport[i]) == -1) {
+			warnx("%s port %s: no such service", nhost,
+			    nport_text);
+			return -1;
+		}
+		if (!proxy_scheme_sends_name(h->scheme) && local_address(co,
+		    h->scheme, nhost, nport_text, &ss[i]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
 proxy_dial(const struct common_opts *co, const char *host, const char *port,
     int quiet, struct stream *s)
 {
@@ -350,26 +376,13 @@ proxy_dial(const struct common_opts *co, const char *host, const char *port,
 	struct sockaddr_storage ss[PROXY_HOPS_MAX];
 	int nport[PROXY_HOPS_MAX];
 	char name[RELAY_NAME_MAX];
-	const char *nhost, *nport_text;
 	size_t i;
 	int fd, r;
 
 	/* What each hop asks for, resolved here where its scheme wants an
 	 * address, before any connection is made. */
-	memset(ss, 0, sizeof(ss));
-	for (i = 0; i < p->n; i++) {
-		h = &p->hops[i];
-		nhost = i + 1 < p->n ? p->hops[i + 1].host : host;
-		nport_text = i + 1 < p->n ? p->hops[i + 1].port : port;
-		if (addr_port_parse(nport_text, co->numeric, &nport[i]) == -1) {
-			warnx("%s port %s: no such service", nhost,
-			    nport_text);
-			return PROXY_DIAL_FAILED;
-		}
-		if (!proxy_scheme_sends_name(h->scheme) && local_address(co,
-		    h->scheme, nhost, nport_text, &ss[i]) == -1)
-			return PROXY_DIAL_FAILED;
-	}
+	if (proxy_asks(co, host, port, nport, ss) == -1)
+		return PROXY_DIAL_FAILED;
 	if ((fd = first_hop(co, name, sizeof(name), &r)) == -1)
 		return r;
 	if (stream_socket(s, fd) == -1) {

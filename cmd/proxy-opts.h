@@ -75,6 +75,15 @@ int	proxy_setup(struct common_opts *co);
 
 void	proxy_teardown(struct common_opts *co);
 
+/*
+ * What each hop of co's chain asks for: the next hop's HOST and PORT,
+ * the last one host and port.  nport[i] gets that port as a number,
+ * ss[i] its address where hop i's scheme sends one (SOCKS4, socks5://;
+ * AF_UNSPEC otherwise).  Returns 0, or -1 after the message.
+ */
+int	proxy_asks(const struct common_opts *co, const char *host,
+	    const char *port, int *nport, struct sockaddr_storage *ss);
+
 /* How proxy_dial() failed. */
 enum {
 	PROXY_DIAL_OK = 0,

@@ -437,7 +437,8 @@ relay_pairs(const struct common_opts *co, const int *fds, size_t n,
 	cfg.target_spec = ps->sock;
 	cfg.send_proxy = ps->send_proxy;
 	cfg.udp = ps->udp;
-	cfg.target_proxy = ps->proxy;
+	cfg.hops = ps->hops;
+	cfg.nhops = ps->nhops;
 	cfg.wrap = NULL;
 	if (ps->listen_tls != NULL && ps->listen_tls->ctx != NULL) {
 		cfg.wrap = tls_wrap;

@@ -98,6 +98,7 @@ int	relay_many(const struct common_opts *co, const int *fds, size_t n,
 
 /* forward's side of the relay: where the targets are and how each
  * connection to one is made. */
+struct engine_hop;
 struct engine_target;
 struct sock_spec;
 struct pairs_spec {
@@ -106,9 +107,10 @@ struct pairs_spec {
 	struct sock_spec *sock;
 	int		 send_proxy;	/* PROXY header version, or 0 */
 	int		 udp;		/* -u: datagrams */
-	/* --proxy: the handshake asking the proxy (targets) for TARGET,
-	 * begun; or NULL. */
-	const struct proxy_talk *proxy;
+	/* --proxy: the chain, the first hop's addresses the targets; or
+	 * none. */
+	const struct engine_hop *hops;
+	size_t		 nhops;
 	/* TLS to the targets, and with the clients: their contexts'
 	 * options, or NULL. */
 	struct tls_opts	*target_tls;

@@ -50,6 +50,7 @@ struct peer {
 	int		 target;
 	size_t		 attempt;
 	int		 attempt_err;
+	size_t		 hop;		/* a target's next proxy */
 	char		*why;		/* its end's reason, when its own
 					   stream has none (its target's) */
 	struct timer	 t_idle;	/* the pair's -i */

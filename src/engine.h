@@ -90,6 +90,19 @@ struct sock_spec;
 struct proxy_talk;
 
 /* What the session does; see the contract's "The relay". */
+/* forward --proxy: one hop of the chain to the targets. */
+struct engine_hop {
+	/* The handshake that asks it for the next hop, or for TARGET
+	 * (begun: a copy is run for each connection). */
+	const struct proxy_talk *talk;
+	/* How it is named in events: the first by the address connected
+	 * to (NULL here), the others as "HOST port PORT". */
+	const char	*name;
+	/* https://: TLS to the hop before its handshake, or NULL. */
+	int		(*wrap)(void *arg, struct stream *s);
+	void		*wrap_arg;
+};
+
 struct engine_cfg {
 	int		in_fd;		/* stdin, or -1: never read it */
 	int		out_fd;		/* stdout */
@@ -182,10 +195,11 @@ struct engine_cfg {
 	 * (and sent its header), when not NULL: as wrap. */
 	int		(*target_wrap)(void *arg, struct stream *s);
 	void		*target_wrap_arg;
-	/* forward --proxy: the targets are the proxy's addresses, and
-	 * each connection to one asks it for TARGET with this handshake
-	 * (begun: a copy is run for each), before the header and TLS. */
-	const struct proxy_talk *target_proxy;
+	/* forward --proxy: the targets are the first proxy's addresses,
+	 * and each connection to one goes through these hops in turn
+	 * before the header and TLS. */
+	const struct engine_hop *hops;
+	size_t		 nhops;
 	/* forward -u: the listeners are datagram sockets; each sender is a
 	 * peer of its own, a socket connected to the first target that
 	 * takes it, its datagrams passed on whole and the replies sent

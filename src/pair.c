@@ -256,31 +256,15 @@ send_header(const struct engine *e, const struct peer *c,
 	return -1;
 }
 
-/* A target is reached (through its proxy): its PROXY header first,
+static int	next_hop(void *, struct stream *);
+
+/* A target is reached (through its proxies): its PROXY header first,
  * then TLS. */
 static int
-reached(void *arg, struct stream *s)
+reached(struct peer *t, struct stream *s)
 {
-	struct peer *t = arg;
 	struct engine *e = t->in.e;
-	const struct engine_target *a;
-	char name[EVENT_NAME_MAX];
-	struct event ev;
 
-	if (t->partner == NULL)
-		return -1;
-	if (e->cfg->target_proxy != NULL) {
-		/* The hop, as connect tells its own. */
-		a = &e->cfg->targets[t->partner->attempt];
-		memset(&ev, 0, sizeof(ev));
-		ev.kind = EVENT_PROXY;
-		ev.name = event_name((const struct sockaddr *)&a->ss, a->len,
-		    name, sizeof(name));
-		ev.sa = (const struct sockaddr *)&a->ss;
-		ev.salen = a->len;
-		ev.text = proxy_scheme_name(e->cfg->target_proxy->scheme);
-		engine_emit(e, &ev);
-	}
 	if (e->cfg->send_proxy != 0 && send_header(e, t->partner, t) == -1)
 		return -1;
 	if (e->cfg->target_wrap != NULL)
@@ -288,34 +272,83 @@ reached(void *arg, struct stream *s)
 	return 0;
 }
 
-/* A target's connect is done: the proxy's handshake, if any, first. */
+/* The handshake of t's hop, over s (TLS to it, for https://, done). */
+static int
+hop_talk(void *arg, struct stream *s)
+{
+	struct peer *t = arg;
+
+	return proxy_stream(s, t->in.e->cfg->hops[t->hop++].talk, next_hop,
+	    t);
+}
+
+/*
+ * t's next hop, told as connect tells its own (the first named by the
+ * address connected to): TLS to it for https://, then its handshake;
+ * or, the chain done, the target reached.
+ */
+static int
+next_hop(void *arg, struct stream *s)
+{
+	struct peer *t = arg;
+	struct engine *e = t->in.e;
+	const struct engine_target *a;
+	const struct engine_hop *h;
+	char name[EVENT_NAME_MAX];
+	struct event ev;
+
+	if (t->partner == NULL)
+		return -1;
+	if (t->hop == e->cfg->nhops)
+		return reached(t, s);
+	h = &e->cfg->hops[t->hop];
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EVENT_PROXY;
+	if (t->hop == 0) {
+		a = &e->cfg->targets[t->partner->attempt];
+		ev.name = event_name((const struct sockaddr *)&a->ss, a->len,
+		    name, sizeof(name));
+		ev.sa = (const struct sockaddr *)&a->ss;
+		ev.salen = a->len;
+	} else
+		ev.name = h->name;
+	ev.text = proxy_scheme_name(h->talk->scheme);
+	engine_emit(e, &ev);
+	if (h->wrap == NULL)
+		return hop_talk(t, s);
+	if (h->wrap(h->wrap_arg, s) == -1)
+		return -1;
+	return stream_then(s, hop_talk, t);
+}
+
+/* A target's connect is done: its proxies' handshakes, if any, first. */
 static int
 connected(void *arg, struct stream *s)
 {
 	struct peer *t = arg;
-	struct engine *e = t->in.e;
 
-	if (e->cfg->target_proxy != NULL)
-		return proxy_stream(s, e->cfg->target_proxy, reached, t);
-	return reached(arg, s);
+	t->hop = 0;
+	return next_hop(t, s);
 }
 
-/* A target's TLS handshake is told, named by the target: through a
- * proxy, as the proxy was asked for it. */
+/* A target's TLS handshake is told, named by the target: through
+ * proxies, as the last was asked for it. */
 static void
 target_opened_told(struct engine *e, const struct peer *t)
 {
 	const struct engine_target *a = &e->cfg->targets[t->partner->attempt];
-	const struct proxy_talk *px = e->cfg->target_proxy;
+	const struct proxy_talk *px;
 	char name[EVENT_NAME_MAX];
 	struct event ev;
 
-	if (!tls_stream_is(&t->sock))
+	/* (An https:// proxy's TLS alone is no target's.) */
+	if (e->cfg->target_wrap == NULL || !tls_stream_is(&t->sock))
 		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = EVENT_OPENED;
 	ev.stream = &t->sock;
-	if (px != NULL) {
+	if (e->cfg->nhops > 0) {
+		px = e->cfg->hops[e->cfg->nhops - 1].talk;
 		snprintf(name, sizeof(name), "%s port %d", px->host, px->port);
 		ev.name = name;
 	} else {

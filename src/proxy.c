@@ -348,6 +348,9 @@ proxy_talk_start(struct proxy_talk *t, enum proxy_scheme scheme,
 
 	memset(t, 0, sizeof(*t));
 	t->scheme = scheme;
+	/* What it asks for (SOCKS5 sends it once a method is agreed). */
+	strlcpy(t->host, host, sizeof(t->host));
+	t->port = port;
 	if (user != NULL && strlen(user) > 255)
 		return fail(t, "a user name longer than 255 bytes");
 	if (pass != NULL && strlen(pass) > 255)
@@ -394,8 +397,6 @@ proxy_talk_start(struct proxy_talk *t, enum proxy_scheme scheme,
 		t->state = ST_S5_METHOD;
 		t->want = 2;
 		/* The request itself waits for the method. */
-		strlcpy(t->host, host, sizeof(t->host));
-		t->port = port;
 		if (sa != NULL)
 			memcpy(&t->sa, sa, sa->sa_family == AF_INET6 ?
 			    sizeof(struct sockaddr_in6) :
@@ -724,8 +725,14 @@ static const char *
 proxy_why(const struct stream *s)
 {
 	const struct proxy_ctx *c = s->ctx;
+	struct stream own = *s;
 
-	return c->talk.why[0] != '\0' ? c->talk.why : NULL;
+	if (c->talk.why[0] != '\0')
+		return c->talk.why;
+	/* The stream under the handshake, an https:// proxy's TLS. */
+	own.ops = c->next.ops;
+	own.ctx = c->next.ctx;
+	return own.ops->why != NULL ? own.ops->why(&own) : NULL;
 }
 
 static int	proxy_open(struct stream *);
@@ -742,10 +749,12 @@ proxy_open(struct stream *s)
 	struct stream_next next;
 	int r;
 
-	/* The handshake talks over the socket's own operations. */
+	/* The handshake talks over the stream's own operations (a
+	 * socket's, or a TLS session's to an https:// proxy). */
 	s->ops = c->next.ops;
-	s->ctx = NULL;
+	s->ctx = c->next.ctx;
 	r = proxy_talk_step(&c->talk, s);
+	c->next.ctx = s->ctx;
 	s->ops = &proxy_ops;
 	s->ctx = c;
 	if (r <= 0)

@@ -69,7 +69,8 @@ struct proxy_talk {
 	int		 auth;		/* SOCKS5: user and password given */
 	char		 user[PROXY_FIELD_MAX];
 	char		 pass[PROXY_FIELD_MAX];
-	/* SOCKS5's request, sent once a method is agreed. */
+	/* What is asked for (SOCKS5's request, sent once a method is
+	 * agreed, is made of it). */
 	char		 host[PROXY_FIELD_MAX];
 	int		 port;
 	struct sockaddr_storage sa;	/* AF_UNSPEC: send the name */

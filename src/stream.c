@@ -93,6 +93,7 @@ stream_next_init(struct stream_next *n, const struct stream *s,
     int (*then)(void *, struct stream *), void *then_arg)
 {
 	n->ops = s->ops;
+	n->ctx = s->ctx;
 	n->then = then;
 	n->then_arg = then_arg;
 }
@@ -101,7 +102,7 @@ void
 stream_next_close(struct stream *s, const struct stream_next *n, void *ctx)
 {
 	s->ops = n->ops;
-	s->ctx = NULL;
+	s->ctx = n->ctx;
 	free(ctx);
 	stream_close(s);
 }
@@ -110,7 +111,7 @@ int
 stream_next_open(struct stream *s, struct stream_next n)
 {
 	s->ops = n.ops;
-	s->ctx = NULL;
+	s->ctx = n.ctx;
 	if (n.then == NULL) {
 		s->opening = 0;
 		return 1;
@@ -175,6 +176,68 @@ stream_connecting(struct stream *s, int (*then)(void *, struct stream *),
 		return -1;
 	stream_next_init(c, s, then, then_arg);
 	s->ops = &conn_ops;
+	s->ctx = c;
+	s->opening = 1;
+	return 0;
+}
+
+/* stream_then(): the stream's own opening, then what comes next. */
+static const struct stream_ops then_ops;
+
+static int
+then_open(struct stream *s)
+{
+	struct stream_next *c = s->ctx, n;
+	int r;
+
+	s->ops = c->ops;
+	s->ctx = c->ctx;
+	r = s->ops->open(s);
+	if (r != 1) {
+		c->ctx = s->ctx;
+		s->ops = &then_ops;
+		s->ctx = c;
+		return r;
+	}
+	n = *c;
+	free(c);
+	s->opening = 1;
+	return stream_next_open(s, n);
+}
+
+static void
+then_close(struct stream *s)
+{
+	stream_next_close(s, s->ctx, s->ctx);
+}
+
+/* The stream's own failure, told through the step. */
+static const char *
+then_why(const struct stream *s)
+{
+	const struct stream_next *c = s->ctx;
+	struct stream own = *s;
+
+	own.ops = c->ops;
+	own.ctx = c->ctx;
+	return own.ops->why != NULL ? own.ops->why(&own) : NULL;
+}
+
+static const struct stream_ops then_ops = {
+	stream_step_read, stream_step_write, stream_step_shutdown, then_close,
+	stream_step_pending, then_open, then_why
+};
+
+int
+stream_then(struct stream *s, int (*then)(void *, struct stream *),
+    void *then_arg)
+{
+	struct stream_next *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -1;
+	stream_next_init(c, s, then, then_arg);
+	s->ops = &then_ops;
 	s->ctx = c;
 	s->opening = 1;
 	return 0;

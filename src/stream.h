@@ -117,7 +117,9 @@ int	stream_socket(struct stream *s, int fd);
  * what it keeps of the socket's stream while it is in the way.
  */
 struct stream_next {
-	const struct stream_ops	*ops;		/* the socket's own */
+	const struct stream_ops	*ops;		/* the stream's own */
+	void			*ctx;		/* ... and its context (a TLS
+						   session's; a socket has none) */
 	int			(*then)(void *, struct stream *);
 	void			*then_arg;
 };
@@ -145,6 +147,14 @@ void	stream_next_close(struct stream *s, const struct stream_next *n,
  * and opened.  Returns as an open operation does.
  */
 int	stream_next_open(struct stream *s, struct stream_next n);
+
+/*
+ * Make s, a stream still opening in an open operation of its own (a TLS
+ * handshake), one that then goes on to what then makes of it (a proxy's
+ * handshake through that TLS).  Returns 0, or -1 with errno.
+ */
+int	stream_then(struct stream *s, int (*then)(void *, struct stream *),
+	    void *then_arg);
 
 /*
  * Make s, a stream_socket() whose connect is under way, one whose

@@ -67,6 +67,15 @@ through() {	# ARGS...: connect ARGS 127.0.0.1 $tport, up in, all of down out
 	{ cat "$T/up"; poll_until size_at_least "$T/cli.out" 200000; } |
 		sockcat connect -v "$@" >"$T/cli.out" 2>"$T/cli.err"
 }
+https_proxies() {	# ncat --ssl HTTP proxies on 8443 and 8444; a TLS server on 9443
+	for p in 8443 8444; do
+		start "nc$p" ncat -l -k --proxy-type http --ssl --ssl-cert "$CERTS/srv.pem" --ssl-key "$CERTS/srv.key" 127.0.0.1 "$p"
+		wait_listen ":$p "
+	done
+	start srv sockcat serve -k --tls --cert "$CERTS/srv.pem" --key "$CERTS/srv.key" \
+		-e 'echo "from the server"; read -r line; echo "$line" >>"$T/srv.got"; sleep 20' 127.0.0.1 9443
+	wait_listen 127.0.0.1:9443
+}
 both_ways() {	# what went through, byte for byte, both ways
 	poll_until test -e "$T/tgt.recv.done"
 	cmp "$T/cli.out" "$T/down" && cmp "$T/tgt.recv" "$T/up"
@@ -259,6 +268,53 @@ grep -qx "sockcat: connected to 127.0.0.1 port $tport (via proxy)" "$T/cli.err"
 # tinyproxy's client was microsocks, which connects from 127.0.0.2.
 grep -q "Connect (file descriptor [0-9]*): 127.0.0.2" "$T/tp.out" "$T/tp.err"
 EOF
+	[ "$status" -eq 0 ]
+}
+
+@test "forward through a chain (microsocks, then tinyproxy), and through one and two https:// proxies (ncat --ssl) with --tls inside: -v a line each hop" {
+	ns <<EOF
+CERTS=$CERTS
+EOF
+	cat >>"$T/ns.sh" <<'EOF'
+socks ms 1080 -b 127.0.0.2
+tiny tp 3128
+target
+start fw sockcat forward -v -x socks5://127.0.0.1:1080 -x http://127.0.0.1:3128 127.0.0.1:7000 "127.0.0.1:$tport"
+wait_listen 127.0.0.1:7000
+through 127.0.0.1 7000
+both_ways
+poll_until grep -qx "sockcat: proxy 127.0.0.1 port 3128 (http)" "$T/fw.err"
+[ "$(grep proxy "$T/fw.err")" = "$(printf 'sockcat: proxy 127.0.0.1 port 1080 (socks5)\nsockcat: proxy 127.0.0.1 port 3128 (http)')" ]
+# tinyproxy's client was microsocks, which connects from 127.0.0.2.
+grep -q "Connect (file descriptor [0-9]*): 127.0.0.2" "$T/tp.out" "$T/tp.err"
+https_proxies
+n=0
+for chain in "-x https://localhost:8443" "-x https://localhost:8443 -x https://localhost:8444"; do
+	n=$((n + 1))
+	# shellcheck disable=SC2086
+	start "fw$n" sockcat forward -v $chain --proxy-cacert "$CERTS/ca.pem" \
+		--tls --cacert "$CERTS/ca.pem" "127.0.0.1:$((7000 + n))" localhost:9443
+	wait_listen "127.0.0.1:$((7000 + n))"
+	echo "from client $n" | sockcat connect --no-shutdown -q 2 127.0.0.1 "$((7000 + n))" \
+		>"$T/c$n.out" 2>"$T/c$n.err" &
+	pids+=($!)
+	poll_until grep -q "from client $n" "$T/srv.got"
+	poll_until grep -q "from the server" "$T/c$n.out"
+	grep -qx "sockcat: proxy 127.0.0.1 port 8443 (https)" "$T/fw$n.err"
+	grep -q "^sockcat: tls localhost port 9443: TLSv1.[23] " "$T/fw$n.err"
+done
+grep -qx "sockcat: proxy localhost port 8444 (https)" "$T/fw2.err"
+# A proxy whose certificate does not verify: the client is reset, -v
+# says why.
+start fw3 sockcat forward -v -x https://localhost:8443 127.0.0.1:7003 localhost:9443
+wait_listen 127.0.0.1:7003
+st=0
+echo x | sockcat connect 127.0.0.1 7003 >/dev/null 2>"$T/c3.err" || st=$?
+[ "$st" -eq 1 ]
+poll_until grep -q "certificate verify failed" "$T/fw3.err"
+EOF
+	run netns "$T/ns.sh"
+	echo "$output"
 	[ "$status" -eq 0 ]
 }
 
@@ -483,14 +539,8 @@ EOS
 CERTS=$CERTS
 EOF
 	cat >>"$T/ns.sh" <<'EOF'
-for p in 8443 8444; do
-	start "nc$p" ncat -l -k --proxy-type http --ssl --ssl-cert "$CERTS/srv.pem" --ssl-key "$CERTS/srv.key" 127.0.0.1 "$p"
-	wait_listen ":$p "
-done
 # Neither side half-closes: ncat ends both ways at a half-close.
-start srv sockcat serve -k --tls --cert "$CERTS/srv.pem" --key "$CERTS/srv.key" \
-	-e 'echo "from the server"; read -r line; echo "$line" >>"$T/srv.got"; sleep 20' 127.0.0.1 9443
-wait_listen 127.0.0.1:9443
+https_proxies
 n=0
 for chain in "-x https://localhost:8443" "-x https://localhost:8443 -x https://localhost:8444"; do
 	n=$((n + 1))

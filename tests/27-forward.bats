@@ -586,8 +586,8 @@ PY
 		'-u conflicts with --crlf|forward -u -C 8080 h:1' \
 		'--hex-dump=: empty FILE|forward --hex-dump= 8080 h:1' \
 		"--line-delay 'x'|forward --line-delay=x 8080 h:1" \
-		'one --proxy|forward -x socks5://a:1 -x http://b:2 8080 h:1' \
-		'an https:// --proxy is connect|forward -x https://a:1 8080 h:1' \
+		'--proxy-cacert needs an https:// --proxy|forward -x socks5://a:1 --proxy-cacert /dev/null 8080 h:1' \
+		'--proxy-user with a chain|forward -x a:1 -x b:2 --proxy-user u 8080 h:1' \
 		'--proxy conflicts with a unix TARGET|forward -x socks5://a:1 8080 unix:/x' \
 		'--nodelay conflicts with unix: LISTEN and TARGET: TCP only|forward --nodelay unix:/a unix:/b' \
 		'--multicast-if does not apply to forward|forward --multicast-if=lo 8080 h:1' \

@@ -43,14 +43,15 @@ acl_free(struct acl *a)
 	free(a);
 }
 
+/* The first 12 bytes of an IPv4-mapped IPv6 address. */
+static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+    0xff };
+
 /* sa's address as 16 bytes, IPv4 mapped.  Returns 0, or -1 for a
  * family without one. */
 static int
 to16(const struct sockaddr *sa, unsigned char out[16])
 {
-	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0, 0xff, 0xff };
-
 	if (sa->sa_family == AF_INET) {
 		memcpy(out, mapped, 12);
 		memcpy(out + 12, &((const struct sockaddr_in *)sa)->sin_addr,
@@ -170,13 +171,21 @@ prefix_match(const unsigned char *x, const unsigned char *y, int bits)
 	return (x[whole] & mask) == (y[whole] & mask);
 }
 
+/*
+ * Whether a rule of a's list (deny or allow) covers addr.  An IPv4
+ * client (addr IPv4-mapped) is covered by IPv4 rules and by IPv6 ones
+ * that spell the mapped form out (::ffff:0:0/96 and longer), never by a
+ * wider IPv6 block (::/0 means the IPv6 clients).
+ */
 static int
 any(const struct acl *a, int deny, const unsigned char addr[16])
 {
+	int v4 = memcmp(addr, mapped, 12) == 0;
 	size_t i;
 
 	for (i = 0; i < a->n[deny]; i++)
-		if (prefix_match(a->r[deny][i].addr, addr,
+		if ((!v4 || a->r[deny][i].bits >= 96) &&
+		    prefix_match(a->r[deny][i].addr, addr,
 		    a->r[deny][i].bits))
 			return 1;
 	return 0;

@@ -510,6 +510,14 @@ http_status(struct proxy_talk *t)
 	strlcpy(t->why, line, sizeof(t->why));
 	code = (t->in[9] - '0') * 100 + (t->in[10] - '0') * 10 +
 	    (t->in[11] - '0');
+	if (code >= 100 && code <= 199 && code != 101) {
+		/* An interim reply (RFC 9110, 15.2): the final one follows. */
+		t->why[0] = '\0';
+		t->inlen = 0;
+		t->in[0] = '\0';
+		t->want = http_want(t);
+		return 0;
+	}
 	if (code < 200 || code > 299) {
 		t->refused = code != 407;
 		t->want = 0;

@@ -381,6 +381,15 @@ EOF
 	[ "$out" = "BANNER right after the reply" ]
 }
 
+@test "HTTP CONNECT: interim 1xx replies before the 200 are passed over (python3 stand-in)" {
+	py_listen tgt --send /dev/null --after-send hold --hold-secs 5
+	tport=$port
+	bg px python3 "$TESTS/proxy-stand-in.py" --listen "$T/px.port" --mode http --interim --glue "after the interim ones"
+	wait_file "$T/px.port"
+	sc 0 connect -q 0 -i 2 -x "127.0.0.1:$(cat "$T/px.port")" 127.0.0.1 "$tport" </dev/null
+	[ "$out" = "after the interim ones" ]
+}
+
 @test "socks5h:// sends an address as an address (IPv4, IPv6), a name as a name (python3 stand-in that logs the request)" {
 	printf 'down\n' >"$T/down"
 	for host in 127.0.0.1 ::1 localhost; do

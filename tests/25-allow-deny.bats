@@ -42,6 +42,18 @@ from() {
 	wait_for "$T/srv.err" "refused ::1 port"
 }
 
+@test "an IPv6 block shorter than /96 (::/0) keeps out IPv6 clients only; the mapped form spelt out matches an IPv4 one" {
+	serve_bg -k --deny ::/0 --deny ::ffff:127.0.0.2 0
+	timeout "$TMO" "$SOCKCAT" connect -q 1 ::1 "$port" <"$T/one" >/dev/null 2>&1 || true
+	wait_for "$T/srv.err" "refused ::1 port"
+	from 127.0.0.2 "$port" "$T/two"
+	wait_for "$T/srv.err" "refused 127.0.0.2 port"
+	from 127.0.0.1 "$port" "$T/one"
+	wait_for "$T/srv.out" "from one"
+	! grep -q "from two" "$T/srv.out"
+	! grep -q "refused 127.0.0.1" "$T/srv.err"
+}
+
 @test "--allow-file and --deny-file: one entry a line, # comments, blank lines, a host name resolved at start" {
 	printf '# who may come\n\n  localhost   # by name\n10.0.0.0/8\n' >"$T/allow"
 	printf '127.0.0.2 # not this one\n' >"$T/deny"

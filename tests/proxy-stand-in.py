@@ -8,13 +8,14 @@ connection per run.
 
 usage: proxy-stand-in.py --listen PORTFILE --mode socks4a|http|socks5
                          [--names FILE] [--resolve NAME=ADDR ...]
-                         [--glue TEXT]
+                         [--glue TEXT] [--interim]
 
 The name a client asks for is appended to --names FILE (SOCKS5: as
 "name NAME", "ipv4 ADDR" or "ipv6 ADDR", by the request's type); --resolve maps
 a name to an address (the stand-in's own "DNS"); --glue sends TEXT to
-the client in the same write as the reply, before relaying.  Every wait
-is bounded (30 s).
+the client in the same write as the reply, before relaying; --interim
+(http) sends two interim replies (100, then 102 with a header), each
+its own write, before the final one.  Every wait is bounded (30 s).
 """
 import argparse
 import os
@@ -70,6 +71,7 @@ def main():
     ap.add_argument("--names")
     ap.add_argument("--resolve", action="append", default=[])
     ap.add_argument("--glue", default="")
+    ap.add_argument("--interim", action="store_true")
     a = ap.parse_args()
     table = dict(x.split("=", 1) for x in a.resolve)
 
@@ -122,6 +124,9 @@ def main():
         with open(a.names, "a") as f:
             f.write(name + "\n")
     t = socket.create_connection((table.get(name, name), port), timeout=30)
+    if a.interim:
+        c.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+        c.sendall(b"HTTP/1.1 102 Processing\r\nX-Note: wait\r\n\r\n")
     c.sendall(reply + a.glue.encode())
     relay(c, t)
 

@@ -109,6 +109,7 @@ check-sanitize: sockcat
 	@ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:log_path=$(CURDIR)/build-san/reports \
 	 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(CURDIR)/build-san/reports \
 	 SOCKCAT=$(CURDIR)/build-san/sockcat SOCKCAT_PLAIN=$(CURDIR)/sockcat \
+	 SOCKCAT_TEST_TIMEOUT=$${SOCKCAT_TEST_TIMEOUT:-30} \
 	 sh tests/run.sh; st=$$?; \
 	 if ls build-san/reports.* >/dev/null 2>&1; then \
 		echo "sanitizer reports:"; cat build-san/reports.*; exit 1; fi; \

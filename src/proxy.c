@@ -344,8 +344,18 @@ proxy_talk_start(struct proxy_talk *t, enum proxy_scheme scheme,
     const char *host, int port, const struct sockaddr *sa, const char *user,
     const char *pass)
 {
+	char bare[PROXY_FIELD_MAX];
 	size_t n = strlen(host);
 
+	/* An address in brackets ([::1], as TARGET spells it) is asked
+	 * for as the address itself. */
+	if (n > 2 && host[0] == '[' && host[n - 1] == ']' &&
+	    n - 2 < sizeof(bare)) {
+		memcpy(bare, host + 1, n - 2);
+		bare[n - 2] = '\0';
+		host = bare;
+		n -= 2;
+	}
 	memset(t, 0, sizeof(*t));
 	t->scheme = scheme;
 	/* What it asks for (SOCKS5 sends it once a method is agreed). */

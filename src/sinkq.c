@@ -317,10 +317,11 @@ sinkq_run(struct engine *e, struct task *t)
 
 	while (sq->n > 0 && !sq->failed && st->wr_ready && turns-- > 0) {
 		want = sq->q[sq->head]->len - sq->off;
-		if (want == 0) {
-			advance(sq, 0);	/* an empty record */
+		if (want == 0 && !st->record) {
+			advance(sq, 0);	/* nothing to write */
 			continue;
 		}
+		/* (An empty record is one: an empty datagram is sent.) */
 		if ((n = write_head(sq)) == -1) {
 			if (errno == EINTR)
 				continue;

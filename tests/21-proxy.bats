@@ -404,6 +404,27 @@ EOF
 	[ "$(cat "$T/names")" = "$(printf 'ipv4 127.0.0.1\nipv6 ::1\nname localhost')" ]
 }
 
+@test "an IPv6 address in brackets (forward's TARGET, connect's HOST) is asked for as the address: CONNECT [::1]:PORT, SOCKS5 ATYP 4 (python3 stand-in)" {
+	printf 'down\n' >"$T/down"
+	bg px python3 "$TESTS/proxy-stand-in.py" --listen "$T/px.port" --mode http \
+		--names "$T/names" --resolve ::1=127.0.0.1
+	wait_file "$T/px.port"
+	py_listen peer --send "$T/down" --after-send shut
+	pport=$port
+	bg fw "$SOCKCAT" forward -v -x "http://127.0.0.1:$(cat "$T/px.port")" 127.0.0.1:0 "[::1]:$pport"
+	listen_port fw
+	sc 0 connect 127.0.0.1 "$port" </dev/null
+	[ "$out" = down ]
+	rm -f "$T/px.port"
+	bg px python3 "$TESTS/proxy-stand-in.py" --listen "$T/px.port" --mode socks5 \
+		--names "$T/names" --resolve ::1=127.0.0.1
+	wait_file "$T/px.port"
+	py_listen peer --send "$T/down" --after-send shut
+	sc 0 connect -x "socks5h://127.0.0.1:$(cat "$T/px.port")" '[::1]' "$port" </dev/null
+	[ "$out" = down ]
+	[ "$(cat "$T/names")" = "$(printf 'connect [::1]:%s\nipv6 ::1' "$pport")" ]
+}
+
 @test "a server that is not an HTTP proxy: what it said, printable, in the message" {
 	# python3's peer.py sends the file and holds: no proxy at all.
 	# Not "HTTP/" at the start: sockcat stops reading there (the rest

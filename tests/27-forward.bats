@@ -317,6 +317,31 @@ print(len(cs[0].recv(70000)))
 	wait_for "$T/fw.err" ": sent 9 bytes, received 4 bytes$"
 }
 
+@test "forward -u: an empty datagram goes through both ways, as a datagram of its own" {
+	bg raw python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+open(sys.argv[1] + ".tmp", "w").write("%d\n" % s.getsockname()[1])
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+while True:
+    d, a = s.recvfrom(65536)
+    s.sendto(d, a)
+' "$T/raw.port"
+	wait_file "$T/raw.port"
+	fwd -u 127.0.0.1:0 "127.0.0.1:$(cat "$T/raw.port")"
+	run timeout "$TMO" python3 -c '
+import socket, sys
+c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+c.settimeout(5)
+for d in (b"", b"x", b""):
+    c.sendto(d, ("127.0.0.1", int(sys.argv[1])))
+    print(repr(c.recv(100)))
+' "$port"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf "b''\nb'x'\nb''")" ]
+}
+
 @test "forward -u: 300 senders known at once each get their own replies, before and after they are all forgotten" {
 	uecho
 	fwd -u -i 1 127.0.0.1:0 "127.0.0.1:$uport"

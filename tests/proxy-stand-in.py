@@ -11,7 +11,8 @@ usage: proxy-stand-in.py --listen PORTFILE --mode socks4a|http|socks5
                          [--glue TEXT] [--interim]
 
 The name a client asks for is appended to --names FILE (SOCKS5: as
-"name NAME", "ipv4 ADDR" or "ipv6 ADDR", by the request's type); --resolve maps
+"name NAME", "ipv4 ADDR" or "ipv6 ADDR", by the request's type; HTTP:
+as "connect AUTHORITY", the request's target as sent); --resolve maps
 a name to an address (the stand-in's own "DNS"); --glue sends TEXT to
 the client in the same write as the reply, before relaying; --interim
 (http) sends two interim replies (100, then 102 with a header), each
@@ -120,9 +121,11 @@ def main():
         name, port = target.rsplit(":", 1)
         port = int(port)
         reply = b"HTTP/1.1 200 Connection established\r\n\r\n"
+        logged = "connect " + target    # as asked for, brackets and all
     if a.names:
         with open(a.names, "a") as f:
-            f.write(name + "\n")
+            f.write((logged if a.mode == "http" else name) + "\n")
+    name = name.strip("[]")
     t = socket.create_connection((table.get(name, name), port), timeout=30)
     if a.interim:
         c.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")

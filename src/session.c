@@ -206,7 +206,10 @@ check_peer_eof(struct engine *e, struct peer *p)
 		    e->started + ENGINE_START_MS);
 		return;
 	}
-	if (session_out_done(e, p) || f->moved_at < 0 || e->cfg->grace_ms == 0) {
+	/* --grace=inf waits for stdin's EOF, whether it delivered yet or
+	 * not. */
+	if (session_out_done(e, p) || e->cfg->grace_ms == 0 ||
+	    (f->moved_at < 0 && e->cfg->grace_ms != ENGINE_FOREVER)) {
 		end_at_eof(e, p);
 		return;
 	}

@@ -167,6 +167,17 @@ line 1" ]
 two" ]
 }
 
+@test "engine: connect --grace=inf: a stdin whose first bytes come 1 s after the peer's EOF still all goes" {
+	mkfifo "$T/in"
+	bg feeder sh -c 'exec 4>"$1"; sleep 1; echo late >&4' sh "$T/in"
+	py_listen peer --after-send shut --recv "$T/rec"
+	st=0
+	timeout 10 "$SOCKCAT" connect --grace=inf 127.0.0.1 "$port" <"$T/in" >/dev/null 3>&- || st=$?
+	[ "$st" -eq 0 ]
+	wait_file "$T/rec.done"
+	[ "$(cat "$T/rec")" = late ]
+}
+
 @test "engine: --grace=-1 and --grace=abc are usage errors naming --grace (connect and serve)" {
 	local cmd v
 	for cmd in connect serve; do

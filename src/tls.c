@@ -244,8 +244,14 @@ conn_fail(struct stream *s, int e, const char *eof_words)
 	 * reason (the server wanting a client certificate). */
 	last = tls_last_error();
 	v = F.SSL_get_verify_result(c->ssl);
-	if (ERR_GET_LIB(last) != ERR_LIB_SSL ||
-	    ERR_GET_REASON(last) != SSL_R_CERTIFICATE_VERIFY_FAILED)
+	/* Inside another TLS session (an https:// proxy's), whose calls
+	 * clear the error queue as they go, the reason may be gone; a
+	 * session that verifies stops at a failed verification, so a bad
+	 * result with nothing queued is why it stopped. */
+	if ((ERR_GET_LIB(last) != ERR_LIB_SSL ||
+	    ERR_GET_REASON(last) != SSL_R_CERTIFICATE_VERIFY_FAILED) &&
+	    !(last == 0 && c->inner != NULL && c->ctx->verify &&
+	    !c->ctx->pin_only))
 		v = X509_V_OK;
 	if (c->pin_failed)
 		snprintf(c->why, sizeof(c->why), "certificate verify failed: "

@@ -312,6 +312,14 @@ st=0
 echo x | sockcat connect 127.0.0.1 7003 >/dev/null 2>"$T/c3.err" || st=$?
 [ "$st" -eq 1 ]
 poll_until grep -q "certificate verify failed" "$T/fw3.err"
+# TARGET's certificate failing inside the proxy's TLS: told as such.
+start fw4 sockcat forward -v -x https://localhost:8443 --proxy-cacert "$CERTS/ca.pem" --tls --cacert "$CERTS/ca.pem" \
+	--servername wrong.example 127.0.0.1:7004 localhost:9443
+wait_listen 127.0.0.1:7004
+st=0
+echo x | sockcat connect 127.0.0.1 7004 >/dev/null 2>/dev/null || st=$?
+[ "$st" -eq 1 ]
+poll_until grep -q "certificate verify failed: hostname mismatch" "$T/fw4.err"
 EOF
 	run netns "$T/ns.sh"
 	echo "$output"
@@ -586,6 +594,13 @@ for chain in "-x https://localhost:8443" "-x https://localhost:8443 -x https://l
 	grep -qx "sockcat: connected to localhost port 9443 (via proxy)" "$T/c$n.err"
 done
 grep -q "^sockcat: tls localhost port 8444: TLSv1.[23] " "$T/c2.err"
+# Inside the proxy's TLS, a failed verification is told as one.
+st=0
+sockcat connect -x https://localhost:8443 --proxy-cacert "$CERTS/ca.pem" --tls --cacert "$CERTS/ca.pem" \
+	--servername wrong.example localhost 9443 </dev/null 2>"$T/bad.err" || st=$?
+cat "$T/bad.err"
+[ "$st" -eq 1 ]
+grep -q "^sockcat: tls localhost port 9443: certificate verify failed: hostname mismatch" "$T/bad.err"
 EOF
 	run netns "$T/ns.sh"
 	echo "$output"

@@ -250,7 +250,9 @@ move_direct(struct flow *f)
 		}
 		if (errno == EAGAIN)
 			return blocked(f);
-		flow_failed(f, errno, dst_error(f, errno));
+		/* Into the private pipe, or nowhere: the source failed. */
+		flow_failed(f, errno, f->path == FLOW_PIPE ||
+		    f->path == FLOW_DISCARD ? 0 : dst_error(f, errno));
 		return 0;
 	}
 	if (n == 0) {

@@ -413,11 +413,15 @@ pair_check(struct engine *e, struct peer *p)
 		return;
 	if ((err = side_err(c, t)) != 0) {
 		/* The client failed: the target is reset. */
+		set_why(c, "client: %s", stream_why(&c->sock) != NULL ?
+		    stream_why(&c->sock) : strerror(err));
 		pair_close(e, c, 1, err);
 		return;
 	}
 	if ((err = side_err(t, c)) != 0) {
 		/* The target failed: the client is reset, and told why. */
+		set_why(c, "target: %s", stream_why(&t->sock) != NULL ?
+		    stream_why(&t->sock) : strerror(err));
 		pair_close(e, c, 1, err);
 		return;
 	}

@@ -126,8 +126,8 @@ peer_close(struct engine *e, struct peer *p, int err)
 				snprintf(text, sizeof(text), "no target: %s",
 				    p->why != NULL ? p->why : strerror(err));
 				ev.text = text;
-			} else if (err != 0 && ev.text == NULL)
-				ev.text = p->why;
+			} else if (err != 0 && p->why != NULL)
+				ev.text = p->why;	/* which side, and why */
 		}
 		if (p->udp) {
 			ev.sent = p->replyq.written;

@@ -55,12 +55,15 @@ fwd() {
 	printf 'line\n' >"$T/in"
 	sc 1 connect 127.0.0.1 "$port" <"$T/in"
 	grep -q "Connection reset by peer" <<<"$err"
+	# The end line says which side reset.
+	wait_for "$T/fw.err" "^sockcat: 127\.0\.0\.1 port [0-9]+ \(target: Connection reset by peer\): "
 	kill "$tgt_pid"
 	target log "$T/log"
 	kill "$fw_pid"
 	fwd 127.0.0.1:0 "127.0.0.1:$tport"
 	python3 "$TESTS/forward-peer.py" rst "$port"
 	wait_for "$T/log" "^reset"
+	wait_for "$T/fw.err" "^sockcat: 127\.0\.0\.1 port [0-9]+ \(client: Connection reset by peer\): "
 }
 
 @test "forward: a target that is down: the client is reset and -v says why; forward goes on" {

@@ -126,6 +126,9 @@ pair_on_idle(void *arg, struct timer *t)
 		last = c->in.moved_at;
 	if (p->in.moved_at > last)
 		last = p->in.moved_at;
+	/* Lines --line-delay holds back are bytes still on their way. */
+	if (c->in.held != NULL)
+		last = engine_now(e);
 	if (engine_now(e) < last + e->cfg->pair_idle_ms) {
 		engine_at(e, &c->t_idle, last + e->cfg->pair_idle_ms);
 		return;

@@ -284,6 +284,9 @@ session_on_idle(void *arg, struct timer *t)
 	struct engine *e = arg;
 
 	(void)t;
+	/* Lines --line-delay holds back are bytes still on their way. */
+	if (e->has_in && e->inflow.held != NULL)
+		e->last_active = e->now;
 	if (e->now < e->last_active + e->cfg->idle_ms) {
 		(void)timer_set(&e->timers, &e->t_idle,
 		    e->last_active + e->cfg->idle_ms);

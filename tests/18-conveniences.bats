@@ -321,6 +321,22 @@ PY
 	[ "$(cat "$T/tn.out")" = fffc01fffe03 ]
 }
 
+@test "--line-delay with a shorter -i: lines held back are bytes on their way, not idleness" {
+	py_server tq <<'PY'
+buf = b""
+while True:
+    d = c.recv(100)
+    if not d:
+        break
+    buf += d
+print(repr(buf), flush=True)
+PY
+	printf 'one\ntwo\nthree' >"$T/lines"
+	sc 0 connect -i 0.5 --line-delay=1 127.0.0.1 "$port" <"$T/lines"
+	wait_exit "$tq_pid"
+	[ "$(cat "$T/tq.out")" = "b'one\ntwo\nthree'" ]
+}
+
 @test "-C, --telnet, --hex-dump: conflicts are usage errors" {
 	usage_table \
 		"--telnet conflicts with -u: telnet is a stream|connect -u --telnet h 1" \

@@ -577,6 +577,14 @@ PY
 	[ $(((t1 - t0) / 1000000)) -ge 600 ]
 }
 
+@test "forward --line-delay with a shorter -i: lines held back are bytes on their way, not idleness" {
+	target sha
+	fwd -i 0.5 --line-delay=1 127.0.0.1:0 "127.0.0.1:$tport"
+	printf 'a\nb\nc' >"$T/lines"
+	sc 0 connect 127.0.0.1 "$port" <"$T/lines"
+	[ "$out" = "5 $(sha256sum <"$T/lines" | cut -d' ' -f1)" ]
+}
+
 @test "forward --telnet: the target's option offers are refused and kept from the client" {
 	printf '\377\375\001login: \377\373\003\377\377\n' >"$T/tn"
 	bg tsrv -i "$T/tn" "$SOCKCAT" serve -v 127.0.0.1 0

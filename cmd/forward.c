@@ -472,7 +472,8 @@ forward_main(int argc, char **argv, int check_only)
 		    "shapes streams only", o.co.shape.crlf ? "--crlf" :
 		    o.co.shape.telnet ? "--telnet" : o.co.hex_dump != NULL ?
 		    "--hex-dump" : "--line-delay");
-	if ((r = proxy_check(&o.co)) != 0)
+	if ((r = proxy_check(&o.co)) != 0 ||
+	    (r = opts_setup_shape(&o.co, NULL, 1)) != 0)
 		return r;
 	/* Many https:// proxy sessions at once: small buffers. */
 	o.co.proxy.tls.many = 1;

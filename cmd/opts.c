@@ -724,6 +724,10 @@ opts_setup_shape(struct common_opts *co, const char *exec_by, int check_only)
 	if (exec_by != NULL)
 		return usage_error(co->cmd, "%s conflicts with %s: the command "
 		    "holds the connection itself", what, exec_by);
+	if (co->json && co->hex_dump != NULL && *co->hex_dump == '\0')
+		return usage_error(co->cmd, "--hex-dump to stderr conflicts "
+		    "with --json (every line there is JSON): give "
+		    "--hex-dump=FILE");
 	if (co->shape.telnet && (co->type == SOCK_DGRAM ||
 	    co->type == SOCK_SEQPACKET))
 		return usage_error(co->cmd, "--telnet conflicts with %s: "

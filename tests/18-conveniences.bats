@@ -345,6 +345,13 @@ PY
 		"--hex-dump=: empty FILE|connect --hex-dump= h 1"
 	sc 1 connect --hex-dump="$T/no/such/dir/f" 127.0.0.1 1 </dev/null
 	one_error_line "^sockcat: --hex-dump $T/no/such/dir/f: No such file or directory$"
+	# With --json, stderr is all JSON: a dump there is refused (as JSON).
+	for cmd in "connect --json --hex-dump h 1" "forward --json --hex-dump 8080 h:1"; do
+		# shellcheck disable=SC2086
+		sc 2 $cmd </dev/null
+		[ "$(wc -l <<<"$err")" -eq 1 ]
+		grep -q '^{"event":"error","message":".*--hex-dump to stderr conflicts with --json.*--hex-dump=FILE' <<<"$err"
+	done
 }
 
 @test "--line-delay: stdin goes a line at a time, SECS apart, every byte of it (a last line without LF too)" {

@@ -298,9 +298,7 @@ hop(const struct common_opts *co, const struct proxy_url *h, const char *name,
 		return PROXY_DIAL_TARGET;
 	if (e == ETIMEDOUT)
 		warnx("proxy %s: no %s reply within %s", name,
-		    h->scheme == PROXY_HTTP || h->scheme == PROXY_HTTPS ?
-		    "HTTP" : h->scheme == PROXY_SOCKS4 ||
-		    h->scheme == PROXY_SOCKS4A ? "SOCKS4" : "SOCKS5",
+		    proxy_protocol_name(h->scheme),
 		    event_secs(wait, secs, sizeof(secs)));
 	else if (t.why[0] != '\0')
 		warnx("proxy %s: %s", name, t.why);

@@ -152,6 +152,9 @@ void	engine_unwatch(struct engine *e, struct stream *s);
 void	peer_check(struct engine *e, struct task *t);
 /* Tell of p's end, close its socket, free it once its bytes have left. */
 void	peer_close(struct engine *e, struct peer *p, int err);
+/* How long a peer (forward: a target, hops and TLS included) may take
+ * to open. */
+long long peer_open_ms(const struct engine *e);
 /* p is done (or dropped): let it go. */
 void	peer_forget(struct engine *e, struct peer *p);
 /* The slow-peer and accept-pause timers. */

@@ -179,11 +179,36 @@ pair_start(struct engine *e, struct peer *c)
 	dial(e, c);
 }
 
+/*
+ * What target t's opening was still waiting for when its time ran out:
+ * the connect, a proxy's reply or a TLS handshake.
+ */
+static const char *
+late(const struct engine *e, const struct peer *t, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	const char *proto = proxy_stream_waiting(&t->sock);
+	char secs[EVENT_SECS_MAX];
+
+	(void)event_secs(peer_open_ms(e), secs, sizeof(secs));
+	if (proto != NULL)
+		snprintf(buf, len, "no %s reply within %s", proto, secs);
+	else if (getpeername(t->sock.fd, (struct sockaddr *)&ss, &sslen) ==
+	    0)
+		snprintf(buf, len, "no TLS handshake within %s", secs);
+	else
+		return "timed out";
+	return buf;
+}
+
 void
 pair_target_failed(struct engine *e, struct peer *t, int err)
 {
 	const struct engine_target *a;
 	struct peer *c = t->partner;
+	char text[EVENT_SECS_MAX + 64];
+	const char *why;
 
 	t->quiet = 1;
 	t->partner = NULL;
@@ -193,11 +218,12 @@ pair_target_failed(struct engine *e, struct peer *t, int err)
 	}
 	c->partner = NULL;
 	a = &e->cfg->targets[c->attempt];
-	attempt_failed(e, a, err, err == ETIMEDOUT ? "timed out" :
-	    stream_why(&t->sock));
+	why = err == ETIMEDOUT ? late(e, t, text, sizeof(text)) :
+	    stream_why(&t->sock);
+	attempt_failed(e, a, err, why);
 	/* The last target's reason is the client's end's. */
-	set_why(c, err != ETIMEDOUT && stream_why(&t->sock) != NULL ? "%s" :
-	    NULL, stream_why(&t->sock));
+	set_why(c, why != NULL && (err != ETIMEDOUT ||
+	    strcmp(why, "timed out") != 0) ? "%s" : NULL, why);
 	peer_close(e, t, err);
 	c->attempt_err = err;
 	c->attempt++;

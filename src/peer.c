@@ -75,9 +75,8 @@ peer_free(struct engine *e, struct peer *p)
 	free(p);
 }
 
-/* How long a peer may take to open. */
-static long long
-open_ms(const struct engine *e)
+long long
+peer_open_ms(const struct engine *e)
 {
 	return e->cfg->open_ms > 0 ? e->cfg->open_ms : ENGINE_OPEN_MS;
 }
@@ -106,7 +105,7 @@ peer_close(struct engine *e, struct peer *p, int err)
 			if (err == ETIMEDOUT)
 				snprintf(text, sizeof(text), "no %s within "
 				    "%s", pp ? "PROXY header" : "handshake",
-				    event_secs(open_ms(e), secs, sizeof(secs)));
+				    event_secs(peer_open_ms(e), secs, sizeof(secs)));
 			else
 				snprintf(text, sizeof(text), "%s: %s", pp ?
 				    "no valid PROXY header" :
@@ -477,7 +476,7 @@ peer_watch(struct engine *e, struct peer *p)
 	if (p->sock.opening) {
 		p->sock.opener = &p->open;
 		engine_schedule(e, &p->open);
-		(void)timer_set(&e->timers, &p->t_open, e->now + open_ms(e));
+		(void)timer_set(&e->timers, &p->t_open, e->now + peer_open_ms(e));
 	}
 }
 

@@ -57,6 +57,14 @@ proxy_scheme_name(enum proxy_scheme scheme)
 	return "?";
 }
 
+const char *
+proxy_protocol_name(enum proxy_scheme scheme)
+{
+	return scheme == PROXY_HTTP || scheme == PROXY_HTTPS ? "HTTP" :
+	    scheme == PROXY_SOCKS4 || scheme == PROXY_SOCKS4A ? "SOCKS4" :
+	    "SOCKS5";
+}
+
 int
 proxy_scheme_sends_name(enum proxy_scheme scheme)
 {
@@ -781,6 +789,15 @@ proxy_open(struct stream *s)
 	proxy_talk_end(&c->talk);
 	free(c);
 	return stream_next_open(s, next);
+}
+
+const char *
+proxy_stream_waiting(const struct stream *s)
+{
+	const struct proxy_ctx *c = s->ctx;
+
+	return s->ops == &proxy_ops ? proxy_protocol_name(c->talk.scheme) :
+	    NULL;
 }
 
 int

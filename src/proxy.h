@@ -55,6 +55,10 @@ const char *proxy_scheme_name(enum proxy_scheme scheme);
  * (no local name lookup). */
 int	proxy_scheme_sends_name(enum proxy_scheme scheme);
 
+/* The protocol a scheme speaks, as its replies are named: "SOCKS4",
+ * "SOCKS5" or "HTTP". */
+const char *proxy_protocol_name(enum proxy_scheme scheme);
+
 /* One handshake with one proxy. */
 struct proxy_talk {
 	enum proxy_scheme scheme;
@@ -123,6 +127,10 @@ int	proxy_talk_step(struct proxy_talk *t, struct stream *s);
  */
 int	proxy_stream(struct stream *s, const struct proxy_talk *t,
 	    int (*then)(void *, struct stream *), void *then_arg);
+
+/* The protocol whose reply s, a proxy_stream() still in its
+ * handshake, waits for ("SOCKS5", ...); NULL for any other stream. */
+const char *proxy_stream_waiting(const struct stream *s);
 
 /* Wipe the credentials t holds. */
 void	proxy_talk_end(struct proxy_talk *t);

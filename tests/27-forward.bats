@@ -492,6 +492,24 @@ print(s.makefile().readline().rstrip("\n"))
 	wait_for "$T/f4.err" "^sockcat: connect 127.0.0.1 port $mport: SOCKS5 reply 5: connection refused$"
 }
 
+@test "forward -w: a proxy that never answers, a TLS target that never handshakes: the end says which was late" {
+	mkfifo "$T/idle"
+	exec 5<>"$T/idle"
+	# A server that takes connections and says nothing.
+	IN=$T/idle serve_bg -k 127.0.0.1 0
+	mute=$port
+	printf 'x\n' >"$T/in"
+	fwd -w 0.5 -x "socks5://127.0.0.1:$mute" 127.0.0.1:0 127.0.0.1:9
+	sc 1 connect 127.0.0.1 "$port" <"$T/in"
+	wait_for "$T/fw.err" "^sockcat: connect 127\.0\.0\.1 port $mute: no SOCKS5 reply within 0\.5 seconds$"
+	wait_for "$T/fw.err" "\(no target: no SOCKS5 reply within 0\.5 seconds\)"
+	kill "$fw_pid"
+	fwd -w 0.5 --tls --insecure 127.0.0.1:0 "127.0.0.1:$mute"
+	sc 1 connect 127.0.0.1 "$port" <"$T/in"
+	wait_for "$T/fw.err" "\(no target: no TLS handshake within 0\.5 seconds\)"
+	exec 5>&-
+}
+
 @test "forward -i: an idle pair is closed both ways, its end line saying why" {
 	target echo
 	fwd -i 0.5 127.0.0.1:0 "127.0.0.1:$tport"

@@ -5,6 +5,7 @@
  * is accept.c's.
  */
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <stddef.h>
@@ -511,7 +512,13 @@ peer_new(struct engine *e, int fd, const struct sockaddr *sa,
 		p->in.frame_arg = &p->lf;
 	}
 	if (sa != NULL && e->cfg->render != NULL) {
-		event_name(sa, salen, name, sizeof(name));
+		/* Many unix clients with no address of their own: each by
+		 * its number, as --label names them. */
+		if (e->many && sa->sa_family == AF_UNIX &&
+		    salen <= offsetof(struct sockaddr_un, sun_path))
+			label_name(sa, salen, e->nconn, name, sizeof(name));
+		else
+			event_name(sa, salen, name, sizeof(name));
 		p->name = strdup(name);
 		/* With a PROXY header, its client is told once it is in. */
 		if (!e->cfg->proxy_protocol) {

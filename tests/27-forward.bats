@@ -595,6 +595,22 @@ PY
 	[ $(((t1 - t0) / 1000000)) -ge 600 ]
 }
 
+@test "forward: unix clients with no address of their own are told apart as unix N (-v lines and dump headings)" {
+	target echo
+	bg fw "$SOCKCAT" forward -v --hex-dump="$T/dump" "unix:$T/f.sock" "127.0.0.1:$tport"
+	wait_for "$T/fw.err" "listening on $T/f.sock"
+	for i in 1 2; do
+		printf 'client %s\n' "$i" >"$T/in$i"
+		sc 0 connect -U "$T/f.sock" <"$T/in$i"
+		[ "$out" = "client $i" ]
+	done
+	wait_for "$T/fw.err" "^sockcat: unix 2: sent 9 bytes, received 9 bytes$"
+	grep -qx "sockcat: connection from unix 1" "$T/fw.err"
+	grep -qx "sockcat: unix 1: sent 9 bytes, received 9 bytes" "$T/fw.err"
+	[ "$(grep -c '^> 9 bytes at 0 (unix 1)$' "$T/dump")" -eq 1 ]
+	[ "$(grep -c '^< 9 bytes at 0 (unix 2)$' "$T/dump")" -eq 1 ]
+}
+
 @test "forward --line-delay with a shorter -i: lines held back are bytes on their way, not idleness" {
 	target sha
 	fwd -i 0.5 --line-delay=1 127.0.0.1:0 "127.0.0.1:$tport"

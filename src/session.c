@@ -39,7 +39,8 @@ session_out_err(const struct engine *e, const struct peer *p)
 	return p->out.failed ? p->out.err : 0;
 }
 
-/* Whether stdin bytes wait for p's socket to take them. */
+/* Whether stdin bytes wait for p's socket to take them, or for their
+ * time (--line-delay). */
 int
 session_out_waiting(const struct engine *e, const struct peer *p)
 {
@@ -50,7 +51,7 @@ session_out_waiting(const struct engine *e, const struct peer *p)
 	if (session_in_direct(e))
 		return f->pipe_len > 0 ||
 		    (!f->eof && !f->failed && !f->dst->wr_ready);
-	return sinkq_busy(&p->out);
+	return sinkq_busy(&p->out) || f->held != NULL;
 }
 
 /* Whether p's reading is over and all it read is written. */

@@ -337,6 +337,31 @@ PY
 	[ "$(cat "$T/tq.out")" = "b'one\ntwo\nthree'" ]
 }
 
+@test "--line-delay: a peer that half-closes at once still gets every line (serve, and connect)" {
+	printf 'l1\nl2\nl3\nl4\n' >"$T/lines"
+	# stdin a pipe (a file is never idle: it goes on to its end).
+	mkfifo "$T/in.pipe"
+	bg feed sh -c 'exec cat "$1" >"$2"' sh "$T/lines" "$T/in.pipe"
+	IN=$T/in.pipe serve_bg --line-delay=0.7 127.0.0.1 0
+	sc 0 connect 127.0.0.1 "$port" </dev/null
+	[ "$out" = "$(cat "$T/lines")" ]
+	wait_exit "$srv_pid"
+	[ "$status" -eq 0 ]
+	py_server hc <<'PY'
+c.shutdown(socket.SHUT_WR)
+buf = b""
+while True:
+    d = c.recv(100)
+    if not d:
+        break
+    buf += d
+print(repr(buf), flush=True)
+PY
+	sc 0 connect --line-delay=0.7 127.0.0.1 "$port" < <(cat "$T/lines")
+	wait_exit "$hc_pid"
+	[ "$(cat "$T/hc.out")" = "b'l1\nl2\nl3\nl4\n'" ]
+}
+
 @test "-C, --telnet, --hex-dump: conflicts are usage errors" {
 	usage_table \
 		"--telnet conflicts with -u: telnet is a stream|connect -u --telnet h 1" \

@@ -547,8 +547,9 @@ run(struct connect_opts *o, const struct endpoint *ep)
 		}
 		if (e == EINTR)
 			return relay_signal_status();
-		/* With -v a lone address was named already. */
-		if (!o->co.verbose || several)
+		/* With -v a lone address was named already (but JSON's
+		 * readers look for the error event). */
+		if (!o->co.verbose || several || o->co.json)
 			warnx("connect %s port %s: %s", ep->host, ep->port,
 			    strerror(e));
 		return EXIT_FAILURE;

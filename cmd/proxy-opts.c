@@ -200,7 +200,7 @@ first_hop(const struct common_opts *co, char *name, size_t len, int *status)
 {
 	const struct proxy_url *h = &co->proxy.hops[0];
 	struct addrinfo hints, *res, *which;
-	int r, fd, e, several;
+	int r, fd, e;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = co->family;
@@ -216,7 +216,6 @@ first_hop(const struct common_opts *co, char *name, size_t len, int *status)
 	}
 	fd = dial_any(co, res, 0, NULL, &which);
 	e = errno;
-	several = res->ai_next != NULL;
 	if (fd >= 0)
 		relay_name(which->ai_addr, which->ai_addrlen, name, len);
 	freeaddrinfo(res);
@@ -229,8 +228,8 @@ first_hop(const struct common_opts *co, char *name, size_t len, int *status)
 		*status = PROXY_DIAL_SIGNAL;
 		return -1;
 	}
-	if (!co->verbose || several)
-		warnx("proxy %s port %s: %s", h->host, h->port, strerror(e));
+	/* (-v named the address, not that it was the proxy's.) */
+	warnx("proxy %s port %s: %s", h->host, h->port, strerror(e));
 	*status = PROXY_DIAL_UNREACHABLE;
 	return -1;
 }

@@ -472,6 +472,9 @@ EOF
 	wait_exit "$px_pid"
 	sc 1 connect -x "socks5://127.0.0.1:$port" 127.0.0.1 9 </dev/null
 	one_error_line "^sockcat: proxy 127.0.0.1 port $port: Connection refused$"
+	# With -v too the last line says it was the proxy.
+	sc 1 connect -v -x "socks5://127.0.0.1:$port" 127.0.0.1 9 </dev/null
+	[ "$(tail -n 1 <<<"$err")" = "sockcat: proxy 127.0.0.1 port $port: Connection refused" ]
 }
 
 @test "a user without a password: asked on the terminal without echo; with no terminal, an error rather than a hang" {

@@ -63,6 +63,10 @@ for l in open(sys.argv[1]):
 	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	sc 1 connect --json 127.0.0.1 "$port" </dev/null
 	[ "$err" = "{\"event\":\"error\",\"message\":\"connect 127.0.0.1 port $port: Connection refused\",\"errno\":\"ECONNREFUSED\"}" ]
+	# -v adds the attempt's event; the error event stays.
+	sc 1 connect --json -v 127.0.0.1 "$port" </dev/null
+	printf '%s\n' "$err" >"$T/v.err"
+	[ "$(events "$T/v.err" | tr '\n' ' ')" = "attempt_failed error " ]
 	sc 2 connect --json --sequential --attempt-delay 1 h 1
 	printf '%s\n' "$err" >"$T/u.err"
 	[ "$(events "$T/u.err")" = error ]

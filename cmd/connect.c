@@ -339,7 +339,8 @@ print_port(const struct connect_opts *o, const char *host, int port,
 }
 
 /* Scan the port list: print "HOST PORT open" for each that accepts;
- * --retry and --wait apply to each port. */
+ * --retry and --wait apply to each port.  res NULL: HOST has no
+ * address, every port is closed. */
 static int
 scan(struct connect_opts *o, const struct endpoint *ep,
     struct addrinfo *res, struct tries *t)
@@ -353,7 +354,9 @@ scan(struct connect_opts *o, const struct endpoint *ep,
 		if (addr_port_range(item, o->co.numeric, &lo, &hi) == -1)
 			return EXIT_USAGE;	/* checked when parsed */
 		for (port = lo; port <= hi; port++) {
-			switch (probe(o, ep, res, port, t, &status)) {
+			/* No address at all: every port is closed. */
+			switch (res == NULL ? PROBE_CLOSED :
+			    probe(o, ep, res, port, t, &status)) {
 			case PROBE_OPEN:
 				print_port(o, ep->host, port, 1);
 				open++;
@@ -524,6 +527,9 @@ run(struct connect_opts *o, const struct endpoint *ep)
 			}
 			warnx("connect %s port %s: %s", ep->host, ep->port,
 			    r == EAI_SYSTEM ? strerror(e) : gai_strerror(r));
+			/* -z --json: an object for each port all the same. */
+			if (o->scan && o->co.json)
+				(void)scan(o, ep, NULL, &t);
 			return EXIT_FAILURE;
 		}
 		if (o->scan) {

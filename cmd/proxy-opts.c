@@ -156,7 +156,10 @@ proxy_setup(struct common_opts *co)
 		h0->has_pass = colon != NULL;
 	}
 	for (i = 0; i < p->n; i++) {
+		/* SOCKS4 sends a user id and no password: none to ask. */
 		if (p->hops[i].has_user && !p->hops[i].has_pass &&
+		    p->hops[i].scheme != PROXY_SOCKS4 &&
+		    p->hops[i].scheme != PROXY_SOCKS4A &&
 		    ask_password(&p->hops[i]) != 0)
 			return 1;
 		https |= p->hops[i].scheme == PROXY_HTTPS;

@@ -433,6 +433,22 @@ EOF
 	[ "$(cat "$T/names")" = "$(printf 'connect [::1]:%s\nipv6 ::1' "$pport")" ]
 }
 
+@test "socks4a:// with a user and no password: no password asked (SOCKS4 has none), the user id sent (python3 stand-in)" {
+	printf 'down\n' >"$T/down"
+	bg px python3 "$TESTS/proxy-stand-in.py" --listen "$T/px.port" --mode socks4a \
+		--names "$T/names" --resolve localhost=127.0.0.1
+	wait_file "$T/px.port"
+	py_listen peer --send "$T/down" --after-send shut
+	# No terminal to ask on, and none needed.
+	st=0
+	timeout "$TMO" setsid -w "$SOCKCAT" connect -x "socks4a://bob@127.0.0.1:$(cat "$T/px.port")" localhost "$port" \
+		</dev/null >"$T/o" 2>"$T/e" || st=$?
+	cat "$T/e"
+	[ "$st" -eq 0 ]
+	[ "$(cat "$T/o")" = down ]
+	[ "$(cat "$T/names")" = "user bob localhost" ]
+}
+
 @test "a server that is not an HTTP proxy: what it said, printable, in the message" {
 	# python3's peer.py sends the file and holds: no proxy at all.
 	# Not "HTTP/" at the start: sockcat stops reading there (the rest

@@ -77,6 +77,11 @@ for l in open(sys.argv[1]):
 	serve_bg -k 127.0.0.1 0
 	sc 0 connect -z --json 127.0.0.1 "$port,1"
 	[ "$out" = "$(printf '{"host":"127.0.0.1","port":%s,"open":true}\n{"host":"127.0.0.1","port":1,"open":false}' "$port")" ]
+	# A HOST with no address (-n: a name is not looked up): each port
+	# closed all the same, and the error on stderr.
+	sc 1 connect -z --json -n no-such-host 80,81
+	[ "$out" = "$(printf '{"host":"no-such-host","port":80,"open":false}\n{"host":"no-such-host","port":81,"open":false}')" ]
+	grep -q '"event":"error"' <<<"$err"
 }
 
 @test "udp-send and udp-listen --json -v: datagram and totals events" {

@@ -10,7 +10,8 @@ usage: proxy-stand-in.py --listen PORTFILE --mode socks4a|http|socks5
                          [--names FILE] [--resolve NAME=ADDR ...]
                          [--glue TEXT] [--interim]
 
-The name a client asks for is appended to --names FILE (SOCKS5: as
+The name a client asks for is appended to --names FILE (SOCKS4a: after
+"user ID " when it sends a user id; SOCKS5: as
 "name NAME", "ipv4 ADDR" or "ipv6 ADDR", by the request's type; HTTP:
 as "connect AUTHORITY", the request's target as sent); --resolve maps
 a name to an address (the stand-in's own "DNS"); --glue sends TEXT to
@@ -89,7 +90,10 @@ def main():
     if a.mode == "socks4a":
         head = read_exact(c, 8)
         port = head[2] << 8 | head[3]
-        read_until(c, b"\0")                    # the user id
+        uid = read_until(c, b"\0")[:-1].decode()   # the user id
+        if a.names and uid:
+            with open(a.names, "a") as f:
+                f.write("user " + uid + " ")
         if head[4:7] == b"\0\0\0" and head[7] != 0:
             name = read_until(c, b"\0")[:-1].decode()
         else:

@@ -266,6 +266,34 @@ common_option(struct common_opts *co, int c, const char *arg,
 	return 0;
 }
 
+/*
+ * A long option getopt_long() took for none: unknown, or the start of
+ * several (getopt says nothing of which).  Returns EXIT_USAGE after the
+ * message.
+ */
+static int
+long_unknown(const struct opts_spec *spec, const char *culprit)
+{
+	const struct option *lo;
+	size_t n = strcspn(culprit + 2, "="), matches = 0;
+	char names[256];
+	size_t used = 0;
+
+	names[0] = '\0';
+	for (lo = spec->longopts; lo->name != NULL; lo++) {
+		if (strncmp(lo->name, culprit + 2, n) != 0)
+			continue;
+		matches++;
+		if (used < sizeof(names))
+			used += (size_t)snprintf(names + used, sizeof(names) -
+			    used, "%s--%s", used > 0 ? ", " : "", lo->name);
+	}
+	if (n > 0 && matches > 1)
+		return usage_error(spec->cmd, "option '--%.*s' is ambiguous: "
+		    "%s", (int)n, culprit + 2, names);
+	return usage_error(spec->cmd, "unknown option '%s'", culprit);
+}
+
 int
 opts_parse(const struct opts_spec *spec, struct common_opts *co, void *self,
     int argc, char **argv, int *first)
@@ -314,8 +342,7 @@ opts_parse(const struct opts_spec *spec, struct common_opts *co, void *self,
 				    "takes no value", (int)strcspn(culprit,
 				    "="), culprit);
 			if (culprit[0] == '-' && culprit[1] == '-')
-				return usage_error(spec->cmd, "unknown option "
-				    "'%s'", culprit);
+				return long_unknown(spec, culprit);
 			if (isdigit(optopt))
 				return usage_error(spec->cmd, "unknown option "
 				    "'-%c': no negative number is a valid "

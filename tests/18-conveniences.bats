@@ -213,6 +213,7 @@ PY
 		"--exec conflicts with -u|connect -u -e cat h 1" \
 		"--exec conflicts with the relay options|connect -q 1 -e cat h 1" \
 		"--retry 'x'|connect --retry=x h 1" \
+		"option '--retr' is ambiguous: --retry, --retry-delay|connect --retr=2 h 1" \
 		"--retry '-1'|connect --retry=-1 h 1" \
 		"--retry-delay 'x'|connect --retry=1 --retry-delay=x h 1" \
 		"--retry-delay needs --retry or --wait|connect --retry-delay=1 h 1" \

@@ -43,23 +43,28 @@ usage_error(const char *cmd, const char *fmt, ...)
  * instead: said when the flag is not one of the command's own.
  */
 static const struct habit {
+	const char	*cmd;		/* the command's own, or NULL: all */
 	const char	*flag;		/* "-l", "--ssl" */
 	const char	*hint;
 } habits[] = {
-	{ "-l", "to listen, use 'sockcat serve [HOST] PORT'" },
-	{ "-N", "not needed: sockcat half-closes the connection at stdin's "
-	    "EOF (-q 0 ends the session then)" },
-	{ "-c", "to run a command, use -e CMD (--exec)" },
-	{ "--sh-exec", "use -e CMD (--exec)" },
-	{ "--ssl", "use --tls" },
-	{ "-X", "nc -X 5 -x HOST:PORT is 'sockcat connect -x "
+	{ "forward", "-N", "not needed: forward passes each side's "
+	    "half-close on to the other" },
+	{ "forward", "-X", "nc -X 5 -x HOST:PORT is 'sockcat forward -x "
 	    "socks5://HOST:PORT' (-X 4: socks4://, -X connect: http://)" },
-	{ "-x", "a proxy is connect's -x URL; for ncat -x's hex dump use "
-	    "--hex-dump=FILE" },
-	{ "-o", "for ncat -o's hex dump use --hex-dump=FILE" },
-	{ "-T", "use --tos=VAL (a number or a DSCP name such as ef)" },
-	{ "-I", "use --rcvbuf=BYTES" },
-	{ "-O", "use --sndbuf=BYTES" },
+	{ NULL, "-l", "to listen, use 'sockcat serve [HOST] PORT'" },
+	{ NULL, "-N", "not needed: sockcat half-closes the connection at "
+	    "stdin's EOF (-q 0 ends the session then)" },
+	{ NULL, "-c", "to run a command, use -e CMD (--exec)" },
+	{ NULL, "--sh-exec", "use -e CMD (--exec)" },
+	{ NULL, "--ssl", "use --tls" },
+	{ NULL, "-X", "nc -X 5 -x HOST:PORT is 'sockcat connect -x "
+	    "socks5://HOST:PORT' (-X 4: socks4://, -X connect: http://)" },
+	{ NULL, "-x", "a proxy is connect's -x URL; for ncat -x's hex dump "
+	    "use --hex-dump=FILE" },
+	{ NULL, "-o", "for ncat -o's hex dump use --hex-dump=FILE" },
+	{ NULL, "-T", "use --tos=VAL (a number or a DSCP name such as ef)" },
+	{ NULL, "-I", "use --rcvbuf=BYTES" },
+	{ NULL, "-O", "use --sndbuf=BYTES" },
 };
 
 /* The hint for an unknown option of cmd as typed (culprit) or short
@@ -74,6 +79,8 @@ habit_hint(const char *cmd, const char *culprit, int c)
 		return "not needed: this command listens already";
 
 	for (i = 0; i < sizeof(habits) / sizeof(habits[0]); i++) {
+		if (habits[i].cmd != NULL && strcmp(habits[i].cmd, cmd) != 0)
+			continue;
 		n = strlen(habits[i].flag);
 		if (habits[i].flag[1] != '-' && c == habits[i].flag[1] &&
 		    culprit[1] != '-')

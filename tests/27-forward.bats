@@ -656,6 +656,8 @@ PY
 		'-u conflicts with --crlf|forward -u -C 8080 h:1' \
 		'--hex-dump=: empty FILE|forward --hex-dump= 8080 h:1' \
 		"--line-delay 'x'|forward --line-delay=x 8080 h:1" \
+		"unknown option '-N': not needed: forward passes each side's half-close on|forward -N 8080 h:1" \
+		"unknown option '-X': nc -X 5 -x HOST:PORT is 'sockcat forward -x socks5://HOST:PORT'|forward -X 5 8080 h:1" \
 		'--proxy-cacert needs an https:// --proxy|forward -x socks5://a:1 --proxy-cacert /dev/null 8080 h:1' \
 		'--proxy-user with a chain|forward -x a:1 -x b:2 --proxy-user u 8080 h:1' \
 		'--proxy conflicts with a unix TARGET|forward -x socks5://a:1 8080 unix:/x' \

@@ -637,7 +637,7 @@ connect_main(int argc, char **argv, int check_only)
 		return r;
 	}
 	r = check_only ? 0 : run(&o, &ep);
-	opts_shape_done(&o.co);
+	r = opts_shape_done(&o.co, r);
 	proxy_teardown(&o.co);
 	tls_teardown(&o.co.tls);
 	sig_fini();

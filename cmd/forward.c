@@ -547,7 +547,7 @@ forward_main(int argc, char **argv, int check_only)
 	if ((r = opts_setup_shape(&o.co, NULL, check_only)) == 0 &&
 	    !check_only && (r = opts_setup_acl(&o.co)) == 0)
 		r = run(&o, &ep, t, (size_t)nt, &ch);
-	opts_shape_done(&o.co);
+	r = opts_shape_done(&o.co, r);
 	chain_end(&ch);
 	proxy_teardown(&o.co);
 	opts_acl_done(&o.co);

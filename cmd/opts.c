@@ -782,13 +782,23 @@ opts_setup_shape(struct common_opts *co, const char *exec_by, int check_only)
 	return 0;
 }
 
-void
-opts_shape_done(struct common_opts *co)
+int
+opts_shape_done(struct common_opts *co, int status)
 {
+	if (co->shape.dump_err != 0) {
+		warnx("--hex-dump%s%s: %s: the dump stopped there",
+		    co->hex_dump != NULL && *co->hex_dump != '\0' ? " " : "",
+		    co->hex_dump != NULL ? co->hex_dump : "",
+		    strerror(co->shape.dump_err));
+		if (status == 0)
+			status = EXIT_FAILURE;
+	}
+	co->shape.dump_err = 0;
 	if (co->shape.dump_fd > STDERR_FILENO)
 		close(co->shape.dump_fd);
 	co->shape.dump_fd = -1;
 	co->line_delay_ms = OPTS_NO_TIME;
+	return status;
 }
 
 int

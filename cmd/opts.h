@@ -295,8 +295,9 @@ int	opts_check_sock(struct common_opts *co, int listening, int type,
 int	opts_setup_shape(struct common_opts *co, const char *exec_by,
 	    int check_only);
 
-/* Close the dump's FILE. */
-void	opts_shape_done(struct common_opts *co);
+/* Close the dump's FILE.  A dump that could not be written all is told;
+ * returns status, or 1 for a 0 then. */
+int	opts_shape_done(struct common_opts *co, int status);
 
 /*
  * Parse SECS, a non-negative decimal with an optional fraction, into

@@ -721,7 +721,7 @@ serve_main(int argc, char **argv, int check_only)
 	if (!check_only && (r = opts_setup_acl(&o.co)) == 0)
 		r = run(&o, &ep);
 	opts_acl_done(&o.co);
-	opts_shape_done(&o.co);
+	r = opts_shape_done(&o.co, r);
 	tls_teardown(&o.co.tls);
 	sig_fini();
 	free(ep.alloc);

@@ -198,8 +198,9 @@ telnet(struct flow *f, struct chunk *c)
 int
 shape_run(void *arg, struct flow *f, struct chunk **cp)
 {
-	const struct shape_cfg *cfg = arg;
+	struct shape_cfg *cfg = arg;
 	uint64_t offset = f->bytes - (*cp)->len;
+	int dumping = cfg->dump_fd >= 0 && cfg->dump_err == 0;
 
 	if (f->sending) {
 		if (cfg->crlf && crlf(f, cp) == -1)
@@ -207,14 +208,14 @@ shape_run(void *arg, struct flow *f, struct chunk **cp)
 		/* What goes out, counted as it goes out. */
 		offset = f->shape_out;
 		f->shape_out += (*cp)->len;
-		if (cfg->dump_fd >= 0)
-			(void)dump(cfg->dump_fd, '>', f, offset, (*cp)->data,
-			    (*cp)->len);
+		if (dumping && dump(cfg->dump_fd, '>', f, offset,
+		    (*cp)->data, (*cp)->len) == -1)
+			cfg->dump_err = errno;
 		return 0;
 	}
-	if (cfg->dump_fd >= 0)
-		(void)dump(cfg->dump_fd, '<', f, offset, (*cp)->data,
-		    (*cp)->len);
+	if (dumping && dump(cfg->dump_fd, '<', f, offset, (*cp)->data,
+	    (*cp)->len) == -1)
+		cfg->dump_err = errno;
 	if (cfg->telnet)
 		return telnet(f, *cp);
 	return 0;

@@ -13,6 +13,8 @@ struct shape_cfg {
 	int	crlf;		/* stdin's bare LF goes out as CRLF */
 	int	telnet;		/* refuse every option, keep them out */
 	int	dump_fd;	/* a hex dump of both directions, or -1 */
+	int	dump_err;	/* why writing the dump failed (it stopped
+				   there), or 0 */
 };
 
 /*

@@ -371,6 +371,16 @@ PY
 		"--hex-dump=: empty FILE|connect --hex-dump= h 1"
 	sc 1 connect --hex-dump="$T/no/such/dir/f" 127.0.0.1 1 </dev/null
 	one_error_line "^sockcat: --hex-dump $T/no/such/dir/f: No such file or directory$"
+	# A dump that cannot be written (a full disk): the bytes still go,
+	# then one line says so, exit 1.
+	printf 'pong\n' >"$T/pong"
+	IN=$T/pong serve_bg 127.0.0.1 0
+	printf 'ping\n' >"$T/ping"
+	sc 1 connect --hex-dump=/dev/full 127.0.0.1 "$port" <"$T/ping"
+	cmp "$T/pong" "$T/sc.out"
+	one_error_line "^sockcat: --hex-dump /dev/full: No space left on device: the dump stopped there$"
+	wait_exit "$srv_pid"
+	[ "$(cat "$T/srv.out")" = ping ]
 	# With --json, stderr is all JSON: a dump there is refused (as JSON).
 	for cmd in "connect --json --hex-dump h 1" "forward --json --hex-dump 8080 h:1"; do
 		# shellcheck disable=SC2086

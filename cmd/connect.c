@@ -339,11 +339,11 @@ print_port(const struct connect_opts *o, const char *host, int port,
 }
 
 /* Scan the port list: print "HOST PORT open" for each that accepts;
- * --retry and --wait apply to each port.  res NULL: HOST has no
- * address, every port is closed. */
+ * --retry and --wait apply to each port.  res NULL: through the
+ * proxies; none: HOST has no address, every port is closed. */
 static int
 scan(struct connect_opts *o, const struct endpoint *ep,
-    struct addrinfo *res, struct tries *t)
+    struct addrinfo *res, struct tries *t, int none)
 {
 	const char *p, *comma;
 	char item[64];
@@ -355,7 +355,7 @@ scan(struct connect_opts *o, const struct endpoint *ep,
 			return EXIT_USAGE;	/* checked when parsed */
 		for (port = lo; port <= hi; port++) {
 			/* No address at all: every port is closed. */
-			switch (res == NULL ? PROBE_CLOSED :
+			switch (none ? PROBE_CLOSED :
 			    probe(o, ep, res, port, t, &status)) {
 			case PROBE_OPEN:
 				print_port(o, ep->host, port, 1);
@@ -463,7 +463,7 @@ run_proxied(struct connect_opts *o, const struct endpoint *ep)
 
 	if (o->scan) {
 		tries_start(o, &t);
-		return scan(o, ep, NULL, &t);
+		return scan(o, ep, NULL, &t, 0);
 	}
 	tries_start(o, &t);
 	for (;;) {
@@ -529,11 +529,11 @@ run(struct connect_opts *o, const struct endpoint *ep)
 			    r == EAI_SYSTEM ? strerror(e) : gai_strerror(r));
 			/* -z --json: an object for each port all the same. */
 			if (o->scan && o->co.json)
-				(void)scan(o, ep, NULL, &t);
+				(void)scan(o, ep, NULL, &t, 1);
 			return EXIT_FAILURE;
 		}
 		if (o->scan) {
-			r = scan(o, ep, res, &t);
+			r = scan(o, ep, res, &t, 0);
 			freeaddrinfo(res);
 			return r;
 		}

@@ -24,6 +24,13 @@ idle_in() {
 # that listens on 127.0.0.1 (its port in $T/NAME.port, and in $port)
 # and accepts the first client as c (10 s time-out); NAME.out has what
 # it prints.
+# py_drain NAME [FIRST]: a py_server that runs FIRST, reads to EOF, then
+# prints repr() of all it read.
+py_drain() {
+	py_server "$1" < <(printf '%s\nbuf = b""\nwhile True:\n    d = c.recv(100)\n    if not d:\n        break\n    buf += d\nprint(repr(buf), flush=True)\n' \
+		"${2-pass}")
+}
+
 py_server() {
 	local name=$1
 	{
@@ -323,15 +330,7 @@ PY
 }
 
 @test "--line-delay with a shorter -i: lines held back are bytes on their way, not idleness" {
-	py_server tq <<'PY'
-buf = b""
-while True:
-    d = c.recv(100)
-    if not d:
-        break
-    buf += d
-print(repr(buf), flush=True)
-PY
+	py_drain tq
 	printf 'one\ntwo\nthree' >"$T/lines"
 	sc 0 connect -i 0.5 --line-delay=1 127.0.0.1 "$port" <"$T/lines"
 	wait_exit "$tq_pid"
@@ -348,16 +347,7 @@ PY
 	[ "$out" = "$(cat "$T/lines")" ]
 	wait_exit "$srv_pid"
 	[ "$status" -eq 0 ]
-	py_server hc <<'PY'
-c.shutdown(socket.SHUT_WR)
-buf = b""
-while True:
-    d = c.recv(100)
-    if not d:
-        break
-    buf += d
-print(repr(buf), flush=True)
-PY
+	py_drain hc 'c.shutdown(socket.SHUT_WR)'
 	sc 0 connect --line-delay=0.7 127.0.0.1 "$port" < <(cat "$T/lines")
 	wait_exit "$hc_pid"
 	[ "$(cat "$T/hc.out")" = "b'l1\nl2\nl3\nl4\n'" ]

@@ -292,8 +292,8 @@ open(sys.argv[1] + ".tmp", "w").write("%d\n" % s.getsockname()[1])
 os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 while True:
     d, a = s.recvfrom(65536)
-    s.sendto(b"echo:" + d, a)
-' "$T/u.port"
+    s.sendto(sys.argv[2].encode() + d, a)
+' "$T/u.port" "${1-echo:}"
 	wait_file "$T/u.port"
 	uport=$(cat "$T/u.port")
 }
@@ -321,18 +321,8 @@ print(len(cs[0].recv(70000)))
 }
 
 @test "forward -u: an empty datagram goes through both ways, as a datagram of its own" {
-	bg raw python3 -c '
-import os, socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-open(sys.argv[1] + ".tmp", "w").write("%d\n" % s.getsockname()[1])
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-while True:
-    d, a = s.recvfrom(65536)
-    s.sendto(d, a)
-' "$T/raw.port"
-	wait_file "$T/raw.port"
-	fwd -u 127.0.0.1:0 "127.0.0.1:$(cat "$T/raw.port")"
+	uecho ""
+	fwd -u 127.0.0.1:0 "127.0.0.1:$uport"
 	run timeout "$TMO" python3 -c '
 import socket, sys
 c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -472,12 +472,15 @@ bash -c "$(sed -n 1p ex.cmds)"
 # A pipeline that never ends: its process group is ended below.
 start srv setsid bash -c "$(sed -n 2p ex.cmds)"
 wait_listen ":9000"
+# Each client's answer is one write(2): two clients share this stdout,
+# and print() under PYTHONUNBUFFERED=1 writes a line and its newline
+# apart, so that the two answers could interleave.
 ask() {
 	python3 -c '
-import socket, sys
+import os, socket, sys
 s = socket.create_connection(("127.0.0.1", 9000), timeout=10)
 s.sendall(sys.argv[1].encode() + b"\n")
-print(s.makefile().readline().rstrip("\n"))
+os.write(1, s.makefile("rb").readline())
 ' "$1"
 }
 ask "one client" &

@@ -349,8 +349,16 @@ sock_listen(const struct sockaddr *sa, socklen_t len, struct sock_spec *spec,
 
 	if ((fd = new_socket(sa->sa_family, spec)) == -1)
 		return -1;
-	if (sa->sa_family != AF_UNIX && setsockopt(fd, SOL_SOCKET,
-	    SO_REUSEADDR, &one, sizeof(one)) == -1)
+	/*
+	 * SO_REUSEADDR lets a stream server rebind over its last run's
+	 * TIME_WAIT connections.  On a datagram socket Linux takes it to
+	 * share the port with whoever else set it, the last one bound
+	 * taking the unicast traffic: only multicast receivers, each
+	 * getting its copy, want that.
+	 */
+	if (sa->sa_family != AF_UNIX && (spec->type != SOCK_DGRAM ||
+	    (spec->opts != NULL && spec->opts->njoin > 0)) &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1)
 		goto fail;
 	if (sa->sa_family == AF_INET6 && v6only >= 0 && setsockopt(fd,
 	    IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) == -1)

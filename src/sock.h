@@ -69,7 +69,8 @@ int	sock_connect_result(int fd);
 
 /*
  * A socket of spec's type and protocol bound to sa with SO_REUSEADDR
- * and spec->opts set; v6only is -1 (leave the default), 0 or 1 for
+ * (a datagram one only when it joins multicast groups) and spec->opts
+ * set; v6only is -1 (leave the default), 0 or 1 for
  * IPV6_V6ONLY.  For a stream or seqpacket type it listens with backlog.
  * Returns the socket, non-blocking and close-on-exec, or -1 with errno
  * set (spec->fail.id: an option failed).

@@ -15,6 +15,13 @@ listen_bg() {
 	listen_port ul
 }
 
+# udp_port_of PID: PID has a UDP socket bound; sets $port to its port.
+udp_port_of() {
+	port=$(ss -Huanp 2>/dev/null | grep "pid=$1," |
+		sed -n 's/.*[:.]\([0-9][0-9]*\) .*/\1/p' | head -n 1)
+	[ -n "$port" ]
+}
+
 # py_udp_sink NAME: a python UDP receiver on 127.0.0.1 that writes each
 # datagram as one line "LEN HEX" to NAME.out; sets $port.
 py_udp_sink() {
@@ -200,6 +207,33 @@ print("ok")' "$SOCKCAT"
 	wait_exit "$ul_pid"
 	[ "$(cat "$T/ul.out")" = "from socat
 from nc" ]
+}
+
+@test "a UDP port in use is an error for udp-listen, serve -u and forward -u, even when its holder shares ports; the holder keeps its datagrams" {
+	# socat's reuseaddr is the SO_REUSEADDR that on Linux lets a second
+	# datagram socket that sets it too take the port's traffic.
+	bg holder socat -u UDP-RECV:0,bind=127.0.0.1,reuseaddr -
+	poll_until udp_port_of "$holder_pid"
+	for cmd in "udp-listen" "serve -u" "forward -u"; do
+		case $cmd in forward*) addr=127.0.0.1:$port; tgt=127.0.0.1:9;;
+			*) addr="127.0.0.1 $port"; tgt=;; esac
+		# shellcheck disable=SC2086
+		sc 1 $cmd $addr $tgt </dev/null
+		one_error_line "^sockcat: ${cmd% *} 127.0.0.1 port $port: Address already in use$"
+	done
+	"$SOCKCAT" udp-send -m still-here 127.0.0.1 "$port"
+	wait_for "$T/holder.out" still-here
+}
+
+@test "udp-listen --reuseport: two on one port both bind; a third without it is refused" {
+	listen_bg --reuseport 127.0.0.1 0
+	first=$port
+	bg two "$SOCKCAT" udp-listen -v --reuseport 127.0.0.1 "$first"
+	listen_port two
+	[ "$port" = "$first" ]
+	[ "$(ss -Huan "( sport = :$first )" | wc -l)" -eq 2 ]
+	sc 1 udp-listen 127.0.0.1 "$first" </dev/null
+	one_error_line "Address already in use"
 }
 
 @test "udp-listen -U: a unix datagram socket, removed at the end" {

@@ -233,6 +233,26 @@ EOF
 	[ "$output" = "$(printf 'a: group\nb: unicast')" ]
 }
 
+@test "multicast: two receivers of one group share its port, each gets its copy (a unicast listener may not share)" {
+	{ veth_script; cat <<'EOF'
+start a $S udp-listen -v --join 239.1.2.3 5000
+start b $S udp-listen -v --join 239.1.2.3 5000
+wait_line "$T/a.err" 'listening on 239.1.2.3 port 5000'
+wait_line "$T/b.err" 'listening on 239.1.2.3 port 5000'
+$S udp-send --multicast-if=d0 -m group 239.1.2.3 5000
+wait_line "$T/a.out" group
+wait_line "$T/b.out" group
+echo "a: $(cat "$T/a.out")"
+echo "b: $(cat "$T/b.out")"
+$S udp-listen 239.1.2.3 5000 </dev/null 2>&1 || echo "plain: $?"
+EOF
+	} >"$T/ns.sh"
+	run netns "$T/ns.sh"
+	printf '%s\n' "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'a: group\nb: group\nsockcat: udp-listen 239.1.2.3 port 5000: Address already in use\nplain: 1')" ]
+}
+
 @test "multicast: two groups on one port, no HOST: the dual-stack wildcard socket joins both" {
 	{ veth_script; cat <<'EOF'
 start a $S udp-listen -v --join 239.1.2.3 --join 239.1.2.4 5000

@@ -514,14 +514,15 @@ serve_dgram(const struct serve_opts *o, struct listeners *l)
 	label_name((struct sockaddr *)&peer, peerlen, 1, label, sizeof(label));
 	earlier = (uint64_t)n;
 	/* A unix sender whose socket is closed already refuses the
-	 * connect, and an unbound one has no address to connect to: what
-	 * it sent is still relayed below, then it is done with. */
+	 * connect (or its file is gone too), and an unbound one has no
+	 * address to connect to: what it sent is still relayed below,
+	 * then it is done with. */
 	unnamed = peerlen <= sizeof(sa_family_t);
 	gone = 0;
 	if (relay_write_record(co.label ? label : NULL, buf, (size_t)n) ==
 	    -1 || (!unnamed && connect(fd, (struct sockaddr *)&peer,
-	    peerlen) == -1 && !(gone = errno == ECONNREFUSED &&
-	    peer.ss_family == AF_UNIX))) {
+	    peerlen) == -1 && !(gone = (errno == ECONNREFUSED ||
+	    errno == ENOENT) && peer.ss_family == AF_UNIX))) {
 		free(buf);
 		close(fd);
 		if (errno == EPIPE)

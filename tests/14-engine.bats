@@ -508,6 +508,25 @@ for i, n in enumerate(sys.argv[2:]):
 	grep -qx "sockcat: $T/s.sock.client has gone: received 580000 bytes, nothing can be sent to it" "$T/su.err"
 }
 
+@test "engine: serve -u -U, a sender gone with its socket file: as gone, exit 0" {
+	idle_stdin
+	bg su -i "$T/idle" "$SOCKCAT" serve -v -u -U "$T/s.sock"
+	wait_for "$T/su.err" "listening on"
+	kill -STOP "$su_pid"
+	timeout "$TMO" python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1] + ".client")
+s.sendto(b"bye", sys.argv[1])
+s.close()
+os.unlink(sys.argv[1] + ".client")' "$T/s.sock"
+	kill -CONT "$su_pid"
+	wait_exit "$su_pid"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$T/su.out")" = bye ]
+	grep -qx "sockcat: $T/s.sock.client has gone: received 3 bytes, nothing can be sent to it" "$T/su.err"
+}
+
 @test "engine: serve -u -U, an unbound sender: what it sent is written, a line says why nothing can be answered, exit 0" {
 	idle_stdin
 	bg su -i "$T/idle" "$SOCKCAT" serve -u -U "$T/s.sock"

@@ -80,7 +80,7 @@ s.sendto(open(sys.argv[3], "rb").read(), ("127.0.0.1", int(sys.argv[1])))
 	mp route-many
 }
 
-@test "udp-listen --label --route: datagrams labelled, replies to one sender and to both" {
+@test "udp-listen --label --route: datagrams labelled, replies to one sender and to both; a last line without a newline" {
 	mp udp
 }
 

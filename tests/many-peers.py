@@ -372,7 +372,13 @@ def check_udp():
     wait_until("the unrouted line", lambda: any(
         l == "sockcat: route: no peer 192.0.2.1 9; line dropped"
         for l in errlines()))
+    # A last line without a newline is held for its end, then sent as
+    # it is, as serve -k sends it.
+    os.write(wfd, ("%s\tlast" % labels[0]).encode())
     os.close(wfd)
+    got = cs[0].recv(100)
+    if got != b"last":
+        fail("the last line came as %r" % got)
     stop(p)
 
 

@@ -23,36 +23,57 @@
 #include "sock.h"
 #include "event.h"
 
-/*
- * Resolve the local address to bind for family (-s and --source-port).
- * Returns 0 with *res set (NULL when neither was given), or 1 after a
- * message.
- */
+/* The -s/--source-port resolution for family (AF_UNSPEC: any). */
 static int
-source_for(const struct common_opts *co, int family, int type,
+source_resolve(const struct common_opts *co, int family, int type,
     struct addrinfo **res)
 {
 	struct addrinfo hints;
-	int r;
 
-	*res = NULL;
-	if (co->source == NULL && co->source_port == NULL)
-		return 0;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = family;
 	hints.ai_socktype = type;
 	hints.ai_flags = AI_PASSIVE | (co->numeric ?
 	    AI_NUMERICHOST | AI_NUMERICSERV : 0);
-	r = addr_resolve(co->source != NULL ? co->source : "",
+	return addr_resolve(co->source != NULL ? co->source : "",
 	    co->source_port != NULL ? co->source_port : "0", &hints, res);
-	if (r != 0) {
-		warnx("source %s%s%s: %s", co->source != NULL ?
-		    co->source : "port", co->source != NULL ? "" : " ",
-		    co->source != NULL ? "" : co->source_port,
-		    gai_strerror(r));
-		return 1;
+}
+
+/*
+ * Resolve the local address to bind for family (-s and --source-port).
+ * Returns 0 with *res set (NULL when neither was given); -1 with errno
+ * EAFNOSUPPORT when the source has addresses of other families only
+ * (this address of the target cannot be tried from it, the next may);
+ * or DIAL_REPORTED after a message when it has none at all.
+ */
+static int
+source_for(const struct common_opts *co, int family, int type,
+    struct addrinfo **res)
+{
+	struct addrinfo *any;
+	const char *why;
+	int r;
+
+	*res = NULL;
+	if (co->source == NULL && co->source_port == NULL)
+		return 0;
+	if ((r = source_resolve(co, family, type, res)) == 0)
+		return 0;
+	if (r != EAI_SYSTEM && source_resolve(co, AF_UNSPEC, type, &any) ==
+	    0) {
+		freeaddrinfo(any);
+		errno = EAFNOSUPPORT;
+		return -1;
 	}
-	return 0;
+	why = r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r);
+	if (co->source != NULL && co->source_port != NULL)
+		warnx("%s: --source %s --source-port %s: %s", co->cmd,
+		    co->source, co->source_port, why);
+	else
+		warnx("%s: --%s %s: %s", co->cmd, co->source != NULL ?
+		    "source" : "source-port", co->source != NULL ?
+		    co->source : co->source_port, why);
+	return DIAL_REPORTED;
 }
 
 /*
@@ -69,10 +90,8 @@ connect_one(const struct common_opts *co, const struct addrinfo *ai,
 	struct addrinfo *src;
 	int fd, saved;
 
-	if (source_for(co, ai->ai_family, ai->ai_socktype, &src) != 0) {
-		errno = EADDRNOTAVAIL;
-		return -1;
-	}
+	if ((fd = source_for(co, ai->ai_family, ai->ai_socktype, &src)) != 0)
+		return fd;
 	memset(&spec, 0, sizeof(spec));
 	spec.type = ai->ai_socktype;
 	spec.protocol = ai->ai_protocol;

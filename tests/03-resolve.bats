@@ -72,7 +72,7 @@ same() {
 }
 
 @test "an unknown name is a run-time error, exit 1" {
-	sc 1 resolve nosuch.invalid 80
+	OFFLINE=1 sc 1 resolve nosuch.invalid 80
 	one_error_line "nosuch.invalid"
 	[ -z "$out" ]
 }

@@ -127,8 +127,31 @@ s.settimeout(20); c, a = s.accept(); c.sendall(("%s %d\n" % a).encode()); c.clos
 	one_error_line "^sockcat: connect: --source-port $port: Address already in use$"
 }
 
+@test "a source with no address is one line naming --source (connect, connect -u, udp-send); one of the other family only skips that address" {
+	printf '127.0.0.1 localhost v4only\n::1 localhost\nfd00::1 v6only\n' >"$T/hosts"
+	cat >"$T/ns.sh" <<'EOF'
+for c in connect "connect -u" "udp-send -m x"; do
+	$S $c -s nosuch 127.0.0.1 9 </dev/null 2>&1 | sed 's/: [^:]*$//'
+	echo "status ${PIPESTATUS[0]}"
+done
+$S connect -v -s v4only localhost 9 </dev/null 2>&1 || echo "status $?"
+EOF
+	run netns "$T/ns.sh"
+	printf '%s\n' "$output"
+	[ "$output" = "$(printf '%s\n' \
+		"sockcat: connect: --source nosuch" "status 1" \
+		"sockcat: connect: --source nosuch" "status 1" \
+		"sockcat: udp-send: --source nosuch" "status 1" \
+		"sockcat: trying ::1 port 9" \
+		"sockcat: connect ::1 port 9: Address family not supported by protocol" \
+		"sockcat: trying 127.0.0.1 port 9" \
+		"sockcat: connect 127.0.0.1 port 9: Connection refused" \
+		"sockcat: connect localhost port 9: Connection refused" \
+		"status 1")" ]
+}
+
 @test "an unknown host exits 1 naming it" {
-	sc 1 connect nosuch.invalid 80 </dev/null
+	OFFLINE=1 sc 1 connect nosuch.invalid 80 </dev/null
 	one_error_line "^sockcat: connect nosuch.invalid port 80: "
 }
 

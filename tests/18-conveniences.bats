@@ -145,7 +145,7 @@ PY
 }
 
 @test "--retry: a name that does not resolve yet is tried again; a unix socket that is not there yet too" {
-	sc 1 connect -v --retry=1 --retry-delay=0.1 no-such-host.invalid 80 </dev/null
+	OFFLINE=1 sc 1 connect -v --retry=1 --retry-delay=0.1 no-such-host.invalid 80 </dev/null
 	grep -q 'try 1 failed' <<<"$err"
 	[ "$(grep -c 'no-such-host.invalid' <<<"$err")" -eq 1 ]
 	printf 'unix later\n' >"$T/uin"

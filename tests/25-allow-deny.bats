@@ -120,7 +120,7 @@ from() {
 		"--allow 'x/8': a block needs an address, not a name|serve --allow x/8 0" \
 		"--allow and --deny conflict with -U|serve -U --allow 127.0.0.1 $BATS_TEST_TMPDIR/s" \
 		"unknown option '--allow'|connect --allow 127.0.0.1 h 1"
-	sc 1 serve --allow no-such-host.invalid 127.0.0.1 0 </dev/null
+	OFFLINE=1 sc 1 serve --allow no-such-host.invalid 127.0.0.1 0 </dev/null
 	one_error_line "^sockcat: --allow no-such-host.invalid: "
 	sc 1 serve --allow-file "$T/none" 127.0.0.1 0 </dev/null
 	one_error_line "^sockcat: --allow-file $T/none: No such file or directory$"

@@ -10,12 +10,15 @@ BG_PIDS=()
 
 # sc STATUS ARGS...: run sockcat ARGS under timeout with FD 3 closed;
 # stdout lands in $out, stderr in $err; fails unless it exits STATUS.
-# Redirect stdin yourself where the test feeds it.
+# Redirect stdin yourself where the test feeds it.  OFFLINE=1 sc ...
+# runs it in a network namespace of its own, for a name that must not
+# resolve: its lookup fails there without a query leaving the host.
 sc() {
-	local want=$1
+	local want=$1 pre=()
 	shift
+	[ -z "${OFFLINE:-}" ] || pre=(unshare -n)
 	status=0
-	timeout -k 2 "$TMO" "$SOCKCAT" "$@" >"$BATS_TEST_TMPDIR/sc.out" \
+	timeout -k 2 "$TMO" "${pre[@]}" "$SOCKCAT" "$@" >"$BATS_TEST_TMPDIR/sc.out" \
 		2>"$BATS_TEST_TMPDIR/sc.err" 3>&- || status=$?
 	out=$(cat "$BATS_TEST_TMPDIR/sc.out")
 	err=$(cat "$BATS_TEST_TMPDIR/sc.err")

@@ -263,6 +263,9 @@ tls_setup(struct tls_opts *t, const char *cmd, int server, const char *host)
 		    strcmp(err, "bad decrypt") != 0)
 			snprintf(err, sizeof(err), "no private key in it "
 			    "(give one with --key)");
+		/* A key looked for in --cert's file is that file's fault. */
+		if (strcmp(which, "key") == 0 && t->key == NULL)
+			which = "cert";
 		fprintf(stderr, "sockcat: --%s '%.200s': %s\n", which, arg,
 		    err);
 		return 1;

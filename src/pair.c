@@ -463,6 +463,9 @@ pair_check(struct engine *e, struct peer *p)
 		if (t->sock.eof_err != 0)
 			set_why(c, stream_why(&t->sock) != NULL ?
 			    "target: %s" : NULL, stream_why(&t->sock));
+		else if (c->sock.eof_err != 0)
+			set_why(c, stream_why(&c->sock) != NULL ?
+			    "client: %s" : NULL, stream_why(&c->sock));
 		pair_close(e, c, 0, err);
 	}
 }

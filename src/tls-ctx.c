@@ -256,6 +256,7 @@ ctx_certs(struct tls_ctx *ctx, const struct tls_config *cfg,
 		if (self_signed(ctx) == -1)
 			return -1;
 	}
+	ctx->own_cert = cfg->cert != NULL || cfg->server;
 	if (cfg->server)
 		ctx->verify = cfg->require_client_cert || cfg->pins != NULL;
 	else

@@ -78,6 +78,7 @@ struct tls_ctx {
 	unsigned char	 alpn[256];	/* wire format: length, name, ... */
 	size_t		 alpnlen;
 	int		 many;		/* many sessions: buffers given back */
+	int		 own_cert;	/* a certificate to show the peer */
 };
 
 /* Bytes at p + off, len of them. */

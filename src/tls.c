@@ -205,6 +205,36 @@ wants_out(const struct tls_conn *c, int want_write)
 	return c->inner != NULL ? c->inner_wants_out : want_write;
 }
 
+/*
+ * What a certificate alert from the peer means, said before OpenSSL's
+ * words for it: it is about this side's certificate (the peer checks
+ * it), which under TLS 1.3 a client learns only after its handshake
+ * seemed done.  "" for any other reason.
+ */
+static const char *
+alert_words(const struct tls_ctx *ctx, int reason)
+{
+	switch (reason) {
+	case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
+	case SSL_R_SSLV3_ALERT_NO_CERTIFICATE:
+		return ctx->own_cert ? "" : "the server wants a client "
+		    "certificate (--cert): ";
+	case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
+	case SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE:
+	case SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED:
+	case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
+	case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
+	case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
+		if (!ctx->own_cert)
+			return "";
+		return ctx->server ? "the client refused this server's "
+		    "certificate: " : "the server refused the client "
+		    "certificate: ";
+	default:
+		return "";
+	}
+}
+
 /* A failure of s's (e from SSL_get_error), kept in words (eof_words
  * for a connection that just ended); returns -1 with errno. */
 static int
@@ -266,7 +296,9 @@ conn_fail(struct stream *s, int e, const char *eof_words)
 		if (e == SSL_ERROR_SYSCALL || words == NULL ||
 		    ERR_GET_REASON(last) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
 			words = eof_words;
-		snprintf(c->why, sizeof(c->why), "%s", words);
+		snprintf(c->why, sizeof(c->why), "%s%s",
+		    words != eof_words && ERR_GET_LIB(last) == ERR_LIB_SSL ?
+		    alert_words(c->ctx, ERR_GET_REASON(last)) : "", words);
 	}
 	if ((c->pin_failed || v != X509_V_OK) && c->subject[0] != '\0') {
 		size_t n = strlen(c->why);

@@ -14,13 +14,6 @@ setup() {
 	T=$BATS_TEST_TMPDIR
 }
 
-# idle_stdin: $T/idle, a FIFO held open by a writer that writes nothing
-# (stdin like an idle terminal or an inherited pipe).
-idle_stdin() {
-	mkfifo "$T/idle"
-	bg holder sh -c 'exec sleep 30 >"$1"' sh "$T/idle"
-}
-
 # engine_peer NAME MODE [ARGS...]: tests/engine-peer.py in the background.
 engine_peer() {
 	local name=$1

@@ -180,6 +180,25 @@ seen() {	# seen KEY: what the python peer's handshake saw
 	one_error_line "certificate required|Connection reset by peer|Broken pipe"
 }
 
+@test "a client certificate the server refuses is told as that, under TLS 1.3 (after the handshake seemed done) and 1.2" {
+	# Signed by no CA the server knows.
+	openssl req -x509 -new -key "$C/client.key" -out "$T/self.pem" -days 2 \
+		-subj "/CN=nobody's client" 2>/dev/null
+	idle_stdin
+	for v in -tls1_3 -tls1_2; do
+		s_server "srv$v" -cert "$C/srv.pem" -key "$C/srv.key" -Verify 1 \
+			-CAfile "$C/ca.pem" -verify_return_error -quiet "$v"
+		sc 1 connect --tls --cacert "$C/ca.pem" --cert "$T/self.pem" \
+			--key "$C/client.key" localhost "$port" <"$T/idle"
+		one_error_line "^sockcat: (receive from|tls) 127\.0\.0\.1 port $port: the server refused the client certificate: tlsv1 alert unknown ca$"
+	done
+	# None given, TLS 1.3: the server's alert says it wants one.
+	s_server srv3 -cert "$C/srv.pem" -key "$C/srv.key" -Verify 1 \
+		-CAfile "$C/ca.pem" -verify_return_error -quiet
+	sc 1 connect --tls --cacert "$C/ca.pem" localhost "$port" <"$T/idle"
+	one_error_line "^sockcat: receive from 127\.0\.0\.1 port $port: the server wants a client certificate \(--cert\): tlsv13 alert certificate required$"
+}
+
 @test "a server that wants a client certificate, reached with --insecure or a pin alone: its refusal told, not a verify failure" {
 	# Unverified, the chain's error (a CA sockcat does not know) stays
 	# in OpenSSL's verify result; the session fails for another reason.
@@ -507,7 +526,7 @@ held_up() {
 	sc 1 connect --tls localhost "$port" </dev/null
 	wait_exit "$srv_pid"
 	[ "$status" -eq 1 ]
-	grep -qx "sockcat: tls 127.0.0.1 port [0-9]*: tlsv1 alert unknown ca" "$T/srv.err"
+	grep -qx "sockcat: tls 127.0.0.1 port [0-9]*: the client refused this server's certificate: tlsv1 alert unknown ca" "$T/srv.err"
 	[ "$(grep -c "ended with status" "$T/srv.err")" -eq 0 ]
 }
 
@@ -609,7 +628,7 @@ time.sleep(20)' "$port"
 	sc 1 serve --tls --cert "$T/junk.pem" 127.0.0.1 0
 	one_error_line "^sockcat: --cert '$T/junk.pem': no start line$"
 	sc 1 serve --tls --cert "$C/srv.pem" 127.0.0.1 0
-	one_error_line "^sockcat: --key '$C/srv.pem': no private key in it \(give one with --key\)$"
+	one_error_line "^sockcat: --cert '$C/srv.pem': no private key in it \(give one with --key\)$"
 }
 
 @test "an encrypted --key: its passphrase asked for on the terminal, never read from standard input" {

@@ -263,7 +263,7 @@ s.settimeout(5)
 print(s.recv(1000).decode().strip())' "$port" "$C/ca.pem"
 	[ "$status" -eq 0 ]
 	[ "$output" = "10 $(printf 'cut short\n' | sha256sum | cut -d' ' -f1)" ]
-	wait_for "$T/fw.err" "^sockcat: 127\.0\.0\.1 port [0-9]+ \(connection closed without TLS close_notify\): sent [0-9]+ bytes, received 10 bytes$"
+	wait_for "$T/fw.err" "^sockcat: 127\.0\.0\.1 port [0-9]+ \(client: connection closed without TLS close_notify\): sent [0-9]+ bytes, received 10 bytes$"
 }
 
 @test "forward --tls-listen --self-signed and --tls: TLS both ways, the pin printed" {

@@ -152,6 +152,13 @@ listen_port() {
 		"$BATS_TEST_TMPDIR/$1.err" | head -n 1)
 }
 
+# idle_stdin: $T/idle, a FIFO held open by a writer that writes nothing
+# (stdin like an idle terminal or an inherited pipe).
+idle_stdin() {
+	mkfifo "$T/idle"
+	bg holder sh -c 'exec sleep 30 >"$1"' sh "$T/idle"
+}
+
 # serve_bg ARGS...: start "sockcat serve -v ARGS" with stdin from $IN
 # (default /dev/null) and set $port from its listening line.
 serve_bg() {

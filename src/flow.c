@@ -404,6 +404,10 @@ next_line(struct flow *f)
 		return 0;
 	}
 	f->line_next = engine_now(f->e) + f->line_delay_ms;
+	/* A line let go is bytes moving, for -i: an idle timer due now
+	 * must not find the pair quiet since the read. */
+	f->moved_at = engine_now(f->e);
+	engine_active(f->e);
 	if (deliver(f, line) == -1) {
 		flow_failed(f, errno, 0);
 		return 0;

@@ -394,7 +394,7 @@ opts_list_item(const char *p, int split, char *item, size_t len)
 
 static int
 check_port(struct common_opts *co, const char *what, const char *port,
-    int port_list)
+    int port_list, int dial)
 {
 	char item[64];
 	const char *p, *comma;
@@ -425,6 +425,11 @@ check_port(struct common_opts *co, const char *what, const char *port,
 				    "service in services(5)", what, item);
 			}
 		}
+		/* Port 0 asks a listener for any free port; nothing is
+		 * ever reached at it. */
+		if (dial && lo == 0)
+			return usage_error(co->cmd, "%s '%s': port 0 cannot be "
+			    "connected or sent to", what, item);
 		if (comma == NULL)
 			return 0;
 	}
@@ -479,7 +484,7 @@ opts_endpoint(struct common_opts *co, enum operands shape, int port_list,
 
 	memset(ep, 0, sizeof(*ep));
 	if (co->source_port != NULL &&
-	    (r = check_port(co, "--source-port", co->source_port, 0)) != 0)
+	    (r = check_port(co, "--source-port", co->source_port, 0, 0)) != 0)
 		return r;
 	if (co->family == AF_UNIX) {
 		if (co->port != NULL)
@@ -532,7 +537,8 @@ opts_endpoint(struct common_opts *co, enum operands shape, int port_list,
 		    shape == OPERANDS_OPT_HOST ? "PORT" : "HOST");
 	}
 	if ((ep->host != NULL && (r = check_host(co->cmd, ep->host)) != 0) ||
-	    (ep->port != NULL && (r = check_port(co, "port", ep->port, port_list)) != 0)) {
+	    (ep->port != NULL && (r = check_port(co, "port", ep->port, port_list,
+	    shape == OPERANDS_HOST_PORT)) != 0)) {
 		free(ep->alloc);
 		ep->alloc = NULL;
 		return r;

@@ -226,6 +226,18 @@ parses() {
 	usage_fails "port '1,2'" connect 127.0.0.1 1,2
 }
 
+@test "port 0 is for listening: connect, connect -u, -z and udp-send refuse it; serve takes it" {
+	usage_table \
+		"port '0': port 0 cannot be connected or sent to|connect 127.0.0.1 0" \
+		"port '00': port 0 cannot be connected or sent to|connect -u 127.0.0.1 00" \
+		"port '0-3': port 0 cannot be connected or sent to|connect -z 127.0.0.1 0-3" \
+		"port '0': port 0 cannot be connected or sent to|connect -p 0 127.0.0.1" \
+		"port '0': port 0 cannot be connected or sent to|udp-send -m x 127.0.0.1:0"
+	bg srv "$SOCKCAT" serve -v 127.0.0.1 0
+	listen_port srv
+	[ "$port" -gt 0 ]
+}
+
 @test "messages name what was typed: a value to a flag, -0, [], two families" {
 	usage_table \
 		"option '--help' takes no value|serve --help=x 0" \

@@ -498,6 +498,9 @@ forward_main(int argc, char **argv, int check_only)
 		strlcpy(o.co.family_by, "unix: LISTEN and TARGET",
 		    sizeof(o.co.family_by));
 	}
+	/* forward's own -u, for the messages that name what chose UDP. */
+	if (o.udp && o.co.type_by[0] == '\0')
+		strlcpy(o.co.type_by, "-u", sizeof(o.co.type_by));
 	if ((r = opts_check_sock(&o.co, 1, o.udp ? SOCK_DGRAM : SOCK_STREAM,
 	    NULL, NULL, 0)) != 0) {
 		free(ep.alloc);

@@ -540,6 +540,7 @@ udp_on_idle(void *arg, struct timer *t)
 {
 	struct peer *p = arg;
 	struct engine *e = p->in.e;
+	char secs[EVENT_SECS_MAX];
 	long long last = p->started;
 
 	(void)t;
@@ -551,7 +552,12 @@ udp_on_idle(void *arg, struct timer *t)
 		engine_at(e, &p->t_idle, last + e->cfg->pair_idle_ms);
 		return;
 	}
-	peer_close(e, p, 0);
+	/* Its end line says why, as a quiet TCP pair's does. */
+	free(p->why);
+	if (asprintf(&p->why, "idle for %s", event_secs(
+	    e->cfg->pair_idle_ms, secs, sizeof(secs))) == -1)
+		p->why = NULL;
+	peer_close(e, p, ETIMEDOUT);
 }
 
 struct peer *

@@ -316,8 +316,8 @@ print(len(cs[0].recv(70000)))
 	[ "${lines[0]}" = "echo:hi 0 echo:hi 1" ]
 	[ "${lines[1]}" = 60008 ]
 	[ "$(grep -c "connection from 127.0.0.1 port" "$T/fw.err")" -eq 2 ]
-	wait_for "$T/fw.err" ": sent 60017 bytes, received 60007 bytes$"
-	wait_for "$T/fw.err" ": sent 9 bytes, received 4 bytes$"
+	wait_for "$T/fw.err" " \(idle for 0.5 seconds\): sent 60017 bytes, received 60007 bytes$"
+	wait_for "$T/fw.err" " \(idle for 0.5 seconds\): sent 9 bytes, received 4 bytes$"
 }
 
 @test "forward -u: an empty datagram goes through both ways, as a datagram of its own" {
@@ -653,5 +653,5 @@ PY
 		'--proxy conflicts with a unix TARGET|forward -x socks5://a:1 8080 unix:/x' \
 		'--nodelay conflicts with unix: LISTEN and TARGET: TCP only|forward --nodelay unix:/a unix:/b' \
 		'--multicast-if does not apply to forward|forward --multicast-if=lo 8080 h:1' \
-		'--nodelay does not apply to forward: TCP only|forward -u --nodelay 8080 h:1'
+		'--nodelay conflicts with -u: TCP only|forward -u --nodelay 8080 h:1'
 }

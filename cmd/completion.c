@@ -5,6 +5,7 @@
  * option's value completes to (a fixed set, files, interfaces) is the
  * one thing said here, by option name.
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,27 @@ long_of(const struct opts_spec *spec, int c)
 	return NULL;
 }
 
+/*
+ * Whether long option name is offered for spec's command: those its
+ * --help shows.  The shared tables hold some that a command takes only
+ * to refuse by name (--keepalive on udp-send: TCP only).
+ */
+static int
+offered(const struct opts_spec *spec, const char *name)
+{
+	const char *p = spec->usage;
+	size_t n = strlen(name);
+	unsigned char next;
+
+	while ((p = strstr(p, "--")) != NULL) {
+		p += 2;
+		next = (unsigned char)p[n];
+		if (strncmp(p, name, n) == 0 && !isalnum(next) && next != '-')
+			return 1;
+	}
+	return 0;
+}
+
 /* Whether short letter at s takes a value (a ':' follows it). */
 static int
 short_takes(const char *s)
@@ -172,8 +194,9 @@ bash_script(FILE *fp)
 			continue;
 		fprintf(fp, "\t%s)\n\t\topts='", c->name);
 		for (o = c->spec->longopts; o->name != NULL; o++)
-			fprintf(fp, "--%s%s ", o->name,
-			    o->has_arg == required_argument ? "=" : "");
+			if (offered(c->spec, o->name))
+				fprintf(fp, "--%s%s ", o->name,
+				    o->has_arg == required_argument ? "=" : "");
 		for (s = c->spec->shortopts; *s != '\0'; s++)
 			if (*s != ':')
 				fprintf(fp, "-%c ", *s);
@@ -285,6 +308,8 @@ zsh_script(FILE *fp)
 			continue;
 		fprintf(fp, "\t(%s)\n\t\t_arguments -s -S", c->name);
 		for (o = c->spec->longopts; o->name != NULL; o++) {
+			if (!offered(c->spec, o->name))
+				continue;
 			fprintf(fp, " \\\n\t\t    '--%s", o->name);
 			if (o->has_arg == required_argument) {
 				fputs("=", fp);
@@ -338,6 +363,8 @@ fish_script(FILE *fp)
 		if (c->spec == NULL)
 			continue;
 		for (o = c->spec->longopts; o->name != NULL; o++) {
+			if (!offered(c->spec, o->name))
+				continue;
 			fprintf(fp, "complete -c sockcat -n "
 			    "'__fish_seen_subcommand_from %s' -l %s", c->name,
 			    o->name);

@@ -42,14 +42,21 @@ complete_bash() {
 	[ -z "$(complete_bash sockcat connect -p '')" ]
 }
 
-@test "bash: every long option of every command's --help is offered (one source: the option tables)" {
-	for c in serve connect udp-send udp-listen resolve hostname; do
+@test "bash: every long option of every command's --help is offered (one source: the option tables), and none it refuses" {
+	for c in serve connect forward udp-send udp-listen resolve hostname; do
 		[ -z "$(complete_bash sockcat "$c" -- '')" ]
 		offered=$(complete_bash sockcat "$c" --)
-		for opt in $("$SOCKCAT" "$c" --help | grep -oE -- '--[a-z0-9][a-z0-9-]*' | sort -u); do
+		help=$("$SOCKCAT" "$c" --help | grep -oE -- '--[a-z0-9][a-z0-9-]*' | sort -u)
+		for opt in $help; do
 			grep -qxE -- "$opt=?" <<<"$offered" || { echo "$c: $opt not offered" >&2; false; }
 		done
+		for opt in $(sed 's/=$//' <<<"$offered" | grep -- '^--'); do
+			grep -qx -- "$opt" <<<"$help" || { echo "$c: $opt offered, not in --help" >&2; false; }
+		done
 	done
+	# udp-send takes --keepalive only to say it is TCP only.
+	[ -z "$(complete_bash sockcat udp-send --keep)" ]
+	usage_fails "--keepalive does not apply to udp-send: TCP only" udp-send --keepalive -m x 127.0.0.1 9
 }
 
 @test "zsh and fish: the scripts parse; fish completes commands, options and values" {

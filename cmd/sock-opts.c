@@ -330,6 +330,36 @@ sockopt_report(const struct sockopt_args *a, const struct sockopt_fail *fail)
 		warn("%s %s: %s", names[fail->id], given, fail->call);
 }
 
+int
+sockopt_join_check_host(const struct sockopt_args *a, const char *cmd,
+    const char *host)
+{
+	struct sockaddr_storage ss;
+	char buf[INET6_ADDRSTRLEN + 2];
+	size_t n = strlen(host);
+	int wild;
+
+	if (a->opts.njoin == 0)
+		return 0;
+	if (host[0] == '[' && n > 2)
+		snprintf(buf, sizeof(buf), "%.*s", (int)(n - 2), host + 1);
+	else
+		snprintf(buf, sizeof(buf), "%s", host);
+	buf[strcspn(buf, "%")] = '\0';
+	/* A name may be anything: only a literal is judged here. */
+	if (parse_ip(buf, &ss) == 0 ||
+	    sockopt_is_multicast((struct sockaddr *)&ss))
+		return 0;
+	wild = ss.ss_family == AF_INET ?
+	    ((struct sockaddr_in *)&ss)->sin_addr.s_addr == INADDR_ANY :
+	    IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&ss)->sin6_addr);
+	if (wild)
+		return 0;
+	return usage_error(cmd, "--join %s conflicts with HOST %s: a socket "
+	    "bound to a unicast address gets no group's datagrams (leave "
+	    "HOST out)", a->join_given[0], host);
+}
+
 const char *
 sockopt_join_host(const struct sockopt_args *a, char *buf, size_t len)
 {
@@ -348,6 +378,15 @@ sockopt_join_host(const struct sockopt_args *a, char *buf, size_t len)
 		    strcmp(o->join[i].iface, o->join[0].iface) != 0)
 			return NULL;
 	j = &o->join[0];
+	/* A link-local group is bound with its interface only: without
+	 * one the address means nothing to bind(2) (EINVAL), and the
+	 * wildcard takes its place. */
+	if (j->group.ss_family == AF_INET6 && j->iface[0] == '\0' &&
+	    (IN6_IS_ADDR_MC_LINKLOCAL(
+	    &((const struct sockaddr_in6 *)&j->group)->sin6_addr) ||
+	    IN6_IS_ADDR_MC_NODELOCAL(
+	    &((const struct sockaddr_in6 *)&j->group)->sin6_addr)))
+		return NULL;
 	addr = j->group.ss_family == AF_INET ?
 	    (const void *)&((const struct sockaddr_in *)&j->group)->sin_addr :
 	    (const void *)&((const struct sockaddr_in6 *)&j->group)->sin6_addr;

@@ -104,9 +104,18 @@ void	sockopt_report(const struct sockopt_args *a,
 	    const struct sockopt_fail *fail);
 
 /*
+ * With --join, a HOST that is a unicast address (not the wildcard nor
+ * a group) is a usage error: a socket bound to it never gets a group's
+ * datagrams.  Returns 0 or EXIT_USAGE after the message.
+ */
+int	sockopt_join_check_host(const struct sockopt_args *a,
+	    const char *cmd, const char *host);
+
+/*
  * A multicast group address to bind when udp-listen (or serve -u) is
- * given no HOST: the group of every --join when they all name one,
- * written into buf; NULL otherwise.
+ * given no HOST: the group of every --join when they all name one
+ * (a link-local one with its interface), written into buf; NULL
+ * otherwise.
  */
 const char *sockopt_join_host(const struct sockopt_args *a, char *buf,
 	    size_t len);

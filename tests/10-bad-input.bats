@@ -71,6 +71,8 @@ row() {
 		"--join '10.0.0.1'.*not a multicast group|udp-listen --join 10.0.0.1 1"
 		"--join 'ff02::1%'.*interface|udp-listen --join ff02::1% 1"
 		"--join '::1@239.1.1.1'.*source|udp-listen --join ::1@239.1.1.1 1"
+		"--join 239.1.1.1 conflicts with HOST 127.0.0.1: a socket bound to a unicast address|udp-listen --join 239.1.1.1 127.0.0.1 1"
+		"--join ff05::2 conflicts with HOST \[fd00::1\]|serve -u --join ff05::2 [fd00::1] 1"
 		"--multicast-if ''|udp-send --multicast-if= h 1"
 		"--multicast-loop '2'|udp-send --multicast-loop 2 h 1"
 		"option '--nodelay' takes no value|connect --nodelay=1 h 1"

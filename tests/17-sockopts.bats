@@ -286,24 +286,28 @@ EOF
 	[ "$output" = "$(printf 'chosen\n1')" ]
 }
 
-@test "multicast IPv6: --join=GROUP%IFACE and udp-send --multicast-if, the loop switchable" {
+@test "multicast IPv6: --join=GROUP%IFACE and udp-send --multicast-if, the loop switchable; a link-local group without %IFACE binds the wildcard" {
 	{ veth_script; cat <<'EOF'
 start a $S udp-listen -v --join ff15::42%d0 6000
 start ll $S udp-listen -v --join ff12::42%d0 6001
+start nif $S udp-listen -v --join ff12::43 6002
 wait_line "$T/a.err" 'listening on ff15::42 port 6000'
 wait_line "$T/ll.err" 'listening on ff12::42%d0 port 6001'
+wait_line "$T/nif.err" 'listening on :: port 6002'
 $S udp-send --multicast-if d0 --multicast-loop 0 -m unlooped ff15::42 6000
 $S udp-send --multicast-if d0 -m site ff15::42 6000
 $S udp-send --multicast-if d0 -m link ff12::42 6001
+$S udp-send --multicast-if d0 -m noif ff12::43 6002
 wait_line "$T/a.out" site
 wait_line "$T/ll.out" link
-echo "$(cat "$T/a.out") $(cat "$T/ll.out")"
+wait_line "$T/nif.out" noif
+echo "$(cat "$T/a.out") $(cat "$T/ll.out") $(cat "$T/nif.out")"
 EOF
 	} >"$T/ns.sh"
 	run netns "$T/ns.sh"
 	printf '%s\n' "$output"
 	[ "$status" -eq 0 ]
-	[ "$output" = "site link" ]
+	[ "$output" = "site link noif" ]
 }
 
 @test "multicast --ttl: the group's receiver sees the multicast TTL asked for (default 1)" {

@@ -458,7 +458,7 @@ forward_main(int argc, char **argv, int check_only)
 		return usage_error("forward", "missing %s", argc == 0 ?
 		    "LISTEN and TARGET" : "TARGET");
 	if (argc > 2)
-		return usage_error("forward", "extra operand '%s'", argv[2]);
+		return opts_extra_operand(&o.co, argv[2]);
 	if ((r = tls_sides(&o)) != 0)
 		return r;
 	if (o.udp && (o.co.tls.on || o.listen.on || o.send_proxy ||

@@ -367,6 +367,12 @@ opts_parse(const struct opts_spec *spec, struct common_opts *co, void *self,
 			    "option '-%c' needs a value", optopt);
 		}
 		spelling(lo, c, by, sizeof(by));
+		if (lo != NULL && lo->has_arg == optional_argument &&
+		    optarg == NULL && co->bare_opt == NULL && optind < argc &&
+		    argv[optind][0] != '-') {
+			co->bare_opt = lo->name;
+			co->bare_next = argv[optind];
+		}
 		if ((r = spec->option(self, c, optarg)) == -1)
 			r = common_option(co, c, optarg, by);
 		if (r == -1)
@@ -377,6 +383,16 @@ opts_parse(const struct opts_spec *spec, struct common_opts *co, void *self,
 	}
 	*first = optind;
 	return 0;
+}
+
+int
+opts_extra_operand(const struct common_opts *co, const char *word)
+{
+	if (co->bare_opt != NULL)
+		return usage_error(co->cmd, "extra operand '%.64s' (--%s "
+		    "takes its value after '=' only: --%s=%.64s)", word,
+		    co->bare_opt, co->bare_opt, co->bare_next);
+	return usage_error(co->cmd, "extra operand '%.64s'", word);
 }
 
 const char *
@@ -496,15 +512,14 @@ opts_endpoint(struct common_opts *co, enum operands shape, int port_list,
 		if (argc < 1)
 			return usage_error(co->cmd, "missing PATH");
 		if (argc > 1)
-			return usage_error(co->cmd, "extra operand '%s'",
-			    argv[1]);
+			return opts_extra_operand(co, argv[1]);
 		if (argv[0][0] == '\0')
 			return usage_error(co->cmd, "empty PATH");
 		ep->path = argv[0];
 		return 0;
 	}
 	if (argc > 2)
-		return usage_error(co->cmd, "extra operand '%s'", argv[2]);
+		return opts_extra_operand(co, argv[2]);
 	if (argc == 2 && co->port != NULL)
 		return usage_error(co->cmd, "extra operand '%s' (the port is "
 		    "given by --port)", argv[1]);

@@ -66,6 +66,10 @@ enum {
  * what its option table lists. */
 struct common_opts {
 	const char	*cmd;		/* command name, for messages */
+	/* The first option of an optional value given none, and the word
+	 * after it, which may have been meant as its value. */
+	const char	*bare_opt;
+	const char	*bare_next;
 	int		 family;	/* AF_UNSPEC, AF_INET, AF_INET6, AF_UNIX */
 	int		 type;		/* 0: the command's default */
 	int		 protocol;
@@ -234,6 +238,10 @@ int	opts_start_json(const struct common_opts *co);
  * may be a list of ports and ranges when port_list is set.  Returns 0 or
  * EXIT_USAGE after printing the error.  Free ep->alloc when done.
  */
+/* The usage error for an extra operand word, with a hint when the
+ * word before it may have been meant as an option's value. */
+int	opts_extra_operand(const struct common_opts *co, const char *word);
+
 int	opts_endpoint(struct common_opts *co, enum operands shape,
 	    int port_list, int argc, char **argv, struct endpoint *ep);
 

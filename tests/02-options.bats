@@ -244,6 +244,8 @@ parses() {
 		"option '--verbose' takes no value|connect --verbose=1 a 1" \
 		"option '--tls' takes no value|connect --tls=yes a 1" \
 		"port '-0' out of range 0-65535|connect -p -0 127.0.0.1" \
+		"extra operand '9' \(--hex-dump takes its value after '=' only: --hex-dump=d.txt\)|connect --hex-dump d.txt 127.0.0.1 9" \
+		"extra operand 'h:1' \(--keepalive takes its value after '=' only: --keepalive=30\)|forward --keepalive 30 8080 h:1" \
 		"port '-0' out of range|connect 127.0.0.1:-0" \
 		"--protocol '-0': out of range 0-255|resolve --protocol=-0 localhost" \
 		"bad host '\[\]'|connect '[]' 1" \

@@ -35,7 +35,7 @@ ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(CPPFLAGS) $(CFLAGS) $(BSD_CF
              -DSOCKCAT_VERSION='"$(VERSION)"' -MMD -MP
 ALL_LIBS   = $(BSD_LIBS) $(LIBS)
 
-SRC_SRCS   = src/acl.c src/proxy.c src/proxyproto.c src/addr.c src/dgram.c src/json.c src/spawn.c src/sig.c src/sock.c \
+SRC_SRCS   = src/acl.c src/proxy.c src/proxy-url.c src/proxyproto.c src/addr.c src/dgram.c src/json.c src/spawn.c src/sig.c src/sock.c \
              src/stream.c src/flow.c src/sinkq.c src/timer.c src/engine.c src/peer.c src/accept.c \
              src/session.c src/event.c src/tls.c src/tls-ctx.c src/tls-sock.c \
              src/unix-live.c src/sockopt.c src/shape.c src/label.c src/route.c src/pair.c src/index.c \

@@ -298,11 +298,15 @@ hop(const struct common_opts *co, const struct proxy_url *h, const char *name,
 	target = last && e == EPROTO && t.refused;
 	if (target && quiet && !co->verbose)
 		return PROXY_DIAL_TARGET;
-	if (e == ETIMEDOUT)
+	if (e == ETIMEDOUT) {
+		/* A proxy still starting may take a connection before it
+		 * answers: as one not reached, worth another try. */
 		warnx("proxy %s: no %s reply within %s", name,
 		    proxy_protocol_name(h->scheme),
 		    event_secs(wait, secs, sizeof(secs)));
-	else if (t.why[0] != '\0')
+		return PROXY_DIAL_UNREACHABLE;
+	}
+	if (t.why[0] != '\0')
 		warnx("proxy %s: %s", name, t.why);
 	else
 		warnx("proxy %s: %s", name, stream_why(s) != NULL ?

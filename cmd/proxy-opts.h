@@ -88,7 +88,8 @@ int	proxy_asks(const struct common_opts *co, const char *host,
 enum {
 	PROXY_DIAL_OK = 0,
 	PROXY_DIAL_FAILED,	/* said: exit 1 */
-	PROXY_DIAL_UNREACHABLE,	/* the first proxy could not be reached
+	PROXY_DIAL_UNREACHABLE,	/* the first proxy could not be reached,
+				   or a proxy did not answer in time
 				   (said) */
 	PROXY_DIAL_TARGET,	/* the last proxy could not reach HOST PORT
 				   (said with -v, or unless quiet) */

@@ -359,6 +359,13 @@ proxy_asks(const struct common_opts *co, const char *host, const char *port,
 		h = &p->hops[i];
 		nhost = i + 1 < p->n ? p->hops[i + 1].host : host;
 		nport_text = i + 1 < p->n ? p->hops[i + 1].port : port;
+		/* fe80::1%eth0: the interface is this host's, and no proxy
+		 * request has room for it. */
+		if (strchr(nhost, ':') != NULL && strchr(nhost, '%') != NULL) {
+			warnx("%s: a scope id names an interface of this host, "
+			    "which a proxy cannot use", nhost);
+			return -1;
+		}
 		if (addr_port_parse(nport_text, co->numeric, &nport[i]) == -1) {
 			warnx("%s port %s: no such service", nhost,
 			    nport_text);

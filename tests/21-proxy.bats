@@ -349,6 +349,16 @@ EOF
 	[ "$status" -eq 0 ]
 }
 
+@test "a HOST with an IPv6 scope id through a proxy is refused by name: the interface is this host's (connect, forward)" {
+	# Refused before any proxy is reached: port 1 has nobody.
+	sc 1 connect -x socks5h://127.0.0.1:1 'fe80::1%lo' 80 </dev/null
+	one_error_line "^sockcat: fe80::1%lo: a scope id names an interface of this host, which a proxy cannot use$"
+	sc 1 connect -x http://127.0.0.1:1 '[fe80::1%lo]:80' </dev/null
+	one_error_line "^sockcat: \[fe80::1%lo\]: a scope id names an interface of this host"
+	sc 1 forward -x socks5://127.0.0.1:1 127.0.0.1:0 '[fe80::1%lo]:80' </dev/null
+	one_error_line "^sockcat: \[fe80::1%lo\]: a scope id names an interface of this host"
+}
+
 @test "an IPv6 proxy address in brackets" {
 	ns <<'EOF'
 start ms microsocks -i ::1 -p 1080

@@ -291,10 +291,13 @@ print(a.recv(70000).decode())' "$port" "$T/go"
 	# is served when the first leaves.
 	bg srv prlimit --nofile="$n:$n" "$SOCKCAT" serve -k -v 127.0.0.1 0
 	listen_port srv
-	bg c1 python3 "$TESTS/peer.py" --connect "$port" --send "$T/one" --after-send hold --hold-secs 1
+	# The first stays until the second is seen waiting (a timed hold
+	# could end first on a slow machine), then leaves.
+	bg c1 python3 "$TESTS/peer.py" --connect "$port" --send "$T/one" --after-send hold --hold-secs 20
 	wait_for "$T/srv.out" '^one$'
 	bg c2 python3 "$TESTS/peer.py" --connect "$port" --send "$T/two" --after-send shut
 	wait_for "$T/srv.err" 'accept: Too many open files; waiting for a client to leave'
+	kill "$c1_pid"
 	wait_for "$T/srv.out" '^two$'
 	[ "$(grep -c 'waiting for a client' "$T/srv.err")" -eq 1 ]
 	still_running "$srv_pid"

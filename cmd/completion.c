@@ -32,6 +32,7 @@ static const struct {
 	{ "multicast-loop",	"0 1" },
 	{ "retry",		"inf" },
 	{ "grace",		"inf" },
+	{ "proxy-protocol",	"v1 v2" },
 	{ "cacert",		V_FILE },
 	{ "cert",		V_FILE },
 	{ "key",		V_FILE },
@@ -82,18 +83,6 @@ command_words(FILE *fp)
 		fprintf(fp, "%s%s", c == t ? "" : " ", c->name);
 }
 
-/* The long option whose short letter is c in spec, or NULL. */
-static const struct option *
-long_of(const struct opts_spec *spec, int c)
-{
-	const struct option *o;
-
-	for (o = spec->longopts; o->name != NULL; o++)
-		if (o->val == c)
-			return o;
-	return NULL;
-}
-
 /*
  * Whether long option name is offered for spec's command: those its
  * --help shows.  The shared tables hold some that a command takes only
@@ -113,6 +102,24 @@ offered(const struct opts_spec *spec, const char *name)
 			return 1;
 	}
 	return 0;
+}
+
+/* The long option whose short letter is c in spec, or NULL: the one
+ * --help shows, where a shared table gives the letter another name too
+ * (serve's -w is --accept-timeout, not --connect-timeout). */
+static const struct option *
+long_of(const struct opts_spec *spec, int c)
+{
+	const struct option *o, *any = NULL;
+
+	for (o = spec->longopts; o->name != NULL; o++)
+		if (o->val == c) {
+			if (offered(spec, o->name))
+				return o;
+			if (any == NULL)
+				any = o;
+		}
+	return any;
 }
 
 /* Whether short letter at s takes a value (a ':' follows it). */
@@ -165,7 +172,7 @@ bash_script(FILE *fp)
 	fputs("# bash completion for sockcat; made by 'sockcat completion "
 	    "bash'\n"
 	    "_sockcat()\n{\n"
-	    "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev= opt= pre= cmd i\n"
+	    "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev= opt= pre= bare= cmd i\n"
 	    "\tlocal opts= valued=\n"
 	    "\t(( COMP_CWORD > 0 )) && prev=${COMP_WORDS[COMP_CWORD-1]}\n"
 	    "\tCOMPREPLY=()\n"
@@ -187,7 +194,7 @@ bash_script(FILE *fp)
 	    "\telif [[ $prev == = ]] && (( COMP_CWORD > 2 )); then\n"
 	    "\t\topt=${COMP_WORDS[COMP_CWORD-2]}\n"
 	    "\telif [[ $prev == -* ]]; then\n"
-	    "\t\topt=$prev\n\tfi\n"
+	    "\t\topt=$prev bare=1\n\tfi\n"
 	    "\tcase $cmd in\n", fp);
 	for (c = t; c->name != NULL; c++) {
 		if (c->spec == NULL)
@@ -216,6 +223,9 @@ bash_script(FILE *fp)
 	command_words(fp);
 	fputs("' -- \"$cur\"))\n\t\treturn 0 ;;\n"
 	    "\t*)\n\t\treturn 0 ;;\n\tesac\n"
+	    "\t# A value after a space only for an option that must have\n"
+	    "\t# one: an optional one (--hex-dump) takes it after = only.\n"
+	    "\t[[ -n $bare && $valued != *\" $opt \"* ]] && opt=\n"
 	    "\tcase $opt in\n", fp);
 	/* Each value kind once, with every spelling (long, short) that
 	 * takes it in any command. */

@@ -40,6 +40,14 @@ complete_bash() {
 	[ "$(complete_bash sockcat connect --cert "$T/ca-o")" = "$T/ca-one.pem" ]
 	[ -z "$(complete_bash sockcat connect -- --)" ]
 	[ -z "$(complete_bash sockcat connect -p '')" ]
+	# An optional value goes after '=' only: a word after a bare
+	# --hex-dump is an operand (a host), not its file.
+	[ "$(complete_bash sockcat serve --hex-dump = "$T/ca-o")" = "$T/ca-one.pem" ]
+	[ -z "$(complete_bash sockcat serve --hex-dump "$T/ca-o")" ]
+	# forward's --proxy-protocol takes v1|v2; serve's is a flag.
+	[ "$(complete_bash sockcat forward --proxy-protocol '' | tr '\n' ' ')" = "v1 v2 " ]
+	[ "$(complete_bash sockcat forward --proxy-protocol=v | tr '\n' ' ')" = "--proxy-protocol=v1 --proxy-protocol=v2 " ]
+	! complete_bash sockcat serve --proxy-protocol '' | grep -qx v1
 }
 
 @test "bash: every long option of every command's --help is offered (one source: the option tables), and none it refuses" {
@@ -72,6 +80,10 @@ complete_bash() {
 	[ "$output" = --family ]
 	run fish -c "source '$T/sockcat.fish'; complete -C 'sockcat udp-listen --family='"
 	[ "$(printf '%s\n' "$output" | sort | tr '\n' ' ')" = "--family=any --family=inet --family=inet6 --family=unix " ]
+	# serve's -w is --accept-timeout (its table also knows the letter
+	# by connect's name).
+	run fish -c "source '$T/sockcat.fish'; complete -C 'sockcat serve -'"
+	printf '%s\n' "$output" | grep -q '^-w'
 }
 
 @test "completion: an unknown or missing shell is a usage error" {

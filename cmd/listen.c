@@ -18,6 +18,7 @@
 #include "listen.h"
 #include "relay.h"
 #include "sock.h"
+#include "sock-opts.h"
 
 void
 listeners_close(struct listeners *l)
@@ -139,7 +140,7 @@ int
 listeners_open(const struct common_opts *co, const struct endpoint *ep,
     int type, int backlog, struct listeners *l)
 {
-	struct addrinfo hints, *res;
+	struct addrinfo hints, *res, *ai;
 	struct sock_spec spec;
 	struct stat st;
 	int r;
@@ -190,6 +191,12 @@ listeners_open(const struct common_opts *co, const struct endpoint *ep,
 		    gai_strerror(r));
 		return 1;
 	}
+	for (ai = res; ep->host != NULL && ai != NULL; ai = ai->ai_next)
+		if ((r = sockopt_join_check_addr(&co->sock, co->cmd, ep->host,
+		    ai->ai_addr)) != 0) {
+			freeaddrinfo(res);
+			return r;
+		}
 	r = listen_inet(co, ep, res, backlog, l);
 	freeaddrinfo(res);
 	return r;

@@ -754,9 +754,6 @@ opts_check_sock(struct common_opts *co, int listening, int type,
 		co->sock.opts.recv_buffer = OPTS_DGRAM_RCVBUF;
 		co->sock.opts.recv_buffer_wish = 1;
 	}
-	if (ep != NULL && ep->host != NULL && (r = sockopt_join_check_host(
-	    &co->sock, co->cmd, ep->host)) != 0)
-		return r;
 	/* A joined group and no HOST: bind the group, so that other
 	 * traffic to the port stays out. */
 	if (ep != NULL && ep->host == NULL && ep->path == NULL)

@@ -331,33 +331,43 @@ sockopt_report(const struct sockopt_args *a, const struct sockopt_fail *fail)
 }
 
 int
-sockopt_join_check_host(const struct sockopt_args *a, const char *cmd,
-    const char *host)
+sockopt_join_check_addr(const struct sockopt_args *a, const char *cmd,
+    const char *host, const struct sockaddr *sa)
 {
-	struct sockaddr_storage ss;
-	char buf[INET6_ADDRSTRLEN + 2];
-	size_t n = strlen(host);
-	int wild;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+	const struct sockopt_join *j;
+	char ip[INET6_ADDRSTRLEN];
+	size_t i;
 
 	if (a->opts.njoin == 0)
 		return 0;
-	if (host[0] == '[' && n > 2)
-		snprintf(buf, sizeof(buf), "%.*s", (int)(n - 2), host + 1);
-	else
-		snprintf(buf, sizeof(buf), "%s", host);
-	buf[strcspn(buf, "%")] = '\0';
-	/* A name may be anything: only a literal is judged here. */
-	if (parse_ip(buf, &ss) == 0 ||
-	    sockopt_is_multicast((struct sockaddr *)&ss))
+	if (sa->sa_family == AF_INET ? sin->sin_addr.s_addr == INADDR_ANY :
+	    IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))
 		return 0;
-	wild = ss.ss_family == AF_INET ?
-	    ((struct sockaddr_in *)&ss)->sin_addr.s_addr == INADDR_ANY :
-	    IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&ss)->sin6_addr);
-	if (wild)
-		return 0;
-	return usage_error(cmd, "--join %s conflicts with HOST %s: a socket "
-	    "bound to a unicast address gets no group's datagrams (leave "
-	    "HOST out)", a->join_given[0], host);
+	for (i = 0; i < a->opts.njoin; i++) {
+		j = &a->opts.join[i];
+		if (j->group.ss_family != sa->sa_family)
+			continue;
+		if (sa->sa_family == AF_INET ? memcmp(&sin->sin_addr,
+		    &((const struct sockaddr_in *)&j->group)->sin_addr,
+		    sizeof(sin->sin_addr)) == 0 : memcmp(&sin6->sin6_addr,
+		    &((const struct sockaddr_in6 *)&j->group)->sin6_addr,
+		    sizeof(sin6->sin6_addr)) == 0)
+			return 0;
+	}
+	if (inet_ntop(sa->sa_family, sa->sa_family == AF_INET ?
+	    (const void *)&sin->sin_addr : (const void *)&sin6->sin6_addr,
+	    ip, sizeof(ip)) == NULL)
+		strlcpy(ip, "?", sizeof(ip));
+	if (strcmp(ip, host) == 0)
+		return usage_error(cmd, "--join %s conflicts with HOST %s: a "
+		    "socket bound there gets no joined group's datagrams "
+		    "(leave HOST out, or give the group)", a->join_given[0],
+		    host);
+	return usage_error(cmd, "--join %s conflicts with HOST %s (%s): a "
+	    "socket bound there gets no joined group's datagrams (leave "
+	    "HOST out, or give the group)", a->join_given[0], host, ip);
 }
 
 const char *

@@ -104,12 +104,12 @@ void	sockopt_report(const struct sockopt_args *a,
 	    const struct sockopt_fail *fail);
 
 /*
- * With --join, a HOST that is a unicast address (not the wildcard nor
- * a group) is a usage error: a socket bound to it never gets a group's
- * datagrams.  Returns 0 or EXIT_USAGE after the message.
+ * With --join, HOST's address sa (as resolved) must be the wildcard or
+ * a joined group: a socket bound to any other never gets the group's
+ * datagrams.  Returns 0, or EXIT_USAGE after the message.
  */
-int	sockopt_join_check_host(const struct sockopt_args *a,
-	    const char *cmd, const char *host);
+int	sockopt_join_check_addr(const struct sockopt_args *a,
+	    const char *cmd, const char *host, const struct sockaddr *sa);
 
 /*
  * A multicast group address to bind when udp-listen (or serve -u) is

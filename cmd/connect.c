@@ -280,16 +280,25 @@ probe(struct connect_opts *o, const struct endpoint *ep,
 	int fd, again, r;
 
 	if (res == NULL) {
+		/* As without a proxy: a port the proxy could not reach, or
+		 * a proxy not reached (or silent), is tried again. */
 		snprintf(portstr, sizeof(portstr), "%d", port);
-		r = proxy_dial(&o->co, ep->host, portstr, 1, &s);
+		t->made = 0;
+		do {
+			try_begin(o, t, saved);
+			r = proxy_dial(&o->co, ep->host, portstr, 1, &s);
+			o->co.connect_ms = saved;
+			again = r == PROXY_DIAL_TARGET ||
+			    r == PROXY_DIAL_UNREACHABLE ? try_again(o, t) : 0;
+		} while (again == 1);
 		if (r == PROXY_DIAL_OK) {
 			stream_close(&s);
 			return PROBE_OPEN;
 		}
-		if (r == PROXY_DIAL_TARGET)
+		if (r == PROXY_DIAL_TARGET && again == 0)
 			return PROBE_CLOSED;
-		*status = r == PROXY_DIAL_SIGNAL ? relay_signal_status() :
-		    EXIT_FAILURE;
+		*status = r == PROXY_DIAL_SIGNAL || again == -1 ?
+		    relay_signal_status() : EXIT_FAILURE;
 		return PROBE_END;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next)

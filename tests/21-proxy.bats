@@ -489,16 +489,17 @@ EOF
 	exec 5>&-
 }
 
-@test "--retry tries again a proxy that took the connection but never answered" {
+@test "--retry tries again a proxy that took the connection but never answered (with -z too)" {
 	IN=$T/idle
 	mkfifo "$IN"
 	exec 5<>"$IN"
 	serve_bg -k 127.0.0.1 0
-	sc 1 connect -v -w 0.3 --retry=1 --retry-delay=0.1 -x "socks5://127.0.0.1:$port" 127.0.0.1 9 </dev/null
-	[ "$(grep -c "^sockcat: proxy 127.0.0.1 port $port: no SOCKS5 reply within 0.3 seconds$" <<<"$err")" -eq 2 ]
-	grep -qx "sockcat: try 1 failed; again in 0.100 s" <<<"$err"
-	wait_for "$T/srv.err" "connection from"
-	poll_until lines_at_least 2 "connection from" "$T/srv.err"
+	for z in "" -z; do
+		sc 1 connect -v $z -w 0.3 --retry=1 --retry-delay=0.1 -x "socks5://127.0.0.1:$port" 127.0.0.1 9 </dev/null
+		[ "$(grep -c "^sockcat: proxy 127.0.0.1 port $port: no SOCKS5 reply within 0.3 seconds$" <<<"$err")" -eq 2 ]
+		grep -qx "sockcat: try 1 failed; again in 0.100 s" <<<"$err"
+	done
+	poll_until lines_at_least 4 "connection from" "$T/srv.err"
 	exec 5>&-
 }
 

@@ -130,6 +130,20 @@ msg_cb(int write_p, int version, int content_type, const void *buf,
 	c->got_notify = 1;
 }
 
+/* The server asks for a client certificate and this side has none:
+ * none is sent, and a refusal that follows is told as wanting one. */
+static int
+client_cert_cb(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+	struct tls_conn *c = F.SSL_get_ex_data(ssl, 0);
+
+	(void)x509;
+	(void)pkey;
+	if (c != NULL)
+		c->cert_asked = 1;
+	return 0;
+}
+
 /* A server's choice among the client's ALPN offers: the first of its
  * own list the client offers; none is a fatal alert (RFC 7301). */
 static int
@@ -257,6 +271,8 @@ ctx_certs(struct tls_ctx *ctx, const struct tls_config *cfg,
 			return -1;
 	}
 	ctx->own_cert = cfg->cert != NULL || cfg->server;
+	if (!ctx->own_cert)
+		F.SSL_CTX_set_client_cert_cb(x, client_cert_cb);
 	if (cfg->server)
 		ctx->verify = cfg->require_client_cert || cfg->pins != NULL;
 	else

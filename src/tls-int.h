@@ -56,7 +56,7 @@
 	X(BIO_meth_set_read_ex) X(BIO_meth_set_ctrl) X(BIO_set_data) \
 	X(BIO_get_data) X(BIO_set_init) X(BIO_set_flags) X(BIO_clear_flags) \
 	X(SSL_set_bio) X(BIO_meth_free) X(SSL_CTX_set_default_passwd_cb) \
-	X(SSL_CTX_set_default_passwd_cb_userdata)
+	X(SSL_CTX_set_default_passwd_cb_userdata) X(SSL_CTX_set_client_cert_cb)
 
 #define TLS_DECL(f)	__typeof__(f) *f;
 
@@ -96,6 +96,8 @@ struct tls_conn {
 	int		 got_notify;	/* the peer's close_notify came */
 	int		 failed;
 	int		 pin_failed;
+	int		 cert_asked;	/* the server asked for a client
+					   certificate this side lacks */
 	char		 subject[256];	/* a rejected certificate's */
 	char		 why[TLS_ERR_MAX];
 	/* TLS inside TLS: the stream this one runs over (NULL: the

@@ -212,9 +212,16 @@ wants_out(const struct tls_conn *c, int want_write)
  * seemed done.  "" for any other reason.
  */
 static const char *
-alert_words(const struct tls_ctx *ctx, int reason)
+alert_words(const struct tls_conn *c, int reason)
 {
+	const struct tls_ctx *ctx = c->ctx;
+
 	switch (reason) {
+	case SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE:
+		/* TLS 1.2's refusal of a missing certificate; other
+		 * causes give it too, hence only when one was asked for. */
+		return c->cert_asked ? "the server wants a client "
+		    "certificate (--cert): " : "";
 	case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
 	case SSL_R_SSLV3_ALERT_NO_CERTIFICATE:
 		return ctx->own_cert ? "" : "the server wants a client "
@@ -226,7 +233,8 @@ alert_words(const struct tls_ctx *ctx, int reason)
 	case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
 	case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
 		if (!ctx->own_cert)
-			return "";
+			return c->cert_asked ? "the server wants a client "
+			    "certificate (--cert): " : "";
 		return ctx->server ? "the client refused this server's "
 		    "certificate: " : "the server refused the client "
 		    "certificate: ";
@@ -298,7 +306,7 @@ conn_fail(struct stream *s, int e, const char *eof_words)
 			words = eof_words;
 		snprintf(c->why, sizeof(c->why), "%s%s",
 		    words != eof_words && ERR_GET_LIB(last) == ERR_LIB_SSL ?
-		    alert_words(c->ctx, ERR_GET_REASON(last)) : "", words);
+		    alert_words(c, ERR_GET_REASON(last)) : "", words);
 	}
 	if ((c->pin_failed || v != X509_V_OK) && c->subject[0] != '\0') {
 		size_t n = strlen(c->why);

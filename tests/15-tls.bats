@@ -180,7 +180,7 @@ seen() {	# seen KEY: what the python peer's handshake saw
 	one_error_line "certificate required|Connection reset by peer|Broken pipe"
 }
 
-@test "a client certificate the server refuses is told as that, under TLS 1.3 (after the handshake seemed done) and 1.2" {
+@test "a client certificate the server refuses, or one it wants and lacks, is told as that, under TLS 1.3 (after the handshake seemed done) and 1.2" {
 	# Signed by no CA the server knows.
 	openssl req -x509 -new -key "$C/client.key" -out "$T/self.pem" -days 2 \
 		-subj "/CN=nobody's client" 2>/dev/null
@@ -197,6 +197,16 @@ seen() {	# seen KEY: what the python peer's handshake saw
 		-CAfile "$C/ca.pem" -verify_return_error -quiet
 	sc 1 connect --tls --cacert "$C/ca.pem" localhost "$port" <"$T/idle"
 	one_error_line "^sockcat: receive from 127\.0\.0\.1 port $port: the server wants a client certificate \(--cert\): tlsv13 alert certificate required$"
+	# TLS 1.2's alert is a bare handshake failure: the server's request
+	# for a certificate is what says why (sockcat's own server too).
+	s_server srv4 -cert "$C/srv.pem" -key "$C/srv.key" -Verify 1 \
+		-CAfile "$C/ca.pem" -verify_return_error -quiet -tls1_2
+	sc 1 connect --tls --cacert "$C/ca.pem" localhost "$port" <"$T/idle"
+	one_error_line "^sockcat: tls 127\.0\.0\.1 port $port: the server wants a client certificate \(--cert\): sslv3 alert handshake failure$"
+	IN=/dev/null serve_bg --tls --tls-max=1.2 --cert "$C/srv.pem" --key "$C/srv.key" \
+		--require-client-cert --cacert "$C/ca.pem" 127.0.0.1 0
+	sc 1 connect --tls --cacert "$C/ca.pem" localhost "$port" <"$T/idle"
+	one_error_line "^sockcat: tls 127\.0\.0\.1 port $port: the server wants a client certificate \(--cert\): "
 }
 
 @test "a server that wants a client certificate, reached with --insecure or a pin alone: its refusal told, not a verify failure" {

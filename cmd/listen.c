@@ -143,6 +143,7 @@ listeners_open(const struct common_opts *co, const struct endpoint *ep,
 	struct addrinfo hints, *res, *ai;
 	struct sock_spec spec;
 	struct stat st;
+	char hint[192];
 	int r;
 
 	memset(l, 0, sizeof(*l));
@@ -185,10 +186,16 @@ listeners_open(const struct common_opts *co, const struct endpoint *ep,
 	hints.ai_flags = AI_PASSIVE | (co->numeric ?
 	    AI_NUMERICHOST | AI_NUMERICSERV : 0);
 	if ((r = addr_resolve(ep->host, ep->port, &hints, &res)) != 0) {
-		warnx("%s %s port %s: %s", co->cmd,
+		/* serve --hex-dump FILE PORT: FILE became HOST. */
+		hint[0] = '\0';
+		if (co->bare_opt != NULL && ep->host == co->bare_next)
+			snprintf(hint, sizeof(hint), " (--%s takes its value "
+			    "after '=' only: --%s=%.64s)", co->bare_opt,
+			    co->bare_opt, co->bare_next);
+		warnx("%s %s port %s: %s%s", co->cmd,
 		    ep->host != NULL ? ep->host : "*",
 		    ep->port, r == EAI_SYSTEM ? strerror(errno) :
-		    gai_strerror(r));
+		    gai_strerror(r), hint);
 		return 1;
 	}
 	for (ai = res; ep->host != NULL && ai != NULL; ai = ai->ai_next)

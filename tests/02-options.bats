@@ -251,4 +251,7 @@ parses() {
 		"bad host '\[\]'|connect '[]' 1" \
 		"--source ::1 is an IPv6 address and 127.0.0.1 an IPv4 one|connect -s ::1 127.0.0.1 1" \
 		"--source 127.0.0.1 is an IPv4 address and \[::1\] an IPv6 one|udp-send -s 127.0.0.1 -m x [::1] 9"
+	# Where the word fits serve's HOST, its failed lookup says the same.
+	OFFLINE=1 sc 1 serve --hex-dump d.txt 0 </dev/null
+	one_error_line "^sockcat: serve d.txt port 0: .* \(--hex-dump takes its value after '=' only: --hex-dump=d.txt\)$"
 }

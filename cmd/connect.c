@@ -502,7 +502,7 @@ run(struct connect_opts *o, const struct endpoint *ep)
 	struct addrinfo hints, *res, *which;
 	struct dial_first first = { NULL, 0 };
 	struct tries t;
-	char name[RELAY_NAME_MAX], firstbuf[FASTOPEN_FIRST];
+	char name[RELAY_NAME_MAX], firstbuf[FASTOPEN_FIRST], hint[96];
 	long long saved = o->co.connect_ms;
 	int type, fd, r, e, several, again;
 
@@ -534,8 +534,9 @@ run(struct connect_opts *o, const struct endpoint *ep)
 					return relay_signal_status();
 				continue;
 			}
-			warnx("connect %s port %s: %s", ep->host, ep->port,
-			    r == EAI_SYSTEM ? strerror(e) : gai_strerror(r));
+			warnx("connect %s port %s: %s%s", ep->host, ep->port,
+			    r == EAI_SYSTEM ? strerror(e) : gai_strerror(r),
+			    opts_family_hint(&o->co, hint, sizeof(hint)));
 			/* -z --json: an object for each port all the same. */
 			if (o->scan && o->co.json)
 				(void)scan(o, ep, NULL, &t, 1);

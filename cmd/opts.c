@@ -574,9 +574,22 @@ opts_endpoint(struct common_opts *co, enum operands shape, int port_list,
 	}
 	/* A HOST of both families is tried in --source's only: an address
 	 * of the other could not be reached from it. */
-	if (co->source != NULL && co->family == AF_UNSPEC)
-		co->family = literal_family(co->source);
+	if (co->source != NULL && co->family == AF_UNSPEC &&
+	    (co->family = literal_family(co->source)) != AF_UNSPEC)
+		snprintf(co->family_by, sizeof(co->family_by), "--source %s",
+		    co->source);
 	return 0;
+}
+
+const char *
+opts_family_hint(const struct common_opts *co, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if ((co->family == AF_INET || co->family == AF_INET6) &&
+	    co->family_by[0] != '\0')
+		snprintf(buf, len, " (%s addresses only: %s)",
+		    co->family == AF_INET ? "IPv4" : "IPv6", co->family_by);
+	return buf;
 }
 
 int

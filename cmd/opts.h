@@ -238,6 +238,12 @@ int	opts_start_json(const struct common_opts *co);
  * may be a list of ports and ranges when port_list is set.  Returns 0 or
  * EXIT_USAGE after printing the error.  Free ep->alloc when done.
  */
+/* For a lookup that found nothing: " (IPv6 addresses only: -6)" when
+ * an option kept one family (-4, -6, --family, --source ADDR), else
+ * ""; in buf. */
+const char *opts_family_hint(const struct common_opts *co, char *buf,
+	    size_t len);
+
 /* The usage error for an extra operand word, with a hint when the
  * word before it may have been meant as an option's value. */
 int	opts_extra_operand(const struct common_opts *co, const char *word);

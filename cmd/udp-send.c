@@ -204,7 +204,7 @@ run(const struct udp_send_opts *o, const struct endpoint *ep)
 {
 	struct addrinfo hints, *res, *which;
 	struct dgram_out q;
-	char peer[RELAY_NAME_MAX];
+	char peer[RELAY_NAME_MAX], hint[96];
 	size_t max, i;
 	int fd, r, broadcast;
 
@@ -224,9 +224,10 @@ run(const struct udp_send_opts *o, const struct endpoint *ep)
 		if (o->co.numeric)
 			hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 		if ((r = addr_resolve(ep->host, ep->port, &hints, &res)) != 0) {
-			warnx("udp-send %s port %s: %s", ep->host, ep->port,
+			warnx("udp-send %s port %s: %s%s", ep->host, ep->port,
 			    r == EAI_SYSTEM ? strerror(errno) :
-			    gai_strerror(r));
+			    gai_strerror(r), opts_family_hint(&o->co, hint,
+			    sizeof(hint)));
 			return EXIT_FAILURE;
 		}
 		if ((size_t)o->chunk > chunk_max(res)) {

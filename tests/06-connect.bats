@@ -135,6 +135,9 @@ for c in connect "connect -u" "udp-send -m x"; do
 	echo "status ${PIPESTATUS[0]}"
 done
 $S connect -v -s v4only localhost 9 </dev/null 2>&1 || echo "status $?"
+# An address of one family keeps HOST to it, and a lookup that finds
+# none says why.
+$S connect -s fd00::1 v4only 9 </dev/null 2>&1 | grep -o ' (IPv6 addresses only: --source fd00::1)$' || true
 EOF
 	run netns "$T/ns.sh"
 	printf '%s\n' "$output"
@@ -147,7 +150,8 @@ EOF
 		"sockcat: trying 127.0.0.1 port 9" \
 		"sockcat: connect 127.0.0.1 port 9: Connection refused" \
 		"sockcat: connect localhost port 9: Connection refused" \
-		"status 1")" ]
+		"status 1" \
+		" (IPv6 addresses only: --source fd00::1)")" ]
 }
 
 @test "an unknown host exits 1 naming it" {

@@ -173,7 +173,12 @@ sender(struct senders *t, int fd, const struct sockaddr *sa, socklen_t len)
 	memcpy(&s->ss, sa, len);
 	s->len = len;
 	s->fd = fd;
-	label_name(sa, len, ++t->count, s->label, sizeof(s->label));
+	/* An unbound unix sender has no address: all of them are one,
+	 * told apart from nobody, and take no number. */
+	if (len <= sizeof(sa_family_t))
+		strlcpy(s->label, "unix (unnamed)", sizeof(s->label));
+	else
+		label_name(sa, len, ++t->count, s->label, sizeof(s->label));
 	return s;
 }
 
@@ -254,8 +259,8 @@ route_stdin(const struct udp_listen_opts *o, const struct senders *t,
 	ri->len -= used;
 	if (ri->len == sizeof(ri->buf)) {
 		/* No datagram is that long: the line is dropped. */
-		warnx("udp-listen: a stdin line longer than %zu bytes; "
-		    "dropped", sizeof(ri->buf));
+		warnx("udp-listen: a stdin line too long for a datagram "
+		    "(more than 64 KiB after its label); dropped");
 		ri->len = 0;
 		ri->skipping = 1;
 	}

@@ -259,6 +259,42 @@ from nc" ]
 	grep -qx 'sockcat: connection from (unnamed)' "$T/srv.err"
 }
 
+@test "udp-listen -U --label: unbound senders are one 'unix (unnamed)' and take no number; bound ones are unix N" {
+	bg ul "$SOCKCAT" udp-listen -v -c 3 -U --label "$T/u.sock"
+	wait_for "$T/ul.err" "listening on $T/u.sock"
+	"$SOCKCAT" udp-send -U -m one "$T/u.sock"
+	"$SOCKCAT" udp-send -U -m two "$T/u.sock"
+	"$SOCKCAT" udp-send -U -s "$T/c.sock" -m three "$T/u.sock"
+	wait_exit "$ul_pid"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$T/ul.out")" = "$(printf 'unix (unnamed)\tone\nunix (unnamed)\ttwo\nunix 1\tthree')" ]
+}
+
+@test "udp-listen --route: a stdin line too long for a datagram is dropped with a message; the next line goes" {
+	mkfifo "$T/in"
+	exec 5<>"$T/in"
+	bg ul -i "$T/in" "$SOCKCAT" udp-listen -v --label --route 127.0.0.1 0
+	listen_port ul
+	run timeout "$TMO" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+s.settimeout(8)
+s.sendto(b"hi\n", ("127.0.0.1", int(sys.argv[1])))
+label = "127.0.0.1 %d" % s.getsockname()[1]
+import time
+end = time.monotonic() + 8
+while label not in open(sys.argv[2]).read() and time.monotonic() < end:
+    time.sleep(0.02)
+with open(sys.argv[3], "w") as f:
+    f.write(label + "\t" + "x" * 70000 + "\n" + label + "\tafter\n")
+print(s.recv(70000).decode().strip())' "$port" "$T/ul.out" "$T/in"
+	[ "$status" -eq 0 ]
+	[ "$output" = after ]
+	grep -qx "sockcat: udp-listen: a stdin line too long for a datagram (more than 64 KiB after its label); dropped" "$T/ul.err"
+	exec 5>&-
+}
+
 @test "udp-listen: SIGTERM exits 143" {
 	listen_bg 127.0.0.1 0
 	kill -TERM "$ul_pid"

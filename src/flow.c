@@ -327,7 +327,10 @@ read_chunk(struct flow *f)
 		flow_failed(f, errno, 0);
 		return 0;
 	}
-	if (n == 0 && !(src->record && src->socktype == SOCK_DGRAM)) {
+	/* An empty datagram or seqpacket record is a record of its own,
+	 * not the end. */
+	if (n == 0 && !(src->record && (src->socktype == SOCK_DGRAM ||
+	    stream_empty_record(src)))) {
 		if (c != NULL)
 			chunk_free(c);
 		flow_ended(f);

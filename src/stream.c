@@ -1,6 +1,7 @@
 /*
  * stream: the plain kinds of endpoint (see stream.h).
  */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -15,6 +16,25 @@
 
 #include "clock.h"
 #include "stream.h"
+
+int
+stream_empty_record(const struct stream *s)
+{
+	struct pollfd p;
+	int n;
+
+	if (s->socktype != SOCK_SEQPACKET)
+		return 0;
+	/* A unix seqpacket socket counts every record's bytes queued. */
+	if (ioctl(s->fd, FIONREAD, &n) == 0 && n > 0)
+		return 1;
+	p.fd = s->fd;
+	p.events = POLLRDHUP;
+	p.revents = 0;
+	if (poll(&p, 1, 0) == -1)
+		return 0;
+	return (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) == 0;
+}
 
 static ssize_t
 fd_read(struct stream *s, void *buf, size_t len)

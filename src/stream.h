@@ -227,6 +227,13 @@ stream_why(const struct stream *s)
 	return s->ops != NULL && s->ops->why != NULL ? s->ops->why(s) : NULL;
 }
 
+/*
+ * After a read of s gave 0: whether that was an empty record, not the
+ * end (SOCK_SEQPACKET, where both read as 0: the peer has not shut
+ * down, or records still wait behind it).
+ */
+int	stream_empty_record(const struct stream *s);
+
 /* Shorthands for the ops. */
 static inline ssize_t
 stream_read(struct stream *s, void *buf, size_t len)

@@ -277,6 +277,29 @@ s.settimeout(20); c, _ = s.accept(); c.send(b"one"); c.send(b"two"); c.close()' 
 	[ "$out" = "onetwo" ]
 }
 
+@test "-t seqpacket: an empty record is no end: the records after it arrive (connect, and serve from a python3 client)" {
+	# Sent before the peer closes, and after a pause, so that the empty
+	# record is read both with records behind it and alone.
+	bg peer python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.bind(sys.argv[1]); s.listen(1)
+open(sys.argv[1] + ".ready", "w").close()
+s.settimeout(20); c, _ = s.accept()
+c.send(b"one"); c.send(b""); time.sleep(0.3); c.send(b"two"); c.send(b""); c.send(b"three"); c.close()' "$T/q.sock"
+	wait_file "$T/q.sock.ready"
+	sc 0 connect -d -U -t seqpacket "$T/q.sock"
+	[ "$out" = "onetwothree" ]
+	bg srv "$SOCKCAT" serve -v -U -t seqpacket "$T/s.sock"
+	wait_for "$T/srv.err" "listening on"
+	timeout "$TMO" python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1])
+s.send(b"a"); s.send(b""); time.sleep(0.3); s.send(b"b"); s.close()' "$T/s.sock"
+	wait_exit "$srv_pid"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$T/srv.out")" = ab ]
+}
+
 @test "connect -U to a missing path exits 1" {
 	sc 1 connect -U "$T/none.sock" </dev/null
 	one_error_line "connect $T/none.sock: No such file or directory"

@@ -342,9 +342,16 @@ int
 dial_any(const struct common_opts *co, struct addrinfo *res, int broadcast,
     const struct dial_first *first, struct addrinfo **which)
 {
-	struct addrinfo *ai;
+	struct addrinfo *ai, *src;
 	int fd, e = EHOSTUNREACH;
 
+	/* A source with no address at all is said before any attempt
+	 * (and its -v line). */
+	if ((fd = source_for(co, AF_UNSPEC, res->ai_socktype, &src)) ==
+	    DIAL_REPORTED)
+		return fd;
+	if (src != NULL)
+		freeaddrinfo(src);
 	if (!co->sequential && !broadcast && both_families(res) &&
 	    res->ai_socktype == SOCK_STREAM && !co->sock.opts.fastopen)
 		return dial_happy(co, res, which);

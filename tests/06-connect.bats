@@ -130,7 +130,7 @@ s.settimeout(20); c, a = s.accept(); c.sendall(("%s %d\n" % a).encode()); c.clos
 @test "a source with no address is one line naming --source (connect, connect -u, udp-send); one of the other family only skips that address" {
 	printf '127.0.0.1 localhost v4only\n::1 localhost\nfd00::1 v6only\n' >"$T/hosts"
 	cat >"$T/ns.sh" <<'EOF'
-for c in connect "connect -u" "udp-send -m x"; do
+for c in connect "connect -u" "udp-send -m x" "connect -v"; do
 	$S $c -s nosuch 127.0.0.1 9 </dev/null 2>&1 | sed 's/: [^:]*$//'
 	echo "status ${PIPESTATUS[0]}"
 done
@@ -145,6 +145,7 @@ EOF
 		"sockcat: connect: --source nosuch" "status 1" \
 		"sockcat: connect: --source nosuch" "status 1" \
 		"sockcat: udp-send: --source nosuch" "status 1" \
+		"sockcat: connect: --source nosuch" "status 1" \
 		"sockcat: trying ::1 port 9" \
 		"sockcat: connect ::1 port 9: Address family not supported by protocol" \
 		"sockcat: trying 127.0.0.1 port 9" \

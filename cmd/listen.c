@@ -187,15 +187,12 @@ listeners_open(const struct common_opts *co, const struct endpoint *ep,
 	    AI_NUMERICHOST | AI_NUMERICSERV : 0);
 	if ((r = addr_resolve(ep->host, ep->port, &hints, &res)) != 0) {
 		/* serve --hex-dump FILE PORT: FILE became HOST. */
-		hint[0] = '\0';
-		if (co->bare_opt != NULL && ep->host == co->bare_next)
-			snprintf(hint, sizeof(hint), " (--%s takes its value "
-			    "after '=' only: --%s=%.64s)", co->bare_opt,
-			    co->bare_opt, co->bare_next);
 		warnx("%s %s port %s: %s%s", co->cmd,
 		    ep->host != NULL ? ep->host : "*",
 		    ep->port, r == EAI_SYSTEM ? strerror(errno) :
-		    gai_strerror(r), hint);
+		    gai_strerror(r), ep->host != NULL &&
+		    ep->host == co->bare_next ? opts_bare_hint(co, hint,
+		    sizeof(hint)) : "");
 		return 1;
 	}
 	for (ai = res; ep->host != NULL && ai != NULL; ai = ai->ai_next)

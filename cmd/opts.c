@@ -385,14 +385,23 @@ opts_parse(const struct opts_spec *spec, struct common_opts *co, void *self,
 	return 0;
 }
 
+const char *
+opts_bare_hint(const struct common_opts *co, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (co->bare_opt != NULL)
+		snprintf(buf, len, " (--%s takes its value after '=' only: "
+		    "--%s=%.64s)", co->bare_opt, co->bare_opt, co->bare_next);
+	return buf;
+}
+
 int
 opts_extra_operand(const struct common_opts *co, const char *word)
 {
-	if (co->bare_opt != NULL)
-		return usage_error(co->cmd, "extra operand '%.64s' (--%s "
-		    "takes its value after '=' only: --%s=%.64s)", word,
-		    co->bare_opt, co->bare_opt, co->bare_next);
-	return usage_error(co->cmd, "extra operand '%.64s'", word);
+	char hint[192];
+
+	return usage_error(co->cmd, "extra operand '%.64s'%s", word,
+	    opts_bare_hint(co, hint, sizeof(hint)));
 }
 
 const char *

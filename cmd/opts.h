@@ -244,6 +244,12 @@ int	opts_start_json(const struct common_opts *co);
 const char *opts_family_hint(const struct common_opts *co, char *buf,
 	    size_t len);
 
+/* " (--OPT takes its value after '=' only: --OPT=WORD)" for the first
+ * option of optional value given bare and the word after it, else "";
+ * in buf. */
+const char *opts_bare_hint(const struct common_opts *co, char *buf,
+	    size_t len);
+
 /* The usage error for an extra operand word, with a hint when the
  * word before it may have been meant as an option's value. */
 int	opts_extra_operand(const struct common_opts *co, const char *word);

@@ -337,7 +337,7 @@ sockopt_join_check_addr(const struct sockopt_args *a, const char *cmd,
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
 	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
 	const struct sockopt_join *j;
-	char ip[INET6_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN + 3];
 	size_t i;
 
 	if (a->opts.njoin == 0)
@@ -356,16 +356,17 @@ sockopt_join_check_addr(const struct sockopt_args *a, const char *cmd,
 		    sizeof(sin6->sin6_addr)) == 0)
 			return 0;
 	}
+	/* HOST as it resolved, where that is not how it was typed. */
 	if (inet_ntop(sa->sa_family, sa->sa_family == AF_INET ?
 	    (const void *)&sin->sin_addr : (const void *)&sin6->sin6_addr,
-	    ip, sizeof(ip)) == NULL)
-		strlcpy(ip, "?", sizeof(ip));
-	if (strcmp(ip, host) == 0)
-		return usage_error(cmd, "--join %s conflicts with HOST %s: a "
-		    "socket bound there gets no joined group's datagrams "
-		    "(leave HOST out, or give the group)", a->join_given[0],
-		    host);
-	return usage_error(cmd, "--join %s conflicts with HOST %s (%s): a "
+	    ip + 2, sizeof(ip) - 3) == NULL || strcmp(ip + 2, host) == 0)
+		ip[0] = '\0';
+	else {
+		ip[0] = ' ';
+		ip[1] = '(';
+		strlcat(ip, ")", sizeof(ip));
+	}
+	return usage_error(cmd, "--join %s conflicts with HOST %s%s: a "
 	    "socket bound there gets no joined group's datagrams (leave "
 	    "HOST out, or give the group)", a->join_given[0], host, ip);
 }

@@ -152,6 +152,9 @@ void	engine_unwatch(struct engine *e, struct stream *s);
 void	peer_check(struct engine *e, struct task *t);
 /* Tell of p's end, close its socket, free it once its bytes have left. */
 void	peer_close(struct engine *e, struct peer *p, int err);
+/* p's end's reason, when its own stream has none (fmt NULL: none). */
+void	peer_set_why(struct peer *p, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 /* How long a peer (forward: a target, hops and TLS included) may take
  * to open. */
 long long peer_open_ms(const struct engine *e);

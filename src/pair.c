@@ -11,7 +11,6 @@
 #include <sys/socket.h>
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,22 +75,6 @@ attempt_failed(struct engine *e, const struct engine_target *a, int err,
 	engine_emit(e, &ev);
 }
 
-/* c's end's reason, when its own stream has none (fmt NULL: none). */
-static void
-set_why(struct peer *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	free(c->why);
-	c->why = NULL;
-	if (fmt == NULL)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(&c->why, fmt, ap) == -1)
-		c->why = NULL;
-	va_end(ap);
-}
-
 /* End the pair of client c: told once, for c; reset: both get one. */
 static void
 pair_close(struct engine *e, struct peer *c, int reset, int err)
@@ -135,7 +118,7 @@ pair_on_idle(void *arg, struct timer *t)
 	}
 	/* Closed both ways (FINs: what was sent is delivered), the end
 	 * line saying why. */
-	set_why(c, "idle for %s", event_secs(e->cfg->pair_idle_ms, secs,
+	peer_set_why(c, "idle for %s", event_secs(e->cfg->pair_idle_ms, secs,
 	    sizeof(secs)));
 	pair_close(e, c, 0, ETIMEDOUT);
 }
@@ -222,7 +205,7 @@ pair_target_failed(struct engine *e, struct peer *t, int err)
 	    stream_why(&t->sock);
 	attempt_failed(e, a, err, why);
 	/* The last target's reason is the client's end's. */
-	set_why(c, why != NULL && (err != ETIMEDOUT ||
+	peer_set_why(c, why != NULL && (err != ETIMEDOUT ||
 	    strcmp(why, "timed out") != 0) ? "%s" : NULL, why);
 	peer_close(e, t, err);
 	c->attempt_err = err;
@@ -442,14 +425,14 @@ pair_check(struct engine *e, struct peer *p)
 		return;
 	if ((err = side_err(c, t)) != 0) {
 		/* The client failed: the target is reset. */
-		set_why(c, "client: %s", stream_why(&c->sock) != NULL ?
+		peer_set_why(c, "client: %s", stream_why(&c->sock) != NULL ?
 		    stream_why(&c->sock) : strerror(err));
 		pair_close(e, c, 1, err);
 		return;
 	}
 	if ((err = side_err(t, c)) != 0) {
 		/* The target failed: the client is reset, and told why. */
-		set_why(c, "target: %s", stream_why(&t->sock) != NULL ?
+		peer_set_why(c, "target: %s", stream_why(&t->sock) != NULL ?
 		    stream_why(&t->sock) : strerror(err));
 		pair_close(e, c, 1, err);
 		return;
@@ -461,10 +444,10 @@ pair_check(struct engine *e, struct peer *p)
 		err = t->sock.eof_err != 0 ? t->sock.eof_err :
 		    c->sock.eof_err;
 		if (t->sock.eof_err != 0)
-			set_why(c, stream_why(&t->sock) != NULL ?
+			peer_set_why(c, stream_why(&t->sock) != NULL ?
 			    "target: %s" : NULL, stream_why(&t->sock));
 		else if (c->sock.eof_err != 0)
-			set_why(c, stream_why(&c->sock) != NULL ?
+			peer_set_why(c, stream_why(&c->sock) != NULL ?
 			    "client: %s" : NULL, stream_why(&c->sock));
 		pair_close(e, c, 0, err);
 	}

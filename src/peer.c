@@ -8,6 +8,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -534,6 +535,21 @@ peer_new(struct engine *e, int fd, const struct sockaddr *sa,
 	return p;
 }
 
+void
+peer_set_why(struct peer *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(p->why);
+	p->why = NULL;
+	if (fmt == NULL)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&p->why, fmt, ap) == -1)
+		p->why = NULL;
+	va_end(ap);
+}
+
 /* forward -u: a quiet sender is forgotten. */
 static void
 udp_on_idle(void *arg, struct timer *t)
@@ -553,10 +569,8 @@ udp_on_idle(void *arg, struct timer *t)
 		return;
 	}
 	/* Its end line says why, as a quiet TCP pair's does. */
-	free(p->why);
-	if (asprintf(&p->why, "idle for %s", event_secs(
-	    e->cfg->pair_idle_ms, secs, sizeof(secs))) == -1)
-		p->why = NULL;
+	peer_set_why(p, "idle for %s", event_secs(e->cfg->pair_idle_ms, secs,
+	    sizeof(secs)));
 	peer_close(e, p, ETIMEDOUT);
 }
 

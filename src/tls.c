@@ -214,18 +214,18 @@ wants_out(const struct tls_conn *c, int want_write)
 static const char *
 alert_words(const struct tls_conn *c, int reason)
 {
+	static const char wanted[] = "the server wants a client "
+	    "certificate (--cert): ";
 	const struct tls_ctx *ctx = c->ctx;
 
 	switch (reason) {
 	case SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE:
 		/* TLS 1.2's refusal of a missing certificate; other
 		 * causes give it too, hence only when one was asked for. */
-		return c->cert_asked ? "the server wants a client "
-		    "certificate (--cert): " : "";
+		return c->cert_asked ? wanted : "";
 	case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
 	case SSL_R_SSLV3_ALERT_NO_CERTIFICATE:
-		return ctx->own_cert ? "" : "the server wants a client "
-		    "certificate (--cert): ";
+		return ctx->own_cert ? "" : wanted;
 	case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
 	case SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE:
 	case SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED:
@@ -233,8 +233,7 @@ alert_words(const struct tls_conn *c, int reason)
 	case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
 	case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
 		if (!ctx->own_cert)
-			return c->cert_asked ? "the server wants a client "
-			    "certificate (--cert): " : "";
+			return c->cert_asked ? wanted : "";
 		return ctx->server ? "the client refused this server's "
 		    "certificate: " : "the server refused the client "
 		    "certificate: ";
